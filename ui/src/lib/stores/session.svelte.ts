@@ -1,0 +1,53 @@
+import { ApiError, api, type EcpsSignIn, type PasswordSignIn } from '../api';
+import type { Problem } from '../errors';
+
+export type SessionStatus = 'signed-out' | 'signing-in' | 'signed-in';
+
+// Who is signed in, and how the last attempt went. The credentials themselves are
+// never kept here: they go straight to the back end.
+export class SessionStore {
+  status = $state<SessionStatus>('signed-out');
+  problem = $state<Problem | null>(null);
+
+  get busy(): boolean {
+    return this.status === 'signing-in';
+  }
+
+  signInWithPassword(request: PasswordSignIn): Promise<void> {
+    if (!request.login.trim() || !request.password) {
+      return this.fail({ code: 'missing_credentials', message: '' });
+    }
+    return this.attempt(() => api.signInPassword(request), request.operator);
+  }
+
+  signInWithEcps(request: EcpsSignIn): Promise<void> {
+    return this.attempt(() => api.signInEcps(request), request.operator);
+  }
+
+  private async attempt(signIn: () => Promise<void>, operator: string | null): Promise<void> {
+    if (this.busy) return;
+    // `null` is the demo operator; an empty "other operator" field is a user slip.
+    if (operator !== null && !operator.trim()) {
+      return this.fail({ code: 'missing_operator', message: '' });
+    }
+    this.status = 'signing-in';
+    this.problem = null;
+    try {
+      await signIn();
+      this.status = 'signed-in';
+    } catch (error) {
+      this.status = 'signed-out';
+      this.problem =
+        error instanceof ApiError
+          ? { code: error.code, message: error.message }
+          : { code: 'internal', message: String(error) };
+    }
+  }
+
+  private async fail(problem: Problem): Promise<void> {
+    this.status = 'signed-out';
+    this.problem = problem;
+  }
+}
+
+export const session = new SessionStore();
