@@ -1,0 +1,44 @@
+//! Relais desktop shell.
+//!
+//! This crate only wires the window, the plugins and the commands the UI may call.
+//! Mail, identity and audit logic belong to the engine crates; commands here translate
+//! between the webview and that engine, nothing more.
+
+mod commands;
+mod demo;
+
+use tauri::Manager;
+
+/// Builds and runs the Tauri application. Blocks until the last window closes.
+pub fn run() {
+    let result = tauri::Builder::default()
+        // Registered first, as the plugin asks: a second launch must reach the running
+        // instance before it builds windows of its own.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            focus_main_window(app);
+        }))
+        .plugin(tauri_plugin_opener::init())
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::demo_personas,
+            commands::sign_in_password,
+            commands::sign_in_ecps,
+        ])
+        .run(tauri::generate_context!());
+
+    if let Err(error) = result {
+        // Nothing can be shown without a window; stderr is all that is left.
+        eprintln!("Relais n'a pas pu démarrer : {error}");
+        std::process::exit(1);
+    }
+}
+
+/// Brings the existing window to the front when the user launches Relais again.
+fn focus_main_window(app: &tauri::AppHandle) {
+    if let Some(window) = app.get_webview_window("main") {
+        // Each step may fail on some window managers; the next ones are still worth trying.
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
