@@ -1,0 +1,112 @@
+// The sign-in screen in the real window: French texts, demo accounts, and the error the
+// not-yet-connected engine returns. `browser`, `$`, `$$` and `expect` are WebdriverIO globals.
+import path from 'node:path';
+import { artifactsDir } from '../wdio.conf.mjs';
+
+const ENGINE_MISSING = "Le moteur de messagerie n'est pas encore branché.";
+
+const screenshot = (name) => browser.saveScreenshot(path.join(artifactsDir, name));
+
+describe('Écran de connexion', () => {
+  it('opens on the French sign-in screen', async () => {
+    await expect(browser).toHaveTitle('Relais');
+    await expect($('h1')).toHaveText('Relais — messagerie sécurisée de santé');
+    await expect($('html')).toHaveAttribute('lang', 'fr');
+
+    const demoOperator = $('input[name="operator"][value="demo"]');
+    await expect(demoOperator).toBeSelected();
+    await expect($('label*=Opérateur de démonstration (local)')).toBeDisplayed();
+    await expect($('label*=Autre opérateur : fichier de profil ou adresse')).toBeDisplayed();
+
+    await expect($('button=Se connecter avec e-CPS')).toBeDisplayed();
+    await expect($('p*=ou avec un identifiant')).toBeDisplayed();
+    await expect($('label[for="login"]')).toHaveText('Identifiant');
+    await expect($('label[for="password"]')).toHaveText('Mot de passe');
+    await expect($('button=Se connecter')).toBeDisplayed();
+    await expect($('[role="alert"]')).toExist();
+  });
+
+  it('labels every control', async () => {
+    const unlabelled = await browser.execute(() =>
+      [...document.querySelectorAll('input, select, button')]
+        .filter((control) => {
+          const labels = 'labels' in control ? control.labels : null;
+          const named = (labels && labels.length > 0) || control.getAttribute('aria-label');
+          return !named && !control.textContent?.trim();
+        })
+        .map((control) => control.outerHTML),
+    );
+    expect(unlabelled).toEqual([]);
+  });
+
+  it('applies the stylesheet under the strict CSP', async () => {
+    // If the CSP blocked the app's CSS, the primary button would fall back to grey.
+    await expect($('button=Se connecter avec e-CPS')).toHaveStyle({
+      'background-color': 'rgb(31,79,143)',
+    });
+    await expect($('img[src$=".svg"]')).toHaveProperty('naturalWidth', 1024);
+  });
+
+  it('asks for the other operator before trying it', async () => {
+    await $('input[name="operator"][value="other"]').click();
+    await expect($('#other-operator')).toBeDisplayed();
+    await $('button=Se connecter avec e-CPS').click();
+    await expect($('[role="alert"]')).toHaveText(
+      "Indiquez le fichier de profil ou l'adresse de votre opérateur.",
+    );
+  });
+
+  it('shows the engine error in French after an e-CPS sign-in', async () => {
+    await $('input[name="operator"][value="demo"]').click();
+    await $('button=Se connecter avec e-CPS').click();
+    // The alert held another message just before: this text comes from the e-CPS command.
+    await expect($('[role="alert"]')).toHaveText(ENGINE_MISSING);
+  });
+
+  it('lists the demo personas and fills the identifier from one', async () => {
+    await expect($('h2=Comptes de démonstration')).toBeDisplayed();
+    await expect($$('button.persona')).toBeElementsArrayOfSize(8);
+
+    await $('button.persona*=Marie MARTIN').click();
+    await expect($('#login')).toHaveValue('marie.martin@ch-demo.mssante.fr');
+    await expect($('#password')).toBeFocused();
+  });
+
+  it('shows the engine error in French after a password sign-in', async () => {
+    await $('button=Se connecter').click();
+    await expect($('[role="alert"]')).toHaveText(
+      'Saisissez votre identifiant et votre mot de passe.',
+    );
+
+    await $('#password').setValue('relais-demo');
+    await $('button=Se connecter').click();
+    await expect($('[role="alert"]')).toHaveText(ENGINE_MISSING);
+    // The password field is cleared after each attempt.
+    await expect($('#password')).toHaveValue('');
+    await screenshot('signin.png');
+  });
+
+  it('stays usable at 200 % zoom', async () => {
+    await browser.execute(() => {
+      document.documentElement.style.zoom = '2';
+    });
+    // Nothing may overflow sideways: the columns must wrap instead.
+    const overflow = await browser.execute(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    await screenshot('signin-zoom-200.png');
+    await browser.execute(() => {
+      document.documentElement.style.zoom = '';
+    });
+  });
+
+  it('switches to English', async () => {
+    await $('select').selectByAttribute('value', 'en');
+    await expect($('h1')).toHaveText('Relais — secure health messaging');
+    await expect($('html')).toHaveAttribute('lang', 'en');
+    await screenshot('signin-en.png');
+    await $('select').selectByAttribute('value', 'fr');
+    await expect($('h1')).toHaveText('Relais — messagerie sécurisée de santé');
+  });
+});

@@ -1,0 +1,36 @@
+// WebdriverIO drives the built Relais binary through tauri-driver, which starts the app
+// and proxies to WebKitWebDriver. `./run` sets the environment variables read here.
+import fs from 'node:fs';
+import path from 'node:path';
+
+const application = process.env.RELAIS_APP;
+if (!application) throw new Error('RELAIS_APP must name the built relais-app binary (see ./run)');
+
+export const artifactsDir = process.env.E2E_ARTIFACTS ?? path.resolve('artifacts');
+fs.mkdirSync(artifactsDir, { recursive: true });
+
+export const config = {
+  runner: 'local',
+  hostname: '127.0.0.1',
+  port: Number(process.env.TAURI_DRIVER_PORT ?? 4444),
+  specs: ['./specs/**/*.e2e.mjs'],
+  // One app window at a time: the app is single-instance.
+  maxInstances: 1,
+  capabilities: [
+    {
+      'tauri:options': { application },
+      // WebKitWebDriver speaks classic WebDriver only, no BiDi.
+      'wdio:enforceWebDriverClassic': true,
+    },
+  ],
+  logLevel: 'warn',
+  outputDir: artifactsDir,
+  // Machine facts: tauri-driver's link to WebKitWebDriver sometimes resets while a
+  // session is being created. WebdriverIO keeps its HTTP connection alive and retries.
+  connectionRetryCount: 2,
+  connectionRetryTimeout: 60_000,
+  waitforTimeout: 10_000,
+  framework: 'mocha',
+  reporters: ['spec'],
+  mochaOpts: { ui: 'bdd', timeout: 60_000 },
+};
