@@ -1,9 +1,13 @@
 // The sign-in screen in the real window: French texts, demo accounts, and the error the
 // not-yet-connected engine returns. `browser`, `$`, `$$` and `expect` are WebdriverIO globals.
+import fs from 'node:fs';
 import path from 'node:path';
 import { artifactsDir } from '../wdio.conf.mjs';
 
 const ENGINE_MISSING = "Le moteur de messagerie n'est pas encore branché.";
+
+// The same file the app was given (see ./run): the demo list must show all its people.
+const demoPeople = JSON.parse(fs.readFileSync(process.env.RELAIS_PERSONAS, 'utf8')).people;
 
 const screenshot = (name) => browser.saveScreenshot(path.join(artifactsDir, name));
 
@@ -65,7 +69,7 @@ describe('Écran de connexion', () => {
 
   it('lists the demo personas and fills the identifier from one', async () => {
     await expect($('h2=Comptes de démonstration')).toBeDisplayed();
-    await expect($$('button.persona')).toBeElementsArrayOfSize(8);
+    await expect($$('button.persona')).toBeElementsArrayOfSize(demoPeople.length);
 
     await $('button.persona*=Marie MARTIN').click();
     await expect($('#login')).toHaveValue('marie.martin@ch-demo.mssante.fr');
@@ -84,6 +88,18 @@ describe('Écran de connexion', () => {
     // The password field is cleared after each attempt.
     await expect($('#password')).toHaveValue('');
     await screenshot('signin.png');
+  });
+
+  it('shows where the keyboard focus is', async () => {
+    await $('input[name="operator"][value="demo"]').click();
+    await browser.keys('Tab');
+    await expect($('button=Se connecter avec e-CPS')).toBeFocused();
+    const outline = await browser.execute(() => {
+      const style = getComputedStyle(document.activeElement);
+      return `${style.outlineStyle} ${style.outlineWidth}`;
+    });
+    expect(outline).toBe('solid 3px');
+    await screenshot('signin-focus.png');
   });
 
   it('stays usable at 200 % zoom', async () => {
