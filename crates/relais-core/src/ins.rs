@@ -767,19 +767,17 @@ mod tests {
 
     #[test]
     fn persona_patients() {
-        // tests/operator/personas.json: DUBOIS, GARCIA, NGUYEN (NIA).
+        // tests/operator/personas.json: DUBOIS, GARCIA, SANTONI (Corsica 2A), NGUYEN (NIA).
         for (ins, kind) in [
             ("285036444512379", InsKind::Nir),
             ("162027505607848", InsKind::Nir),
+            ("293112A00412992", InsKind::Nir),
             ("751039912345680", InsKind::Nia),
         ] {
             assert_eq!(Ins::parse(ins).unwrap().kind(), kind, "{ins}");
         }
-        // SANTONI is listed as "2931102A0041290": its "A" is at position 8, not in the
-        // department slot (6–7), so it is not a valid INS. Her birthplace 2A004 and order 129
-        // give the valid matricule 2 93 11 2A 004 129 92.
+        // A Corsican letter outside the department slot (6–7) is refused.
         assert!(Ins::parse("2931102A0041290").is_err());
-        assert!(Ins::parse("293112A00412992").is_ok());
     }
 
     #[test]

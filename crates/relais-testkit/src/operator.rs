@@ -1,0 +1,173 @@
+//! Starting and stopping an instance of the local operator (`tests/operator/run`).
+//!
+//! Each [`Operator`] owns its own instance folder, servers and free ports, so tests run
+//! in parallel; dropping it stops every server it started.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// How the operator exposes organisational boxes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// A person opens a service box with SASL PLAIN authzid=box, or XOAUTH2 user=box.
+    Delegated,
+    /// The same, plus an IMAP shared namespace (RFC 2342) with per-person ACLs (RFC 4314).
+    Shared,
+}
+
+/// Options of a new instance.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub mode: Mode,
+    /// Lifetime of the provider's access tokens, in seconds (short to watch one expire).
+    pub access_token_ttl: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            mode: Mode::Delegated,
+            access_token_ttl: 300,
+        }
+    }
+}
+
+/// A running local operator instance.
+pub struct Operator {
+    dir: tempfile::TempDir,
+    vars: HashMap<String, String>,
+}
+
+/// The repository's root, found from this crate's manifest folder.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap_or_else(|_| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")))
+}
+
+fn run_script() -> PathBuf {
+    repo_root().join("tests/operator/run")
+}
+
+impl Operator {
+    /// Start a fresh instance in a new temporary folder.
+    pub fn start(options: Options) -> io::Result<Operator> {
+        let dir = tempfile::Builder::new().prefix("relais-op-").tempdir()?;
+        let mode = match options.mode {
+            Mode::Delegated => "delegated",
+            Mode::Shared => "shared",
+        };
+        let out = Command::new(run_script())
+            .arg("start")
+            .arg("--dir")
+            .arg(dir.path())
+            .arg("--mode")
+            .arg(mode)
+            .env(
+                "RELAIS_OPERATOR_ACCESS_TOKEN_TTL",
+                options.access_token_ttl.to_string(),
+            )
+            .stdin(std::process::Stdio::null())
+            .output()?;
+        let operator = Operator {
+            dir,
+            vars: parse_env(&String::from_utf8_lossy(&out.stdout)),
+        };
+        if !out.status.success() {
+            return Err(io::Error::other(format!(
+                "the local operator did not start: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )));
+        }
+        Ok(operator)
+    }
+
+    /// A variable of the instance's `env` file (`RELAIS_OPERATOR_…`).
+    pub fn var(&self, name: &str) -> &str {
+        self.vars.get(name).map(String::as_str).unwrap_or_default()
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn host(&self) -> IpAddr {
+        self.var("RELAIS_OPERATOR_HOST")
+            .parse()
+            .unwrap_or(IpAddr::from([127, 0, 0, 2]))
+    }
+
+    fn port(&self, name: &str) -> u16 {
+        self.var(name).parse().unwrap_or(0)
+    }
+
+    pub fn imap_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.host(), self.port("RELAIS_OPERATOR_IMAP_PORT"))
+    }
+
+    pub fn imaps_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.host(), self.port("RELAIS_OPERATOR_IMAPS_PORT"))
+    }
+
+    pub fn submission_addr(&self) -> SocketAddr {
+        SocketAddr::new(self.host(), self.port("RELAIS_OPERATOR_SUBMISSION_PORT"))
+    }
+
+    pub fn issuer(&self) -> &str {
+        self.var("RELAIS_OPERATOR_OIDC_ISSUER")
+    }
+
+    /// The PEM file of the only roots a client trusts for this operator (the test PKI).
+    pub fn trust_anchors(&self) -> PathBuf {
+        PathBuf::from(self.var("RELAIS_OPERATOR_TRUST_ANCHORS"))
+    }
+
+    /// The Relais operator profile (TOML) generated for this instance.
+    pub fn profile(&self) -> PathBuf {
+        PathBuf::from(self.var("RELAIS_OPERATOR_PROFILE"))
+    }
+
+    /// The text of one of the servers' logs (`dovecot`, `postfix`, `oidc`, `milter`).
+    pub fn log(&self, server: &str) -> String {
+        std::fs::read_to_string(self.dir().join("logs").join(format!("{server}.log")))
+            .unwrap_or_default()
+    }
+
+    /// Run the operator script's other commands (`revoke-server-cert`, `doveadm -- …`).
+    pub fn script(&self, args: &[&str]) -> io::Result<std::process::Output> {
+        let (first, rest) = args.split_first().unwrap_or((&"status", &[]));
+        let mut cmd = Command::new(run_script());
+        cmd.arg(first).arg("--dir").arg(self.dir());
+        if !rest.is_empty() {
+            cmd.arg("--").args(rest);
+        }
+        cmd.stdin(std::process::Stdio::null()).output()
+    }
+
+    /// Stop every server of the instance (also done on drop).
+    pub fn stop(&self) -> io::Result<std::process::Output> {
+        Command::new(run_script())
+            .arg("stop")
+            .arg("--dir")
+            .arg(self.dir())
+            .stdin(std::process::Stdio::null())
+            .output()
+    }
+}
+
+impl Drop for Operator {
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
+}
+
+fn parse_env(text: &str) -> HashMap<String, String> {
+    text.lines()
+        .filter_map(|line| line.split_once('='))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect()
+}
