@@ -1,0 +1,198 @@
+//! # relais-store — the local store of one person's Relais profile
+//!
+//! One SQLite file per person holds everything Relais keeps locally for all the boxes that
+//! person may open: the boxes themselves, their folders and sync state, message envelopes and
+//! flags, bodies fetched on demand, a full-text index, the outbox, drafts and the audit log.
+//! The [`schema`] module documents every table and the migrations.
+//!
+//! The API is synchronous and does no network I/O: a [`Store`] owns one
+//! [`rusqlite::Connection`] (WAL journal, `synchronous=NORMAL`, foreign keys on, a busy
+//! timeout). Writes that belong together run in one `BEGIN IMMEDIATE` transaction, e.g. a whole
+//! batch of [`Store::insert_messages`]. Callers share a `Store` behind a mutex, or open one per
+//! thread on the same file.
+//!
+//! Domain values are the types of `relais-core` ([`BoxAddress`], [`Entitlement`], [`Author`],
+//! [`NationalId`]…). Addresses found in received headers are kept as [`Mailbox`] text instead,
+//! because a mail from outside may carry anything there and the store must not lose it.
+//! Times are passed in by the caller (unix seconds; the audit log uses milliseconds), so the
+//! store never reads the clock and tests control time.
+//!
+//! ```
+//! use relais_core::{Access, BoxAddress, BoxKind, Entitlement, Rights};
+//! use relais_store::{FolderRole, NewMessage, Store};
+//!
+//! let mut store = Store::open_in_memory()?;
+//! let address = BoxAddress::parse("secretariat.cardio@ch-demo.mssante.fr")?;
+//! store.upsert_boxes(&[Entitlement {
+//!     address: address.clone(),
+//!     kind: BoxKind::Organisational,
+//!     display_name: "Secrétariat de cardiologie".into(),
+//!     rights: Rights::full(),
+//!     access: Access::Delegated,
+//! }])?;
+//! let inbox = store.upsert_folder(&address, "INBOX", Some(FolderRole::Inbox))?;
+//! store.insert_messages(inbox, &[NewMessage {
+//!     uid: 1,
+//!     subject: "Résultats de la coronarographie".into(),
+//!     date: 1_700_000_000,
+//!     ..NewMessage::default()
+//! }])?;
+//! let hits = store.search(&relais_store::SearchQuery::text("resultat"))?;
+//! assert_eq!(hits.len(), 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Encryption
+//!
+//! The crate builds SQLite from source (`rusqlite` feature `bundled`). Switching to SQLCipher
+//! is the one-line change of that feature to `bundled-sqlcipher` in `Cargo.toml`, plus a
+//! `PRAGMA key` as the first statement in [`Store::open`].
+
+pub mod audit;
+pub mod boxes;
+pub mod drafts;
+mod error;
+pub mod folders;
+pub mod messages;
+pub mod outbox;
+pub mod schema;
+pub mod search;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, TransactionBehavior};
+
+pub use audit::{AuditAction, AuditEntry, AuditRecord};
+pub use drafts::{Draft, DraftAttachment, DraftContent, DraftId};
+pub use error::{Result, StoreError};
+pub use folders::{Folder, FolderId, FolderRole, FolderState};
+pub use messages::{
+    Body, FlagUpdate, Flags, Mailbox, Message, MessageId, MessagePart, MessageSummary, NewMessage,
+};
+pub use outbox::{NewOutboxMessage, OutboxEvent, OutboxId, OutboxMessage, OutboxState};
+pub use relais_core::{Author, BoxAddress, Entitlement, NationalId};
+pub use schema::SCHEMA_VERSION;
+pub use search::SearchQuery;
+
+use error::Context;
+
+/// How long a statement waits for another connection's write lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The local store of one person's profile. See the crate doc.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating it if needed) the store file at `path` and brings its schema up to
+    /// date.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let conn = Connection::open(path).op("open")?;
+        Store::init(conn)
+    }
+
+    /// A store that lives in memory only (tests, previews).
+    pub fn open_in_memory() -> Result<Store> {
+        let conn = Connection::open_in_memory().op("open_in_memory")?;
+        Store::init(conn)
+    }
+
+    fn init(mut conn: Connection) -> Result<Store> {
+        conn.busy_timeout(BUSY_TIMEOUT).op("open: busy_timeout")?;
+        // `journal_mode` answers with the mode in force ("memory" for an in-memory database).
+        let _mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .op("open: journal_mode")?;
+        conn.execute_batch(
+            "PRAGMA synchronous = NORMAL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA temp_store = MEMORY;",
+        )
+        .op("open: pragmas")?;
+        migrate(&mut conn)?;
+        Ok(Store { conn })
+    }
+
+    /// The schema version of the open file (`PRAGMA user_version`).
+    pub fn schema_version(&self) -> Result<i64> {
+        user_version(&self.conn)
+    }
+
+    /// Starts a write transaction that takes the write lock at once (`BEGIN IMMEDIATE`).
+    pub(crate) fn write(&mut self, op: &'static str) -> Result<rusqlite::Transaction<'_>> {
+        self.conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .op(op)
+    }
+}
+
+fn user_version(conn: &Connection) -> Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |row| row.get(0))
+        .op("schema_version")
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let found = user_version(conn)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (index, (_name, sql)) in schema::MIGRATIONS.iter().enumerate() {
+        let version = index as i64 + 1;
+        if version <= found {
+            continue;
+        }
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .op("migrate")?;
+        tx.execute_batch(sql).op("migrate")?;
+        tx.pragma_update(None, "user_version", version)
+            .op("migrate")?;
+        tx.commit().op("migrate")?;
+    }
+    Ok(())
+}
+
+/// JSON encoding of a value stored in a TEXT column.
+pub(crate) fn to_json<T: serde::Serialize + ?Sized>(
+    value: &T,
+    op: &'static str,
+    what: &'static str,
+) -> Result<String> {
+    serde_json::to_string(value).map_err(|_| StoreError::Encode { op, what })
+}
+
+/// Decoding of a JSON TEXT column; the error does not quote the value.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    op: &'static str,
+    column: &'static str,
+) -> Result<T> {
+    serde_json::from_str(text).map_err(|_| StoreError::Corrupt { op, column })
+}
+
+/// Strips white space and the angle brackets of a Message-ID.
+pub(crate) fn bare_message_id(id: &str) -> &str {
+    let id = id.trim();
+    id.strip_prefix('<')
+        .and_then(|i| i.strip_suffix('>'))
+        .unwrap_or(id)
+        .trim()
+}
+
+/// A row read with `query_map` whose decoding may fail in two ways.
+pub(crate) fn collect<T>(
+    rows: impl Iterator<Item = rusqlite::Result<Result<T>>>,
+    op: &'static str,
+) -> Result<Vec<T>> {
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(row.op(op)??);
+    }
+    Ok(out)
+}
