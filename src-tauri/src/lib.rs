@@ -6,6 +6,9 @@
 
 mod commands;
 mod demo;
+// The UI contract; the engine's commands will use it once they are wired.
+#[allow(dead_code)]
+mod dto;
 
 use tauri::Manager;
 

@@ -1,6 +1,7 @@
 // The only bridge to the Rust side. Every `invoke()` and `listen()` goes through this
 // file, so the command names and payload shapes live in one place and stay typed.
-// Keep these types in step with `src-tauri/src/commands.rs`.
+// Keep these types in step with `src-tauri/src/commands.rs` and `src-tauri/src/dto.rs`
+// (the engine contract: same names, same fields, snake_case on the wire).
 
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
@@ -68,17 +69,207 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
+// ─── Engine contract (mirrors src-tauri/src/dto.rs) ────────────────────────────────────
+// Dates are Unix seconds; `null` stands for Rust's `None`; display texts are French.
+
+/** Who is signed in and which boxes they may open (sign-in commands, `session_info`). */
+export interface SessionInfo {
+  person: PersonView;
+  /** Own box first, then shared boxes by name. */
+  boxes: BoxView[];
+  /** True when the person has no nominative box and works only in service boxes. */
+  no_nominative_box: boolean;
+}
+
+/** The authenticated person (never the box). */
+export interface PersonView {
+  display_name: string;
+  /** `8` + RPPS or `0` + ADELI; `null` for staff without one. */
+  national_id: string | null;
+  login: string;
+  /** Address of the person's nominative box, when they have one. */
+  own_box: string | null;
+}
+
+/** The kind of a box the person may open. */
+export type BoxKindView = 'nominative' | 'organisational' | 'applicative';
+
+/** One box the person may open, with what they may do in it. */
+export interface BoxView {
+  address: string;
+  kind: BoxKindView;
+  display_name: string;
+  /** IMAP rights (RFC 4314), canonical order, e.g. `lrswipkxtea`. */
+  rights: string;
+  can_send: boolean;
+  can_delete: boolean;
+  /** Unread messages in the box's inbox. */
+  unread: number;
+}
+
+/** What a special folder is for. */
+export type FolderRole = 'inbox' | 'sent' | 'drafts' | 'trash' | 'junk';
+
+/** One folder of a box; `list_folders` returns them in tree order. */
+export interface FolderView {
+  box_address: string;
+  /** IMAP name, passed back to `list_messages`. */
+  name: string;
+  /** French role name for special folders, else the folder's own name. */
+  display_name: string;
+  role: FolderRole | null;
+  /** 0 for a top-level folder, 1 for its children… */
+  depth: number;
+  unread: number;
+  total: number;
+}
+
+/** One line of a message list. */
+export interface MessageRow {
+  id: number;
+  box_address: string;
+  folder: string;
+  uid: number;
+  from_name: string | null;
+  from_addr: string;
+  subject: string;
+  /** Unix seconds. */
+  date: number;
+  seen: boolean;
+  flagged: boolean;
+  answered: boolean;
+  has_attachments: boolean;
+  /** Who in the service wrote it (`X-Relais-Author`). */
+  author_name: string | null;
+  thread_id: number | null;
+  /** Messages of that thread in this listing (1 when alone); they are contiguous. */
+  thread_size: number;
+}
+
+/** A window of a listing: rows `offset .. offset + rows.length` of `total`. */
+export interface MessagePage {
+  total: number;
+  offset: number;
+  rows: MessageRow[];
+}
+
+/** A mail address with its display name. */
+export interface AddressView {
+  name: string | null;
+  address: string;
+}
+
+/** The person who wrote a message sent from a shared box. */
+export interface AuthorView {
+  display_name: string;
+  national_id: string | null;
+  address: string | null;
+}
+
+/** One attachment of a message. */
+export interface AttachmentView {
+  index: number;
+  filename: string;
+  content_type: string;
+  /** Bytes. */
+  size: number;
+}
+
+/** A message opened in the reader. `get_message` does not change `\Seen`. */
+export interface MessageView {
+  row: MessageRow;
+  to: AddressView[];
+  cc: AddressView[];
+  author: AuthorView | null;
+  text: string | null;
+  /** Sanitised by the engine (ammonia); remote images already replaced by placeholders. */
+  html: string | null;
+  has_remote_content: boolean;
+  attachments: AttachmentView[];
+  /** French explanation when the message could only be partly decoded. */
+  malformed_note: string | null;
+  message_id: string | null;
+}
+
+/** What to search for. Empty `text` matches everything that passes the filters. */
+export interface SearchRequest {
+  text: string;
+  box_address: string | null;
+  /** IMAP folder name; every folder when `null`. */
+  folder: string | null;
+  unread_only: boolean;
+  /** Unix seconds, inclusive. */
+  since: number | null;
+  /** Unix seconds, exclusive. */
+  until: number | null;
+}
+
+/** `sync-progress`: one folder's synchronisation moved on. */
+export interface SyncProgress {
+  box_address: string;
+  folder: string;
+  done: number;
+  /** 0 while unknown. */
+  total: number;
+  finished: boolean;
+}
+
+/** `new-mail`: new messages arrived in a box's inbox. */
+export interface NewMail {
+  box_address: string;
+  box_display_name: string;
+  count: number;
+}
+
+/** `outbox-changed`: messages waiting to be sent, and refused ones. */
+export interface OutboxChanged {
+  queued: number;
+  failed: number;
+}
+
+/** `connection`: whether the operator's servers are reachable. */
+export interface Connection {
+  online: boolean;
+}
+
+/** `session-ended`: the person must sign in again; `reason` is French. */
+export interface SessionEnded {
+  reason: string;
+}
+
+// Command arguments follow Tauri's default: a Rust parameter `box_address` is sent as
+// `boxAddress`. The payloads themselves (DTOs) stay snake_case.
 export const api = {
   appInfo: () => call<AppInfo>('app_info'),
   demoPersonas: () => call<DemoPersona[]>('demo_personas'),
-  signInPassword: (request: PasswordSignIn) => call<void>('sign_in_password', { request }),
-  signInEcps: (request: EcpsSignIn) => call<void>('sign_in_ecps', { request }),
+  signInPassword: (request: PasswordSignIn) =>
+    call<SessionInfo>('sign_in_password', { request }),
+  signInEcps: (request: EcpsSignIn) => call<SessionInfo>('sign_in_ecps', { request }),
+  sessionInfo: () => call<SessionInfo>('session_info'),
+  listFolders: (boxAddress: string) =>
+    call<FolderView[]>('list_folders', { boxAddress }),
+  listMessages: (boxAddress: string, folder: string, offset: number, limit: number) =>
+    call<MessagePage>('list_messages', { boxAddress, folder, offset, limit }),
+  getMessage: (id: number) => call<MessageView>('get_message', { id }),
+  search: (request: SearchRequest, offset: number, limit: number) =>
+    call<MessagePage>('search', { request, offset, limit }),
+  setSeen: (id: number, seen: boolean) => call<void>('set_seen', { id, seen }),
+  setFlagged: (id: number, flagged: boolean) => call<void>('set_flagged', { id, flagged }),
+  deleteMessage: (id: number) => call<void>('delete_message', { id }),
+  syncNow: () => call<void>('sync_now'),
+  signOut: () => call<void>('sign_out'),
   /** Opens `url` in the system browser, never inside the app's window. */
   openExternal: (url: string) => call<void>('plugin:opener|open_url', { url }),
 };
 
-/** Events the back end emits, by name, with their payloads. None are emitted yet. */
-export type AppEvents = Record<never, never>;
+/** Events the back end emits, by name, with their payloads. */
+export interface AppEvents {
+  'sync-progress': SyncProgress;
+  'new-mail': NewMail;
+  'outbox-changed': OutboxChanged;
+  connection: Connection;
+  'session-ended': SessionEnded;
+}
 
 export function onEvent<K extends keyof AppEvents & string>(
   name: K,

@@ -1,4 +1,4 @@
-import { ApiError, api, type EcpsSignIn, type PasswordSignIn } from '../api';
+import { ApiError, api, type EcpsSignIn, type PasswordSignIn, type SessionInfo } from '../api';
 import type { Problem } from '../errors';
 
 export type SessionStatus = 'signed-out' | 'signing-in' | 'signed-in';
@@ -8,6 +8,8 @@ export type SessionStatus = 'signed-out' | 'signing-in' | 'signed-in';
 export class SessionStore {
   status = $state<SessionStatus>('signed-out');
   problem = $state<Problem | null>(null);
+  /** The signed-in person and their boxes; `null` when signed out. */
+  info = $state.raw<SessionInfo | null>(null);
 
   get busy(): boolean {
     return this.status === 'signing-in';
@@ -24,7 +26,7 @@ export class SessionStore {
     return this.attempt(() => api.signInEcps(request), request.operator);
   }
 
-  private async attempt(signIn: () => Promise<void>, operator: string | null): Promise<void> {
+  private async attempt(signIn: () => Promise<SessionInfo>, operator: string | null): Promise<void> {
     if (this.busy) return;
     // `null` is the demo operator; an empty "other operator" field is a user slip.
     if (operator !== null && !operator.trim()) {
@@ -33,7 +35,7 @@ export class SessionStore {
     this.status = 'signing-in';
     this.problem = null;
     try {
-      await signIn();
+      this.info = await signIn();
       this.status = 'signed-in';
     } catch (error) {
       this.status = 'signed-out';
@@ -44,8 +46,28 @@ export class SessionStore {
     }
   }
 
+  /** Signs out on request; the screen goes back to sign-in even if the engine fails. */
+  async signOut(): Promise<void> {
+    try {
+      await api.signOut();
+    } catch (error) {
+      console.error('Relais: sign-out failed', error);
+    }
+    this.info = null;
+    this.status = 'signed-out';
+    this.problem = null;
+  }
+
+  /** The engine ended the session (`session-ended`): back to sign-in, with its reason. */
+  ended(reason: string): void {
+    this.info = null;
+    this.status = 'signed-out';
+    this.problem = { code: 'session_ended', message: reason };
+  }
+
   private async fail(problem: Problem): Promise<void> {
     this.status = 'signed-out';
+    this.info = null;
     this.problem = problem;
   }
 }

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, api } from '../api';
+import { ApiError, api, type SessionInfo } from '../api';
 import { problemText } from '../errors';
 import { SessionStore } from './session.svelte';
 
@@ -15,6 +15,17 @@ const engineMissing = new ApiError(
   'engine_not_connected',
   "Le moteur de messagerie n'est pas encore branché.",
 );
+
+const marie: SessionInfo = {
+  person: {
+    display_name: 'Marie MARTIN',
+    national_id: '810100000041',
+    login: 'marie.martin@ch-demo.mssante.fr',
+    own_box: 'marie.martin@ch-demo.mssante.fr',
+  },
+  boxes: [],
+  no_nominative_box: false,
+};
 
 describe('SessionStore', () => {
   let session: SessionStore;
@@ -41,14 +52,17 @@ describe('SessionStore', () => {
   });
 
   it('is busy while the attempt runs, then signed in when it succeeds', async () => {
-    let finish!: () => void;
-    vi.mocked(api.signInEcps).mockReturnValue(new Promise<void>((resolve) => (finish = resolve)));
+    let finish!: (info: SessionInfo) => void;
+    vi.mocked(api.signInEcps).mockReturnValue(
+      new Promise<SessionInfo>((resolve) => (finish = resolve)),
+    );
     const attempt = session.signInWithEcps({ operator: null });
     expect(session.busy).toBe(true);
-    finish();
+    finish(marie);
     await attempt;
     expect(session.status).toBe('signed-in');
     expect(session.problem).toBeNull();
+    expect(session.info?.person.display_name).toBe('Marie MARTIN');
   });
 
   it('does not call the back end without an identifier and a password', async () => {

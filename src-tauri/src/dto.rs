@@ -1,0 +1,392 @@
+//! The data the engine hands to the UI: command results, command arguments and event
+//! payloads. This file is the contract between the Rust side and `ui/src/lib/api.ts`,
+//! which mirrors every type here field by field; change both together.
+//!
+//! Conventions:
+//! - field and variant names are `snake_case` on the wire, exactly as written here;
+//! - dates are Unix timestamps in seconds (UTC), formatted by the UI in local time;
+//! - `Option` is `null` in JSON, never a missing key;
+//! - texts meant for display (`display_name`, `malformed_note`, `reason`) are French.
+//!
+//! Commands (all `async`, failing with `CommandError { code, message }`):
+//!
+//! | command | arguments | result |
+//! |---|---|---|
+//! | `sign_in_password` | `request: PasswordSignIn` | [`SessionInfo`] |
+//! | `sign_in_ecps` | `request: EcpsSignIn` | [`SessionInfo`] |
+//! | `session_info` | — | [`SessionInfo`] |
+//! | `list_folders` | `box_address: String` | `Vec<`[`FolderView`]`>` |
+//! | `list_messages` | `box_address, folder: String, offset, limit: u32` | [`MessagePage`] |
+//! | `get_message` | `id: i64` | [`MessageView`] |
+//! | `search` | `request: `[`SearchRequest`]`, offset, limit: u32` | [`MessagePage`] |
+//! | `set_seen` | `id: i64, seen: bool` | `()` |
+//! | `set_flagged` | `id: i64, flagged: bool` | `()` |
+//! | `delete_message` | `id: i64` | `()` |
+//! | `sync_now` | — | `()` |
+//! | `sign_out` | — | `()` |
+//!
+//! Command arguments keep Tauri's default naming: plain `#[tauri::command]`, the UI sends
+//! the Rust parameter `box_address` as `boxAddress`. Only the DTOs are snake_case.
+//!
+//! Events (names in the `EVENT_*` constants): `sync-progress` [`SyncProgress`],
+//! `new-mail` [`NewMail`], `outbox-changed` [`OutboxChanged`], `connection`
+//! [`Connection`], `session-ended` [`SessionEnded`].
+
+use serde::{Deserialize, Serialize};
+
+/// Event: progress of the synchronisation of one folder.
+pub const EVENT_SYNC_PROGRESS: &str = "sync-progress";
+/// Event: new messages arrived in a box.
+pub const EVENT_NEW_MAIL: &str = "new-mail";
+/// Event: the outbox changed (queued or failed counts).
+pub const EVENT_OUTBOX_CHANGED: &str = "outbox-changed";
+/// Event: the servers became reachable or unreachable.
+pub const EVENT_CONNECTION: &str = "connection";
+/// Event: the session ended (refresh refused, signed out elsewhere…).
+pub const EVENT_SESSION_ENDED: &str = "session-ended";
+
+/// Who is signed in and which boxes they may open; returned by the sign-in commands
+/// and by `session_info`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct SessionInfo {
+    /// The authenticated person (never the box).
+    pub person: PersonView,
+    /// Every box the person may open: their own box first, then shared boxes by name.
+    pub boxes: Vec<BoxView>,
+    /// True when the person has no nominative box and works only in service boxes.
+    pub no_nominative_box: bool,
+}
+
+/// The authenticated person, as shown in the top bar and in the author line.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct PersonView {
+    /// « Marie MARTIN ».
+    pub display_name: String,
+    /// `8` + RPPS or `0` + ADELI; `None` for staff without one (e.g. care assistants).
+    pub national_id: Option<String>,
+    /// The identifier the person signed in with.
+    pub login: String,
+    /// Address of the person's nominative box, when they have one.
+    pub own_box: Option<String>,
+}
+
+/// The kind of an MSSanté box.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum BoxKindView {
+    /// BAL personnelle.
+    Nominative,
+    /// BAL organisationnelle (de service), shared by a team.
+    Organisational,
+    /// BAL applicative (software sending automatically).
+    Applicative,
+}
+
+/// One box the person may open, with what they may do in it.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct BoxView {
+    /// The box's address (its `From:` when sending).
+    pub address: String,
+    /// Nominative, organisational or applicative.
+    pub kind: BoxKindView,
+    /// « Secrétariat de cardiologie ».
+    pub display_name: String,
+    /// The person's IMAP rights on the box (RFC 4314), canonical order, e.g. `lrswipkxtea`.
+    pub rights: String,
+    /// Whether the person may send as this box.
+    pub can_send: bool,
+    /// Whether the person may delete messages in this box.
+    pub can_delete: bool,
+    /// Unread messages in the box's inbox.
+    pub unread: u32,
+}
+
+/// What a special folder is for (IMAP SPECIAL-USE, RFC 6154, plus INBOX).
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FolderRole {
+    /// INBOX.
+    Inbox,
+    /// `\Sent`.
+    Sent,
+    /// `\Drafts`.
+    Drafts,
+    /// `\Trash`.
+    Trash,
+    /// `\Junk`.
+    Junk,
+}
+
+/// One folder of a box. `list_folders` returns them in tree order (a parent, then its
+/// children), special folders first.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct FolderView {
+    /// The box the folder belongs to.
+    pub box_address: String,
+    /// The IMAP name, as passed back to `list_messages` (`INBOX`, `Sent`, `INBOX/Archives`).
+    pub name: String,
+    /// The name to show: the French role name for special folders (« Boîte de réception »,
+    /// « Envoyés », « Brouillons », « Corbeille », « Indésirables »), else the last part of
+    /// the IMAP name, decoded.
+    pub display_name: String,
+    /// The special use, if any.
+    pub role: Option<FolderRole>,
+    /// Nesting level: 0 for a top-level folder, 1 for its children…
+    pub depth: u32,
+    /// Unread messages in the folder.
+    pub unread: u32,
+    /// All messages in the folder.
+    pub total: u32,
+}
+
+/// One line of a message list.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct MessageRow {
+    /// The engine's stable identifier for the message (local store id).
+    pub id: i64,
+    /// The box holding the message.
+    pub box_address: String,
+    /// The IMAP folder name holding the message.
+    pub folder: String,
+    /// IMAP UID in that folder.
+    pub uid: u32,
+    /// Display name of `From:`, if any.
+    pub from_name: Option<String>,
+    /// Address of `From:`.
+    pub from_addr: String,
+    /// Decoded subject; empty when there is none.
+    pub subject: String,
+    /// Date of the message (Unix seconds): `Date:` header, else the arrival date.
+    pub date: i64,
+    /// `\Seen`.
+    pub seen: bool,
+    /// `\Flagged`.
+    pub flagged: bool,
+    /// `\Answered`.
+    pub answered: bool,
+    /// Whether the message has attachments.
+    pub has_attachments: bool,
+    /// Who in the service wrote the message (from `X-Relais-Author`), when present.
+    pub author_name: Option<String>,
+    /// The thread the message belongs to, if the engine threaded it.
+    pub thread_id: Option<i64>,
+    /// Number of messages of that thread in this listing (1 when alone).
+    pub thread_size: u32,
+}
+
+/// A window of a message listing (`list_messages`, `search`).
+///
+/// Order: newest thread first (a thread dates from its newest message); the messages of a
+/// thread are **contiguous**, newest first. The UI collapses a thread by hiding the
+/// `thread_size - 1` rows that follow its first row.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct MessagePage {
+    /// Number of rows in the whole listing.
+    pub total: u32,
+    /// Index of `rows[0]` in the listing.
+    pub offset: u32,
+    /// At most `limit` rows from `offset`.
+    pub rows: Vec<MessageRow>,
+}
+
+/// A mail address with its display name.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct AddressView {
+    /// Display name, when the header has one.
+    pub name: Option<String>,
+    /// The address itself.
+    pub address: String,
+}
+
+/// The person who wrote a message sent from a shared box (`X-Relais-Author`).
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct AuthorView {
+    /// « Marie MARTIN ».
+    pub display_name: String,
+    /// `8` + RPPS or `0` + ADELI, when the author has one.
+    pub national_id: Option<String>,
+    /// The author's own box, when they have one.
+    pub address: Option<String>,
+}
+
+/// One attachment of a message.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct AttachmentView {
+    /// Position among the message's attachments, for the commands that open or save it.
+    pub index: u32,
+    /// Decoded file name (the engine invents one when the part has none).
+    pub filename: String,
+    /// MIME type, e.g. `application/pdf`.
+    pub content_type: String,
+    /// Decoded size in bytes.
+    pub size: u64,
+}
+
+/// A message opened in the reader. `get_message` does not change `\Seen`: the UI calls
+/// `set_seen` itself.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct MessageView {
+    /// The same line as in the list, with fresh flags.
+    pub row: MessageRow,
+    /// `To:` recipients.
+    pub to: Vec<AddressView>,
+    /// `Cc:` recipients.
+    pub cc: Vec<AddressView>,
+    /// The author from `X-Relais-Author`, when present and valid.
+    pub author: Option<AuthorView>,
+    /// The plain-text body, when there is one (or one derived from the HTML).
+    pub text: Option<String>,
+    /// The HTML body, already sanitised by the engine (ammonia): no scripts, no event
+    /// handlers, no forms; remote images replaced by placeholders; `cid:` images inlined
+    /// as `data:` URLs or left as `cid:`.
+    pub html: Option<String>,
+    /// Whether the original HTML referred to remote content (images, styles) that was removed.
+    pub has_remote_content: bool,
+    /// Attachments, in message order.
+    pub attachments: Vec<AttachmentView>,
+    /// French explanation when the message could only be partly decoded.
+    pub malformed_note: Option<String>,
+    /// The `Message-ID` header, without angle brackets.
+    pub message_id: Option<String>,
+}
+
+/// What to search for (`search`). Empty `text` matches every message that passes the
+/// filters: the unified inbox is `{ text: "", box_address: None, folder: Some("INBOX") }`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct SearchRequest {
+    /// Words to find in sender, recipients, subject and body.
+    pub text: String,
+    /// Only this box; every box of the session when `None`.
+    pub box_address: Option<String>,
+    /// Only this folder (IMAP name); every folder when `None`.
+    pub folder: Option<String>,
+    /// Only messages without `\Seen`.
+    pub unread_only: bool,
+    /// Messages dated at or after this time (Unix seconds).
+    pub since: Option<i64>,
+    /// Messages dated before this time (Unix seconds).
+    pub until: Option<i64>,
+}
+
+/// Payload of `sync-progress`: one folder's synchronisation moved on.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct SyncProgress {
+    /// The box being synchronised.
+    pub box_address: String,
+    /// The folder being synchronised (IMAP name).
+    pub folder: String,
+    /// Messages fetched so far.
+    pub done: u32,
+    /// Messages to fetch in total (0 when unknown yet).
+    pub total: u32,
+    /// True on the last event of this folder's pass.
+    pub finished: bool,
+}
+
+/// Payload of `new-mail`: new messages arrived in a box's inbox.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct NewMail {
+    /// The box that received them.
+    pub box_address: String,
+    /// Its display name, for the announcement.
+    pub box_display_name: String,
+    /// How many arrived.
+    pub count: u32,
+}
+
+/// Payload of `outbox-changed`: the messages waiting to be sent.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct OutboxChanged {
+    /// Messages waiting to be sent (or retried).
+    pub queued: u32,
+    /// Messages the server refused for good, waiting for the user.
+    pub failed: u32,
+}
+
+/// Payload of `connection`: whether the operator's servers are reachable.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct Connection {
+    /// True when the engine can reach IMAP and SMTP.
+    pub online: bool,
+}
+
+/// Payload of `session-ended`: the person must sign in again.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct SessionEnded {
+    /// French explanation, shown on the sign-in screen.
+    pub reason: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_in_snake_case_with_nulls() {
+        let row = MessageRow {
+            id: 7,
+            box_address: "secretariat.cardio@ch-demo.mssante.fr".to_owned(),
+            folder: "Sent".to_owned(),
+            uid: 42,
+            from_name: None,
+            from_addr: "secretariat.cardio@ch-demo.mssante.fr".to_owned(),
+            subject: "Compte rendu".to_owned(),
+            date: 1_700_000_000,
+            seen: true,
+            flagged: false,
+            answered: false,
+            has_attachments: true,
+            author_name: Some("Marie MARTIN".to_owned()),
+            thread_id: None,
+            thread_size: 1,
+        };
+        let json = serde_json::to_value(&row).expect("serialisable");
+        assert_eq!(json["box_address"], "secretariat.cardio@ch-demo.mssante.fr");
+        assert_eq!(json["author_name"], "Marie MARTIN");
+        assert!(json["from_name"].is_null());
+        assert!(json["thread_id"].is_null());
+
+        let folder = FolderView {
+            box_address: row.box_address.clone(),
+            name: "Sent".to_owned(),
+            display_name: "Envoyés".to_owned(),
+            role: Some(FolderRole::Sent),
+            depth: 0,
+            unread: 0,
+            total: 1,
+        };
+        let json = serde_json::to_value(&folder).expect("serialisable");
+        assert_eq!(json["role"], "sent");
+        assert_eq!(
+            serde_json::to_value(BoxKindView::Organisational).expect("serialisable"),
+            "organisational"
+        );
+    }
+
+    #[test]
+    fn search_request_reads_what_the_ui_sends() {
+        let request: SearchRequest = serde_json::from_str(
+            r#"{"text":"","box_address":null,"folder":"INBOX","unread_only":true,"since":null,"until":1700000000}"#,
+        )
+        .expect("the UI's shape");
+        assert_eq!(request.folder.as_deref(), Some("INBOX"));
+        assert!(request.unread_only);
+        assert_eq!(request.until, Some(1_700_000_000));
+    }
+}

@@ -1,0 +1,34 @@
+// The document shown in the reader's sandboxed iframe.
+//
+// The engine already sanitised the HTML (ammonia) and replaced remote images. This is the
+// second wall: the iframe has `sandbox=""` (no scripts, no same origin, no forms, no
+// pop-ups) and the document carries its own CSP, so even a sanitiser slip cannot run code
+// or fetch anything from the network.
+
+/** The CSP of the message document: inline styles and embedded images, nothing else. */
+export const MESSAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src cid: data:";
+
+const BASE_STYLE = `
+  html { color-scheme: light; }
+  body { margin: 0; padding: 1rem 1.25rem; font: 15px/1.55 system-ui, sans-serif;
+         color: #18212d; background: #ffffff; overflow-wrap: anywhere; }
+  img { max-width: 100%; height: auto; }
+  pre { white-space: pre-wrap; }
+  table { max-width: 100%; }
+  a { color: #1f4f8f; }
+`;
+
+/** Wraps the engine's sanitised HTML into the iframe's `srcdoc`. */
+export function messageSrcdoc(html: string): string {
+  return [
+    '<!doctype html><html><head><meta charset="utf-8">',
+    `<meta http-equiv="Content-Security-Policy" content="${MESSAGE_CSP}">`,
+    // Links cannot open from a sandbox without pop-ups; `_blank` makes a click do nothing
+    // rather than navigate the frame.
+    '<base target="_blank">',
+    `<style>${BASE_STYLE}</style>`,
+    '</head><body>',
+    html,
+    '</body></html>',
+  ].join('');
+}

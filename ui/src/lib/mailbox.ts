@@ -1,0 +1,203 @@
+// What the mailbox screen does, across stores: open a box, a folder, a message; search;
+// delete; react to the engine's events. Components call these; stores stay single-purpose.
+
+import { t } from '../i18n';
+import { api, onEvent, type MessageRow, type SessionInfo } from './api';
+import { problemText } from './errors';
+import { ALL_INBOXES, boxes, type BoxSelection } from './stores/boxes.svelte';
+import { INBOX, folders } from './stores/folders.svelte';
+import { messages, type ListSource } from './stores/messages.svelte';
+import { notice } from './stores/notice.svelte';
+import { reader } from './stores/reader.svelte';
+import { search } from './stores/search.svelte';
+import { session } from './stores/session.svelte';
+import { status } from './stores/status.svelte';
+
+/** The list shown when no search runs, to come back to when the search is cleared. */
+let browsing: ListSource = { kind: 'unified' };
+
+/** Compose actions: the composer does not exist yet; it will listen for this event. */
+export type ComposeMode = 'new' | 'reply' | 'reply-all' | 'forward';
+export const COMPOSE_EVENT = 'relais:compose';
+
+/** Fills the stores from the session and listens to the engine. Returns the clean-up. */
+export function startMailbox(info: SessionInfo): () => void {
+  boxes.set(info.boxes);
+  folders.clear();
+  status.reset();
+  reader.clear();
+  search.clear();
+  const first = info.boxes.find((box) => box.address === info.person.own_box) ?? info.boxes[0];
+  void openBox(first ? first.address : ALL_INBOXES);
+  return listenToEngine();
+}
+
+export async function openBox(selection: BoxSelection): Promise<void> {
+  boxes.select(selection);
+  if (selection === ALL_INBOXES) {
+    await showBrowsing({ kind: 'unified' });
+    return;
+  }
+  const known = folders.of(selection);
+  const list = known.length > 0 ? known : await folders.load(selection);
+  const inbox = list.find((folder) => folder.role === 'inbox') ?? list[0];
+  if (inbox && boxes.selected === selection) await openFolder(selection, inbox.name);
+}
+
+export async function openFolder(boxAddress: string, name: string): Promise<void> {
+  const box = boxes.get(boxAddress);
+  const folder = folders.find(boxAddress, name);
+  if (!box || !folder) return;
+  folders.select(name);
+  await showBrowsing({ kind: 'folder', box, folder });
+}
+
+async function showBrowsing(source: ListSource): Promise<void> {
+  browsing = source;
+  search.clear();
+  reader.clear();
+  await messages.show(source);
+}
+
+/** Called on every change of the search field or its filters: searches once typing pauses. */
+export function searchChanged(): void {
+  search.schedule(() => {
+    reader.clear();
+    void messages.show(search.active ? { kind: 'search', request: search.request } : browsing);
+  });
+}
+
+/** Empties the search and returns to the box or folder that was open. */
+export function clearSearch(): void {
+  search.clear();
+  reader.clear();
+  void messages.show(browsing);
+}
+
+/** Opens the row at listing index `index` in the reader and marks it read. */
+export async function openMessage(index: number): Promise<void> {
+  messages.select(index);
+  const row = messages.list.row(index);
+  if (!row) return;
+  const view = await reader.open(row.id);
+  if (view && !view.row.seen) await setSeen(view.row, true);
+}
+
+export function openSelected(): Promise<void> {
+  return messages.selectedIndex < 0 ? Promise.resolve() : openMessage(messages.selectedIndex);
+}
+
+export async function setSeen(row: MessageRow, seen: boolean): Promise<void> {
+  const box = boxes.get(row.box_address);
+  // Without the `s` right the shared read state cannot change; leave it as it is.
+  if (box && !box.rights.includes('s')) return;
+  try {
+    await api.setSeen(row.id, seen);
+  } catch (error) {
+    notice.show(problemOf(error));
+    return;
+  }
+  messages.patch(row.id, { seen });
+  reader.patch(row.id, { seen });
+  const delta = seen ? -1 : 1;
+  folders.addUnread(row.box_address, row.folder, delta);
+  if (row.folder === INBOX) boxes.addUnread(row.box_address, delta);
+}
+
+export async function toggleFlagged(row: MessageRow): Promise<void> {
+  const flagged = !row.flagged;
+  try {
+    await api.setFlagged(row.id, flagged);
+  } catch (error) {
+    notice.show(problemOf(error));
+    return;
+  }
+  messages.patch(row.id, { flagged });
+  reader.patch(row.id, { flagged });
+}
+
+/** Deletes the selected message, unless the box does not let this person delete. */
+export async function deleteSelected(): Promise<void> {
+  const row = messages.selected;
+  if (!row) return;
+  const box = boxes.get(row.box_address);
+  if (!box?.can_delete) {
+    notice.show(t('notice.cannotDelete', { box: box?.display_name ?? row.box_address }));
+    return;
+  }
+  try {
+    await api.deleteMessage(row.id);
+  } catch (error) {
+    notice.show(problemOf(error));
+    return;
+  }
+  if (reader.openId === row.id) reader.clear();
+  if (!row.seen) {
+    folders.addUnread(row.box_address, row.folder, -1);
+    if (row.folder === INBOX) boxes.addUnread(row.box_address, -1);
+  }
+  status.announce(t('notice.deleted'));
+  await messages.refresh();
+}
+
+/** Reply, forward, new message: announced for the composer, which comes later. */
+export function compose(mode: ComposeMode): void {
+  const row = mode === 'new' ? undefined : (reader.view?.row ?? messages.selected);
+  if (mode !== 'new' && !row) return;
+  window.dispatchEvent(new CustomEvent(COMPOSE_EVENT, { detail: { mode, id: row?.id ?? null } }));
+  notice.show(t('notice.composeSoon'));
+}
+
+export function syncNow(): void {
+  api.syncNow().catch((error: unknown) => notice.show(problemOf(error)));
+}
+
+function problemOf(error: unknown): string {
+  const problem =
+    error && typeof error === 'object' && 'code' in error && 'message' in error
+      ? { code: String(error.code), message: String(error.message) }
+      : { code: 'internal', message: String(error) };
+  return problemText(problem);
+}
+
+function showsBox(address: string, folder: string): boolean {
+  const source = messages.source;
+  if (source.kind === 'folder') {
+    return source.box.address === address && source.folder.name === folder;
+  }
+  return source.kind === 'unified' && folder === INBOX;
+}
+
+/** Subscribes to the engine's events; returns a function that unsubscribes. */
+function listenToEngine(): () => void {
+  const pending = [
+    onEvent('sync-progress', (event) => {
+      status.syncProgress(event);
+      if (!event.finished) return;
+      if (folders.of(event.box_address).length > 0) void folders.load(event.box_address);
+      if (showsBox(event.box_address, event.folder)) void messages.refresh();
+    }),
+    onEvent('new-mail', (event) => {
+      boxes.addUnread(event.box_address, event.count);
+      status.announce(
+        t(event.count === 1 ? 'status.newMailOne' : 'status.newMailMany', {
+          count: event.count,
+          box: event.box_display_name,
+        }),
+      );
+      if (showsBox(event.box_address, INBOX)) void messages.refresh();
+    }),
+    onEvent('outbox-changed', (event) => status.outboxChanged(event)),
+    onEvent('connection', (event) => status.connection(event.online)),
+    onEvent('session-ended', (event) => session.ended(event.reason)),
+  ].map((subscription) =>
+    subscription.catch((error: unknown) => {
+      // Outside Tauri (unit tests, the dev harness without mocks) there is nothing to hear.
+      console.warn('Relais: cannot listen to the engine', error);
+      return null;
+    }),
+  );
+  return () => {
+    for (const subscription of pending) void subscription.then((stop) => stop?.());
+  };
+}
