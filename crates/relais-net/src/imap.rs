@@ -1,0 +1,649 @@
+//! IMAP sessions on an MSSanté operator, through the `imap` crate (3.0.0-alpha.15).
+//!
+//! [`ImapSession::connect`] opens TCP, then STARTTLS (the default) or implicit TLS. Before
+//! TLS, Relais sends only `CAPABILITY` and `STARTTLS`, reading the server byte by byte so
+//! that nothing sent before the handshake can be taken for TLS data; if `STARTTLS` is not
+//! advertised or refused, it stops **without sending any credential**. After TLS it asks for
+//! the capabilities again (the pre-TLS list is untrusted) and authenticates:
+//!
+//! - password: SASL PLAIN, authzid = the box unless the login is the box itself;
+//! - token: SASL XOAUTH2 `user=<box>` (or OAUTHBEARER when only that is offered).
+//!
+//! The `imap` crate's typed calls (select/examine, uid_fetch, store, uid_mv, idle, list,
+//! my_rights…) are available through [`ImapSession::session`]; NAMESPACE (which the crate
+//! lacks) is implemented here.
+
+use std::cell::Cell;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use relais_core::{BoxAddress, Rights};
+
+use crate::error::{Credentials, NetError};
+use crate::net::{open_tcp, ConnectOptions};
+use crate::profile::{OperatorProfile, Security};
+use crate::tls::{TlsPolicy, TlsStream};
+
+/// The `imap` crate's session type on our TLS stream.
+pub type Session = imap::Session<TlsStream>;
+
+/// An authenticated IMAP session for one box.
+pub struct ImapSession {
+    session: Session,
+    raw: TlsStream,
+    mailbox: BoxAddress,
+    server: String,
+    capabilities: Vec<String>,
+}
+
+impl std::fmt::Debug for ImapSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImapSession")
+            .field("mailbox", &self.mailbox)
+            .field("server", &self.server)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One namespace of RFC 2342: a prefix and its hierarchy delimiter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Namespace {
+    pub prefix: String,
+    pub delimiter: Option<String>,
+}
+
+/// The three kinds of namespace a server announces.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Namespaces {
+    pub personal: Vec<Namespace>,
+    pub other_users: Vec<Namespace>,
+    pub shared: Vec<Namespace>,
+}
+
+/// A box the server shows inside the person's session under a shared namespace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedBox {
+    pub address: BoxAddress,
+    /// Mailbox-name prefix of the box, delimiter included: `shared/secretariat…@…/`.
+    pub prefix: String,
+    /// The person's rights on the box's INBOX (MYRIGHTS), when the server says.
+    pub rights: Option<Rights>,
+}
+
+struct Sasl {
+    initial: Vec<u8>,
+    sent: Cell<bool>,
+}
+
+impl imap::Authenticator for Sasl {
+    type Response = Vec<u8>;
+    /// First challenge: our initial response. Any later one (e.g. XOAUTH2's JSON error
+    /// report) gets an empty answer, which ends the exchange.
+    fn process(&self, _challenge: &[u8]) -> Vec<u8> {
+        if self.sent.replace(true) {
+            Vec::new()
+        } else {
+            self.initial.clone()
+        }
+    }
+}
+
+impl ImapSession {
+    /// Connect and authenticate to `mailbox` with the default options.
+    pub fn connect(
+        profile: &OperatorProfile,
+        tls: &TlsPolicy,
+        credentials: &Credentials,
+        mailbox: &BoxAddress,
+    ) -> Result<ImapSession, NetError> {
+        Self::connect_with(
+            profile,
+            tls,
+            credentials,
+            mailbox,
+            &ConnectOptions::default(),
+        )
+    }
+
+    /// Connect and authenticate to `mailbox`.
+    pub fn connect_with(
+        profile: &OperatorProfile,
+        tls: &TlsPolicy,
+        credentials: &Credentials,
+        mailbox: &BoxAddress,
+        options: &ConnectOptions,
+    ) -> Result<ImapSession, NetError> {
+        let host = profile.imap.host.as_str();
+        let port = profile.imap_port();
+        let server = format!("{host}:{port}");
+        let tcp = open_tcp(host, port, options)?;
+        let proto = |detail: String| NetError::Protocol {
+            server: server.clone(),
+            detail,
+        };
+
+        let (mut client, raw) = match profile.imap.security {
+            Security::Starttls => {
+                let tcp = starttls_plain_phase(tcp, &server)?;
+                let stream = tls.connect(tcp, host)?;
+                (imap::Client::new(stream.clone()), stream)
+            }
+            Security::Tls => {
+                let stream = tls.connect(tcp, host)?;
+                let mut client = imap::Client::new(stream.clone());
+                let greeting = client
+                    .read_greeting()
+                    .map_err(|e| imap_error(e, &server, mailbox, credentials))?;
+                if !greeting.starts_with(b"* OK") {
+                    return Err(proto(String::from_utf8_lossy(&greeting).trim().to_string()));
+                }
+                (client, stream)
+            }
+        };
+
+        let capabilities: Vec<String> = client
+            .capabilities()
+            .map_err(|e| imap_error(e, &server, mailbox, credentials))?
+            .iter()
+            .map(capability_name)
+            .collect();
+        let has = |cap: &str| capabilities.iter().any(|c| c.eq_ignore_ascii_case(cap));
+
+        let (mechanism, initial) = match credentials {
+            Credentials::Password { login, password } => {
+                if !has("AUTH=PLAIN") {
+                    return Err(NetError::MechanismUnavailable {
+                        server,
+                        mechanism: "PLAIN".into(),
+                    });
+                }
+                (
+                    "PLAIN",
+                    Credentials::sasl_plain(login, password, mailbox.as_str()),
+                )
+            }
+            Credentials::Bearer { token } => {
+                if has("AUTH=XOAUTH2") {
+                    (
+                        "XOAUTH2",
+                        Credentials::sasl_xoauth2(mailbox.as_str(), token),
+                    )
+                } else if has("AUTH=OAUTHBEARER") {
+                    (
+                        "OAUTHBEARER",
+                        Credentials::sasl_oauthbearer(mailbox.as_str(), token),
+                    )
+                } else {
+                    return Err(NetError::MechanismUnavailable {
+                        server,
+                        mechanism: "XOAUTH2".into(),
+                    });
+                }
+            }
+        };
+        let sasl = Sasl {
+            initial,
+            sent: Cell::new(false),
+        };
+        let mut session = client
+            .authenticate(mechanism, &sasl)
+            .map_err(|(e, _client)| imap_error(e, &server, mailbox, credentials))?;
+
+        // Servers may send new capabilities after login: ask again.
+        let capabilities = session
+            .capabilities()
+            .map(|caps| caps.iter().map(capability_name).collect())
+            .unwrap_or(capabilities);
+        Ok(ImapSession {
+            session,
+            raw,
+            mailbox: mailbox.clone(),
+            server,
+            capabilities,
+        })
+    }
+
+    /// The box this session opened.
+    pub fn mailbox(&self) -> &BoxAddress {
+        &self.mailbox
+    }
+
+    /// `host:port` of the server.
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// The capabilities after authentication (`IMAP4rev1`, `AUTH=…`, `IDLE`, `QRESYNC`…).
+    pub fn capabilities(&self) -> &[String] {
+        &self.capabilities
+    }
+
+    pub fn has_capability(&self, cap: &str) -> bool {
+        self.capabilities
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(cap))
+    }
+
+    /// The `imap` crate's session, for every typed command.
+    pub fn session(&mut self) -> &mut Session {
+        &mut self.session
+    }
+
+    pub fn into_session(self) -> Session {
+        self.session
+    }
+
+    /// The person's rights on `mailbox` (RFC 4314 MYRIGHTS).
+    pub fn my_rights(&mut self, mailbox: &str) -> Result<Rights, NetError> {
+        let server = self.server.clone();
+        let response = self
+            .session
+            .my_rights(mailbox)
+            .map_err(|e| protocol(e, &server))?;
+        let text = response.parsed().rights().to_string();
+        // RFC 2086's obsolete `c` and `d` stand for `k`/`x` and `e`/`t`: keep the standard set.
+        let standard: String = text.chars().filter(|c| !matches!(c, 'c' | 'd')).collect();
+        Rights::parse(&standard).map_err(|e| NetError::Protocol {
+            server,
+            detail: e.to_string(),
+        })
+    }
+
+    /// The server's namespaces (RFC 2342 NAMESPACE).
+    pub fn namespaces(&mut self) -> Result<Namespaces, NetError> {
+        if !self.has_capability("NAMESPACE") {
+            return Ok(Namespaces {
+                personal: vec![Namespace {
+                    prefix: String::new(),
+                    delimiter: None,
+                }],
+                ..Namespaces::default()
+            });
+        }
+        // imap-proto 0.16 cannot parse NAMESPACE responses (it reports them as BYE).
+        let (untagged, status) = self.raw_command("NAMESPACE")?;
+        let server = self.server.clone();
+        if !status.starts_with("OK") {
+            return Err(NetError::Protocol {
+                server,
+                detail: format!("NAMESPACE : {status}"),
+            });
+        }
+        untagged
+            .iter()
+            .find_map(|line| line.trim_end().strip_prefix("* NAMESPACE "))
+            .and_then(parse_namespace)
+            .ok_or_else(|| NetError::Protocol {
+                server,
+                detail: format!("réponse NAMESPACE illisible : {}", untagged.join(" ")),
+            })
+    }
+
+    /// Run a command the `imap` crate cannot parse (NAMESPACE, ID…) and read its answer
+    /// ourselves: the untagged lines and the tagged status (`OK …`, `NO …`). Responses
+    /// with literals are not supported. Call it only between commands (not during IDLE).
+    pub fn raw_command(&mut self, command: &str) -> Result<(Vec<String>, String), NetError> {
+        let server = self.server.clone();
+        self.session
+            .run_command(command)
+            .map_err(|e| protocol(e, &server))?;
+        let mut untagged = Vec::new();
+        loop {
+            let line = read_line(&mut self.raw).map_err(|e| NetError::Unreachable {
+                server: server.clone(),
+                detail: e.to_string(),
+            })?;
+            if line.starts_with('*') || line.starts_with('+') {
+                untagged.push(line);
+                continue;
+            }
+            // Our tag (`a<n>`), then the status.
+            return Ok((
+                untagged,
+                line.split_once(' ')
+                    .map(|(_, s)| s.to_string())
+                    .unwrap_or_default(),
+            ));
+        }
+    }
+
+    /// The boxes shown under the other-users and shared namespaces (operators that expose
+    /// organisational boxes this way), with the person's rights on each.
+    pub fn list_shared_boxes(&mut self) -> Result<Vec<SharedBox>, NetError> {
+        let namespaces = self.namespaces()?;
+        let server = self.server.clone();
+        let mut boxes: Vec<SharedBox> = Vec::new();
+        for ns in namespaces.other_users.iter().chain(&namespaces.shared) {
+            if ns.prefix.is_empty() {
+                continue;
+            }
+            let delimiter = ns.delimiter.clone().unwrap_or_else(|| "/".into());
+            let names = self
+                .session
+                .list(Some(""), Some(&format!("{}%", ns.prefix)))
+                .map_err(|e| protocol(e, &server))?;
+            for name in names.iter() {
+                let Some(rest) = name.name().strip_prefix(&ns.prefix) else {
+                    continue;
+                };
+                let first = rest.split(delimiter.as_str()).next().unwrap_or_default();
+                let Ok(address) = BoxAddress::parse(first) else {
+                    continue;
+                };
+                if boxes.iter().any(|b| b.address == address) {
+                    continue;
+                }
+                boxes.push(SharedBox {
+                    prefix: format!("{}{first}{delimiter}", ns.prefix),
+                    address,
+                    rights: None,
+                });
+            }
+        }
+        for b in &mut boxes {
+            b.rights = self.my_rights(&format!("{}INBOX", b.prefix)).ok();
+        }
+        Ok(boxes)
+    }
+
+    /// LOGOUT (errors ignored: the session is over either way).
+    pub fn logout(mut self) {
+        let _ = self.session.logout();
+    }
+}
+
+/// `IMAP4rev1`, `AUTH=PLAIN`, `IDLE`…
+fn capability_name(cap: &imap_proto::types::Capability<'_>) -> String {
+    match cap {
+        imap_proto::types::Capability::Imap4rev1 => "IMAP4rev1".into(),
+        imap_proto::types::Capability::Auth(m) => format!("AUTH={m}"),
+        imap_proto::types::Capability::Atom(a) => a.to_string(),
+    }
+}
+
+fn protocol(e: imap::Error, server: &str) -> NetError {
+    match e {
+        imap::Error::Io(io) => NetError::Unreachable {
+            server: server.to_string(),
+            detail: io.to_string(),
+        },
+        imap::Error::ConnectionLost => NetError::Unreachable {
+            server: server.to_string(),
+            detail: "connexion perdue".into(),
+        },
+        other => NetError::Protocol {
+            server: server.to_string(),
+            detail: other.to_string(),
+        },
+    }
+}
+
+fn imap_error(
+    e: imap::Error,
+    server: &str,
+    mailbox: &BoxAddress,
+    credentials: &Credentials,
+) -> NetError {
+    match e {
+        imap::Error::No(no) => {
+            let reply = format!(
+                "{}{}",
+                no.code
+                    .as_ref()
+                    .map(|c| format!("[{c:?}] "))
+                    .unwrap_or_default(),
+                no.information
+            );
+            let mailbox = mailbox.to_string();
+            if reply.contains("AUTHORIZATIONFAILED") {
+                NetError::AuthorizationFailed { mailbox, reply }
+            } else if matches!(credentials, Credentials::Bearer { .. }) {
+                NetError::TokenRefused { mailbox, reply }
+            } else {
+                NetError::AuthenticationFailed { mailbox, reply }
+            }
+        }
+        other => protocol(other, server),
+    }
+}
+
+/// Before TLS: greeting, capabilities, STARTTLS. Reads byte by byte (no read-ahead), so no
+/// plaintext can be injected into the TLS session (CVE-2011-0411 class).
+fn starttls_plain_phase(mut tcp: TcpStream, server: &str) -> Result<TcpStream, NetError> {
+    let io_err = |e: std::io::Error| NetError::Unreachable {
+        server: server.to_string(),
+        detail: e.to_string(),
+    };
+    let greeting = read_line(&mut tcp).map_err(io_err)?;
+    if !greeting.starts_with("* OK") {
+        return Err(NetError::Protocol {
+            server: server.to_string(),
+            detail: greeting,
+        });
+    }
+    let mut caps = greeting_capabilities(&greeting);
+    if caps.is_none() {
+        let (untagged, _status) = plain_command(&mut tcp, "R0", "CAPABILITY").map_err(io_err)?;
+        caps = Some(
+            untagged
+                .iter()
+                .filter_map(|l| l.strip_prefix("* CAPABILITY "))
+                .flat_map(|l| l.split_whitespace().map(str::to_string))
+                .collect(),
+        );
+    }
+    let caps = caps.unwrap_or_default();
+    if !caps.iter().any(|c| c.eq_ignore_ascii_case("STARTTLS")) {
+        return Err(NetError::StartTlsMissing {
+            server: server.to_string(),
+        });
+    }
+    let (_untagged, status) = plain_command(&mut tcp, "R1", "STARTTLS").map_err(io_err)?;
+    if !status.starts_with("OK") {
+        return Err(NetError::StartTlsRefused {
+            server: server.to_string(),
+            reply: status,
+        });
+    }
+    Ok(tcp)
+}
+
+fn greeting_capabilities(greeting: &str) -> Option<Vec<String>> {
+    let start = greeting.find("[CAPABILITY ")? + "[CAPABILITY ".len();
+    let end = greeting[start..].find(']')? + start;
+    Some(
+        greeting[start..end]
+            .split_whitespace()
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+/// Send `tag command`, return the untagged lines and the tagged status text.
+fn plain_command(
+    tcp: &mut TcpStream,
+    tag: &str,
+    command: &str,
+) -> std::io::Result<(Vec<String>, String)> {
+    tcp.write_all(format!("{tag} {command}\r\n").as_bytes())?;
+    tcp.flush()?;
+    let mut untagged = Vec::new();
+    loop {
+        let line = read_line(tcp)?;
+        if let Some(rest) = line.strip_prefix(&format!("{tag} ")) {
+            return Ok((untagged, rest.to_string()));
+        }
+        untagged.push(line);
+        if untagged.len() > 100 {
+            return Err(std::io::Error::other("trop de lignes avant la réponse"));
+        }
+    }
+}
+
+/// One CRLF-terminated line, without read-ahead (at most 8 KiB).
+fn read_line(tcp: &mut impl Read) -> std::io::Result<String> {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    loop {
+        if tcp.read(&mut byte)? == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "le serveur a fermé la connexion",
+            ));
+        }
+        line.push(byte[0]);
+        if line.ends_with(b"\r\n") {
+            line.truncate(line.len() - 2);
+            return Ok(String::from_utf8_lossy(&line).into_owned());
+        }
+        if line.len() > 8192 {
+            return Err(std::io::Error::other("ligne trop longue"));
+        }
+    }
+}
+
+/// Parse the three groups of a NAMESPACE response.
+fn parse_namespace(text: &str) -> Option<Namespaces> {
+    let mut p = Parser {
+        s: text.as_bytes(),
+        i: 0,
+    };
+    let personal = p.group()?;
+    let other_users = p.group()?;
+    let shared = p.group()?;
+    Some(Namespaces {
+        personal,
+        other_users,
+        shared,
+    })
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Parser<'_> {
+    fn ws(&mut self) {
+        while self.s.get(self.i) == Some(&b' ') {
+            self.i += 1;
+        }
+    }
+    fn eat(&mut self, c: u8) -> bool {
+        self.ws();
+        if self.s.get(self.i) == Some(&c) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn nil(&mut self) -> bool {
+        self.ws();
+        if self.s[self.i.min(self.s.len())..]
+            .to_ascii_uppercase()
+            .starts_with(b"NIL")
+        {
+            self.i += 3;
+            true
+        } else {
+            false
+        }
+    }
+    /// A quoted string or NIL.
+    fn nstring(&mut self) -> Option<Option<String>> {
+        if self.nil() {
+            return Some(None);
+        }
+        if !self.eat(b'"') {
+            return None;
+        }
+        let mut out = Vec::new();
+        loop {
+            let c = *self.s.get(self.i)?;
+            self.i += 1;
+            match c {
+                b'\\' => {
+                    out.push(*self.s.get(self.i)?);
+                    self.i += 1;
+                }
+                b'"' => return Some(Some(String::from_utf8_lossy(&out).into_owned())),
+                c => out.push(c),
+            }
+        }
+    }
+    /// Skip a parenthesised list or an atom/string (namespace extensions).
+    fn skip_value(&mut self) -> Option<()> {
+        self.ws();
+        match self.s.get(self.i)? {
+            b'(' => {
+                self.i += 1;
+                while !self.eat(b')') {
+                    self.skip_value()?;
+                }
+                Some(())
+            }
+            b'"' => self.nstring().map(|_| ()),
+            _ => {
+                while let Some(c) = self.s.get(self.i) {
+                    if *c == b' ' || *c == b')' {
+                        break;
+                    }
+                    self.i += 1;
+                }
+                Some(())
+            }
+        }
+    }
+    fn group(&mut self) -> Option<Vec<Namespace>> {
+        if self.nil() {
+            return Some(Vec::new());
+        }
+        if !self.eat(b'(') {
+            return None;
+        }
+        let mut out = Vec::new();
+        while self.eat(b'(') {
+            let prefix = self.nstring()?.unwrap_or_default();
+            let delimiter = self.nstring()?;
+            while !self.eat(b')') {
+                self.skip_value()?;
+            }
+            out.push(Namespace { prefix, delimiter });
+        }
+        if !self.eat(b')') {
+            return None;
+        }
+        Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn namespace_parsing() {
+        let ns = parse_namespace(r#"(("" "/")) (("shared/" "/")) NIL"#).unwrap();
+        assert_eq!(ns.personal[0].prefix, "");
+        assert_eq!(ns.other_users[0].prefix, "shared/");
+        assert_eq!(ns.other_users[0].delimiter.as_deref(), Some("/"));
+        assert!(ns.shared.is_empty());
+        let ns = parse_namespace(
+            r##"(("" "." "X-PARAM" ("a" "b"))) NIL (("Public Folders/" "/")("#x" NIL))"##,
+        )
+        .unwrap();
+        assert_eq!(ns.shared.len(), 2);
+        assert_eq!(ns.shared[1].delimiter, None);
+        assert!(parse_namespace("garbage").is_none());
+    }
+
+    #[test]
+    fn greeting_caps() {
+        let caps =
+            greeting_capabilities("* OK [CAPABILITY IMAP4rev1 STARTTLS LOGINDISABLED] Ready.")
+                .unwrap();
+        assert!(caps.contains(&"STARTTLS".to_string()));
+        assert!(greeting_capabilities("* OK Ready.").is_none());
+    }
+}

@@ -1,0 +1,34 @@
+//! # relais-net — connections to an MSSanté operator
+//!
+//! No storage and no UI: this crate opens connections and reports what the servers say.
+//!
+//! - [`profile`] — the operator profile (TOML): servers, trust anchors, CRLs, Pro Santé Connect;
+//! - [`tls`] — rustls with the operator's IGC-Santé anchors only, TLS 1.2+, CRL revocation;
+//! - [`imap`] — authenticated IMAP sessions (STARTTLS required, SASL PLAIN with authzid,
+//!   XOAUTH2 `user=<box>`), MYRIGHTS, NAMESPACE, shared boxes;
+//! - [`smtp`] — submission through lettre (STARTTLS required, PLAIN/XOAUTH2, DSN);
+//! - [`psc`] — Pro Santé Connect: code flow + PKCE with a loopback listener, CIBA, refresh,
+//!   revocation, verified identity;
+//! - [`secrets`] — passwords and refresh tokens in the OS keyring.
+//!
+//! The engine is synchronous: every call blocks its (per-box) thread. Passwords and tokens
+//! are never logged, never printed by `Debug`, and access tokens are never written to disk.
+
+mod der;
+pub mod error;
+pub mod imap;
+mod net;
+pub mod profile;
+pub mod psc;
+pub mod secrets;
+pub mod smtp;
+pub mod tls;
+
+pub use error::{Credentials, NetError};
+pub use imap::{ImapSession, Namespace, Namespaces, SharedBox};
+pub use net::ConnectOptions;
+pub use profile::{OperatorProfile, ProfileError, Security, ServerEndpoint};
+pub use psc::{ProSanteConnect, PscError, PscIdentity, PscTokens, SignInOptions};
+pub use secrets::{Backend, SecretError, SecretStore};
+pub use smtp::{submit, SubmitReport};
+pub use tls::{TlsError, TlsPolicy, TlsStream};

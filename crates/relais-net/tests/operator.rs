@@ -1,0 +1,577 @@
+//! relais-net against the real local operator (Dovecot, Postfix, oidc-provider, test PKI).
+#![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::*;
+use relais_core::Rights;
+use relais_net::psc::ProSanteConnect;
+use relais_net::{
+    smtp, ConnectOptions, Credentials, ImapSession, NetError, Security, TlsError, TlsPolicy,
+};
+use relais_testkit::{Mode, Options, DEMO_PASSWORD, DEMO_PIN};
+
+fn password(login: &str) -> Credentials {
+    Credentials::Password {
+        login: login.into(),
+        password: DEMO_PASSWORD.into(),
+    }
+}
+
+fn from(n: u8) -> ConnectOptions {
+    ConnectOptions {
+        source: fresh_source(n),
+        ..ConnectOptions::default()
+    }
+}
+
+fn exists(session: &mut ImapSession, mailbox: &str) -> u32 {
+    session.session().select(mailbox).expect("SELECT").exists
+}
+
+#[test]
+fn password_opens_own_box_and_delegated_boxes_and_refuses_the_rest() {
+    let op = start(Options::default());
+    let (p, tls) = (profile(&op), policy(&op));
+
+    let mut own = ImapSession::connect(&p, &tls, &password(MARIE), &addr(MARIE)).expect("own box");
+    assert!(exists(&mut own, "INBOX") >= 1);
+    assert!(own.has_capability("IMAP4rev1"));
+    assert_eq!(own.my_rights("INBOX").unwrap(), Rights::full());
+    own.logout();
+
+    for (person, rights) in [
+        (SOPHIE, "lrwstipekxa"),
+        (MARIE, "lrwstipekxa"),
+        (KARIM, "lrs"),
+    ] {
+        let mut s = ImapSession::connect(&p, &tls, &password(person), &addr(SECRETARIAT))
+            .unwrap_or_else(|e| panic!("{person} opens the secretariat: {e}"));
+        assert!(exists(&mut s, "INBOX") >= 10);
+        assert_eq!(
+            s.my_rights("INBOX").unwrap(),
+            Rights::parse(rights).unwrap()
+        );
+    }
+
+    let wrong = Credentials::Password {
+        login: MARIE.into(),
+        password: "wrong".into(),
+    };
+    let err = ImapSession::connect_with(&p, &tls, &wrong, &addr(MARIE), &from(1)).unwrap_err();
+    assert!(
+        matches!(err, NetError::AuthenticationFailed { .. }),
+        "{err:?}"
+    );
+    println!("wrong password: {err}");
+    let err = ImapSession::connect_with(&p, &tls, &password(JULIEN), &addr(SECRETARIAT), &from(2))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            NetError::AuthenticationFailed { .. } | NetError::AuthorizationFailed { .. }
+        ),
+        "{err:?}"
+    );
+    let err = ImapSession::connect_with(&p, &tls, &password(MARIE), &addr(ACCUEIL), &from(3))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            NetError::AuthenticationFailed { .. } | NetError::AuthorizationFailed { .. }
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains(ACCUEIL));
+
+    // The server traces the person behind the box.
+    assert!(op
+        .log("dovecot")
+        .contains(&format!("user=<{SECRETARIAT}>, person=<{SOPHIE}>")));
+}
+
+#[test]
+fn implicit_tls_works_too() {
+    let op = start(Options::default());
+    let mut p = profile(&op);
+    p.imap.security = Security::Tls;
+    p.imap.port = Some(op.imaps_addr().port());
+    let mut s = ImapSession::connect(&p, &policy(&op), &password(MARIE), &addr(MARIE)).unwrap();
+    assert!(exists(&mut s, "INBOX") >= 1);
+}
+
+fn sign_in(
+    op: &relais_testkit::Operator,
+    psc: &ProSanteConnect,
+    national_id: &'static str,
+) -> relais_net::PscTokens {
+    let tls = policy(op).client_config().unwrap();
+    psc.sign_in(&move |url: &str| {
+        // The "system browser": another thread, as the real one is another process.
+        let (url, tls) = (url.to_string(), tls.clone());
+        std::thread::spawn(move || browse(&url, tls, national_id, DEMO_PIN));
+    })
+    .expect("code flow sign-in")
+}
+
+#[test]
+fn pro_sante_connect_code_flow_xoauth2_refresh_and_revoke() {
+    let op = start(Options::default());
+    let (p, tls) = (profile(&op), policy(&op));
+    let settings = p.pro_sante_connect.clone().expect("profile has PSC");
+    let psc = ProSanteConnect::discover(&settings, &tls).expect("discovery");
+
+    let tokens = sign_in(&op, &psc, MARIE_NATIONAL_ID);
+    let id = tokens.identity.clone().expect("verified ID token");
+    assert_eq!(id.national_id, MARIE_NATIONAL_ID);
+    assert_eq!(id.given_name.as_deref(), Some("Marie"));
+    assert_eq!(id.family_name.as_deref(), Some("MARTIN"));
+    assert_eq!(id.preferred_username.as_deref(), Some("marie.martin"));
+    assert_eq!(id.email.as_deref(), Some(MARIE));
+    assert_eq!(id.acr.as_deref(), Some("eidas1"));
+    let person = id.to_person().unwrap();
+    assert_eq!(person.display_name(), "Marie MARTIN");
+    assert_eq!(person.own_box, Some(addr(MARIE)));
+    assert!(!format!("{tokens:?}").contains(&tokens.access_token));
+
+    let bearer = Credentials::Bearer {
+        token: tokens.access_token.clone(),
+    };
+    for b in [MARIE, SECRETARIAT] {
+        let mut s = ImapSession::connect(&p, &tls, &bearer, &addr(b))
+            .unwrap_or_else(|e| panic!("XOAUTH2 user={b}: {e}"));
+        assert!(exists(&mut s, "INBOX") >= 1);
+    }
+    // Not entitled: the EHPAD's box.
+    let err = ImapSession::connect_with(&p, &tls, &bearer, &addr(ACCUEIL), &from(20)).unwrap_err();
+    assert!(matches!(err, NetError::TokenRefused { .. }), "{err:?}");
+    assert!(op.log("dovecot").contains(&format!(
+        "oauth2 login: box={SECRETARIAT} person=marie.martin"
+    )));
+
+    // Refresh rotates the refresh token; the new access token works.
+    let old_refresh = tokens.refresh_token.clone().expect("refresh token");
+    let renewed = psc.refresh(&old_refresh).expect("refresh");
+    let new_refresh = renewed.refresh_token.clone().expect("rotated");
+    assert_ne!(new_refresh, old_refresh);
+    assert_eq!(
+        renewed.identity.as_ref().map(|i| i.national_id.as_str()),
+        Some(MARIE_NATIONAL_ID)
+    );
+    let bearer = Credentials::Bearer {
+        token: renewed.access_token.clone(),
+    };
+    ImapSession::connect(&p, &tls, &bearer, &addr(SECRETARIAT)).expect("renewed token works");
+
+    // Sign-out: revoke, then the refresh token is refused.
+    psc.revoke(&new_refresh).expect("revoke");
+    let err = psc.refresh(&new_refresh).unwrap_err();
+    assert!(matches!(err, relais_net::PscError::SessionEnded), "{err:?}");
+    assert!(!op.log("oidc").contains(&renewed.access_token));
+}
+
+#[test]
+fn pro_sante_connect_ciba() {
+    let op = start(Options::default());
+    let (p, tls) = (profile(&op), policy(&op));
+    let psc = ProSanteConnect::discover(p.pro_sante_connect.as_ref().unwrap(), &tls).unwrap();
+    assert!(psc.supports_ciba());
+    let t0 = Instant::now();
+    let tokens = psc.sign_in_ciba(MARIE_NATIONAL_ID).expect("CIBA sign-in");
+    println!("CIBA took {:?}", t0.elapsed());
+    assert_eq!(tokens.identity.unwrap().national_id, MARIE_NATIONAL_ID);
+    let bearer = Credentials::Bearer {
+        token: tokens.access_token,
+    };
+    ImapSession::connect(&p, &tls, &bearer, &addr(MARIE)).expect("CIBA token opens IMAP");
+    let err = psc.sign_in_ciba("julien.lemaire").unwrap_err();
+    assert!(
+        matches!(err, relais_net::PscError::Denied { .. }),
+        "{err:?}"
+    );
+}
+
+fn wait_for(session: &mut ImapSession, message_id: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        session.session().select("INBOX").unwrap();
+        let uids = session
+            .session()
+            .uid_search(format!("HEADER Message-ID {message_id}"))
+            .unwrap();
+        if let Some(uid) = uids.into_iter().next() {
+            let fetches = session
+                .session()
+                .uid_fetch(uid.to_string(), "BODY.PEEK[]")
+                .unwrap();
+            let body = fetches
+                .iter()
+                .next()
+                .and_then(|f| f.body())
+                .unwrap_or_default();
+            return String::from_utf8_lossy(body).into_owned();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{message_id} not delivered within 20 s"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn message(from: &str, sender: &str, id: &str) -> Vec<u8> {
+    format!(
+        "From: Secrétariat de cardiologie <{from}>\r\nSender: {sender}\r\nTo: {PIERRE}\r\n\
+         Subject: =?utf-8?q?Compte-rendu_d=C3=A9pos=C3=A9?=\r\nMessage-ID: <{id}>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\
+         Bonjour, le compte-rendu est déposé.\r\n.ligne qui commence par un point\r\n"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn submission_from_the_organisational_box_with_password_and_token() {
+    let op = start(Options::default());
+    let (p, tls) = (profile(&op), policy(&op));
+    let secretariat = addr(SECRETARIAT);
+
+    // Sophie, password, authzid = the secretariat; with DSN.
+    let report = smtp::submit(
+        &p,
+        &tls,
+        &password(SOPHIE),
+        &secretariat,
+        &secretariat,
+        &[addr(PIERRE)],
+        &message(
+            SECRETARIAT,
+            "sophie.bernard@ch-demo.mssante.fr",
+            "pwd-1@relais.test",
+        ),
+        true,
+    )
+    .expect("submission with password");
+    println!("{report:?}");
+    assert_eq!(report.code, 250);
+    assert!(report.dsn_requested, "Postfix advertises DSN");
+    assert!(report.text.contains("queued") || !report.text.is_empty());
+
+    // Marie, XOAUTH2 user=secretariat, token from the code flow.
+    let psc = ProSanteConnect::discover(p.pro_sante_connect.as_ref().unwrap(), &tls).unwrap();
+    let tokens = sign_in(&op, &psc, MARIE_NATIONAL_ID);
+    let bearer = Credentials::Bearer {
+        token: tokens.access_token.clone(),
+    };
+    let report = smtp::submit(
+        &p,
+        &tls,
+        &bearer,
+        &secretariat,
+        &secretariat,
+        &[addr(PIERRE), addr(KARIM)], // Karim only in the envelope: a Bcc
+        &message(SECRETARIAT, MARIE, "oauth-1@relais.test"),
+        false,
+    )
+    .expect("submission with XOAUTH2");
+    assert_eq!(report.code, 250);
+    assert!(!report.dsn_requested);
+
+    // Delivered: read them with our own IMAP session.
+    let mut pierre = ImapSession::connect(&p, &tls, &password(PIERRE), &addr(PIERRE)).unwrap();
+    let body = wait_for(&mut pierre, "pwd-1@relais.test");
+    assert!(body.contains("le compte-rendu est déposé"), "{body}");
+    assert!(
+        body.contains("\r\n.ligne qui commence par un point"),
+        "dot-stuffing undone"
+    );
+    let body = wait_for(&mut pierre, "oauth-1@relais.test");
+    assert!(body.contains(&format!("Sender: {MARIE}")));
+    let mut karim = ImapSession::connect(&p, &tls, &password(KARIM), &addr(KARIM)).unwrap();
+    let body = wait_for(&mut karim, "oauth-1@relais.test");
+    assert!(!body.to_ascii_lowercase().contains("\nbcc:"));
+
+    // A Bcc header is refused before connecting.
+    let mut with_bcc = b"Bcc: someone@x.mssante.fr\r\n".to_vec();
+    with_bcc.extend(message(SECRETARIAT, MARIE, "bcc@relais.test"));
+    let err = smtp::submit(
+        &p,
+        &tls,
+        &bearer,
+        &secretariat,
+        &secretariat,
+        &[addr(PIERRE)],
+        &with_bcc,
+        false,
+    )
+    .unwrap_err();
+    assert!(matches!(err, NetError::BccHeader));
+
+    // Not entitled to send as the EHPAD's box: refused at AUTH (token) or MAIL.
+    let err = smtp::submit_with(
+        &p,
+        &tls,
+        &bearer,
+        &addr(ACCUEIL),
+        &addr(ACCUEIL),
+        &[addr(PIERRE)],
+        &message(ACCUEIL, MARIE, "no@relais.test"),
+        false,
+        &from(30),
+    )
+    .unwrap_err();
+    println!("not entitled: {err}");
+    assert!(matches!(err, NetError::TokenRefused { .. }), "{err:?}");
+    let err = smtp::submit_with(
+        &p,
+        &tls,
+        &Credentials::Password {
+            login: MARIE.into(),
+            password: "wrong".into(),
+        },
+        &addr(MARIE),
+        &addr(MARIE),
+        &[addr(PIERRE)],
+        &message(MARIE, MARIE, "no2@relais.test"),
+        false,
+        &from(31),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, NetError::AuthenticationFailed { .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_server_that_is_down_is_unreachable() {
+    let op = start(Options::default());
+    let mut p = profile(&op);
+    let free = TcpListener::bind((op.host(), 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    p.imap.port = Some(free);
+    p.submission.port = Some(free);
+    let tls = policy(&op);
+    let err = ImapSession::connect(&p, &tls, &password(MARIE), &addr(MARIE)).unwrap_err();
+    assert!(matches!(err, NetError::Unreachable { .. }), "{err:?}");
+    assert!(err.to_string().contains("injoignable"), "{err}");
+    let err = smtp::submit(
+        &p,
+        &tls,
+        &password(MARIE),
+        &addr(MARIE),
+        &addr(MARIE),
+        &[addr(PIERRE)],
+        b"Subject: x\r\n\r\nx\r\n",
+        false,
+    )
+    .unwrap_err();
+    assert!(matches!(err, NetError::Unreachable { .. }), "{err:?}");
+}
+
+#[test]
+fn certificates_outside_the_anchors_are_untrusted_and_names_must_match() {
+    let op = start(Options::default());
+    let p = profile(&op);
+    let prod = relais_testkit::operator::repo_root().join("tests/fixtures/igc-sante-roots.pem");
+    let prod = TlsPolicy::from_anchors(&prod).unwrap();
+    let err = ImapSession::connect(&p, &prod, &password(MARIE), &addr(MARIE)).unwrap_err();
+    assert!(
+        matches!(err, NetError::Tls(TlsError::Untrusted { .. })),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("IGC-Santé"), "{err}");
+    let err = smtp::submit(
+        &p,
+        &prod,
+        &password(MARIE),
+        &addr(MARIE),
+        &addr(MARIE),
+        &[addr(PIERRE)],
+        b"Subject: x\r\n\r\nx\r\n",
+        false,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, NetError::Tls(TlsError::Untrusted { .. })),
+        "{err:?}"
+    );
+
+    // Host name: the certificate does not name wrong.example.org.
+    let tcp = TcpStream::connect(op.imaps_addr()).unwrap();
+    let err = policy(&op).connect(tcp, "wrong.example.org").unwrap_err();
+    assert_eq!(
+        err,
+        TlsError::HostnameMismatch {
+            host: "wrong.example.org".into()
+        }
+    );
+    // …but it does name localhost and the loopback address.
+    let tcp = TcpStream::connect(op.imaps_addr()).unwrap();
+    let stream = policy(&op).connect(tcp, &op.host().to_string()).unwrap();
+    assert!(matches!(
+        stream.protocol().as_deref(),
+        Some("TLSv1_3") | Some("TLSv1_2")
+    ));
+}
+
+#[test]
+fn a_revoked_server_certificate_is_refused() {
+    let op = start(Options::default());
+    let p = profile(&op);
+    let cache = tempfile::tempdir().unwrap();
+    let tls = policy(&op).with_crl_cache(cache.path());
+    ImapSession::connect(&p, &tls, &password(MARIE), &addr(MARIE))
+        .expect("valid before revocation");
+    let cached: Vec<_> = std::fs::read_dir(cache.path()).unwrap().collect();
+    assert_eq!(cached.len(), 1, "the CRL is cached");
+    let crl_log = op.log("crl");
+    assert!(
+        crl_log.contains("intermediate.crl"),
+        "fetched from the distribution point: {crl_log}"
+    );
+
+    let out = op.script(&["revoke-server-cert"]).unwrap();
+    assert!(out.status.success());
+    let err = ImapSession::connect(&p, &tls, &password(MARIE), &addr(MARIE)).unwrap_err();
+    assert!(matches!(err, NetError::Tls(TlsError::Revoked)), "{err:?}");
+    assert!(err.to_string().contains("révoqué"), "{err}");
+    let err = smtp::submit(
+        &p,
+        &tls,
+        &password(MARIE),
+        &addr(MARIE),
+        &addr(MARIE),
+        &[addr(PIERRE)],
+        b"Subject: x\r\n\r\nx\r\n",
+        false,
+    )
+    .unwrap_err();
+    assert!(matches!(err, NetError::Tls(TlsError::Revoked)), "{err:?}");
+
+    // With a CRL cached for an hour, the stale (pre-revocation) CRL would still be used:
+    // a fresh policy with no cache fetches the new one.
+    let fresh = TlsPolicy::from_profile(&p).unwrap();
+    let err = ImapSession::connect(&p, &fresh, &password(MARIE), &addr(MARIE)).unwrap_err();
+    assert!(matches!(err, NetError::Tls(TlsError::Revoked)), "{err:?}");
+}
+
+/// A man in the middle that hides STARTTLS from the client (a real downgrade attack) and
+/// records what the client sends.
+fn stripping_proxy(target: SocketAddr) -> (SocketAddr, Arc<Mutex<Vec<u8>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let local = listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen2 = seen.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let server = TcpStream::connect(target).unwrap();
+            let (mut c_w, mut s_w) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let seen = seen2.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(server);
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap_or(0) > 0 {
+                    let edited = line.replace("STARTTLS", "XNOTLSX");
+                    if c_w.write_all(edited.as_bytes()).is_err() {
+                        break;
+                    }
+                    line.clear();
+                }
+            });
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(client);
+                let mut line = Vec::new();
+                while reader.read_until(b'\n', &mut line).unwrap_or(0) > 0 {
+                    seen.lock().unwrap().extend_from_slice(&line);
+                    if s_w.write_all(&line).is_err() {
+                        break;
+                    }
+                    line.clear();
+                }
+            });
+        }
+    });
+    (local, seen)
+}
+
+#[test]
+fn no_credentials_without_starttls() {
+    let op = start(Options::default());
+    let tls = policy(&op);
+    let mut p = profile(&op);
+    let (imap_proxy, imap_seen) = stripping_proxy(op.imap_addr());
+    let (smtp_proxy, smtp_seen) = stripping_proxy(op.submission_addr());
+    p.imap.host = imap_proxy.ip().to_string();
+    p.imap.port = Some(imap_proxy.port());
+    p.submission.host = smtp_proxy.ip().to_string();
+    p.submission.port = Some(smtp_proxy.port());
+
+    let err = ImapSession::connect(&p, &tls, &password(MARIE), &addr(MARIE)).unwrap_err();
+    assert!(matches!(err, NetError::StartTlsMissing { .. }), "{err:?}");
+    assert!(err.to_string().contains("STARTTLS"), "{err}");
+    let err = smtp::submit(
+        &p,
+        &tls,
+        &password(MARIE),
+        &addr(MARIE),
+        &addr(MARIE),
+        &[addr(PIERRE)],
+        b"Subject: x\r\n\r\nx\r\n",
+        false,
+    )
+    .unwrap_err();
+    assert!(matches!(err, NetError::StartTlsMissing { .. }), "{err:?}");
+
+    std::thread::sleep(Duration::from_millis(200));
+    for seen in [imap_seen, smtp_seen] {
+        let text = String::from_utf8_lossy(&seen.lock().unwrap()).to_uppercase();
+        assert!(
+            !text.contains("AUTH") && !text.contains("LOGIN"),
+            "credentials leaked: {text}"
+        );
+        assert!(!text.contains(&DEMO_PASSWORD.to_uppercase()));
+    }
+}
+
+#[test]
+fn shared_namespace_lists_entitled_boxes() {
+    let op = start(Options {
+        mode: Mode::Shared,
+        ..Options::default()
+    });
+    let (p, tls) = (profile(&op), policy(&op));
+    let mut s = ImapSession::connect(&p, &tls, &password(MARIE), &addr(MARIE)).unwrap();
+    let ns = s.namespaces().unwrap();
+    assert!(
+        ns.other_users
+            .iter()
+            .chain(&ns.shared)
+            .any(|n| n.prefix == "shared/"),
+        "{ns:?}"
+    );
+    let boxes = s.list_shared_boxes().unwrap();
+    let sec = boxes
+        .iter()
+        .find(|b| b.address == addr(SECRETARIAT))
+        .unwrap_or_else(|| panic!("{boxes:?}"));
+    assert_eq!(sec.prefix, format!("shared/{SECRETARIAT}/"));
+    assert_eq!(sec.rights, Some(Rights::full()));
+    assert!(!boxes.iter().any(|b| b.address == addr(ACCUEIL)));
+    assert!(exists(&mut s, &format!("{}INBOX", sec.prefix)) >= 10);
+
+    let mut k = ImapSession::connect(&p, &tls, &password(KARIM), &addr(KARIM)).unwrap();
+    let boxes = k.list_shared_boxes().unwrap();
+    let sec = boxes
+        .iter()
+        .find(|b| b.address == addr(SECRETARIAT))
+        .unwrap();
+    assert_eq!(sec.rights, Some(Rights::parse("lrs").unwrap()));
+}
