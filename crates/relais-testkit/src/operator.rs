@@ -148,6 +148,46 @@ impl Operator {
         cmd.stdin(std::process::Stdio::null()).output()
     }
 
+    /// Write messages straight into a box's Maildir folder (`INBOX`, `Sent`…), as a fast way
+    /// to fill a box with thousands of messages; Dovecot indexes them at the next SELECT.
+    /// `flags` are Maildir info letters (`S` seen, `F` flagged, `R` answered).
+    pub fn seed_maildir<'a>(
+        &self,
+        address: &str,
+        folder: &str,
+        messages: impl IntoIterator<Item = (Vec<u8>, &'a str)>,
+    ) -> io::Result<usize> {
+        let (local, domain) = address
+            .split_once('@')
+            .ok_or_else(|| io::Error::other("not an address"))?;
+        let mut dir = self
+            .dir()
+            .join("mail")
+            .join(domain)
+            .join(local)
+            .join("Maildir");
+        if folder != "INBOX" {
+            dir = dir.join(format!(".{folder}"));
+        }
+        let cur = dir.join("cur");
+        std::fs::create_dir_all(&cur)?;
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let mut n = 0;
+        for (i, (raw, flags)) in messages.into_iter().enumerate() {
+            let name = format!(
+                "{stamp}.S{i}P{}.relais-testkit,S={}:2,{flags}",
+                std::process::id(),
+                raw.len()
+            );
+            std::fs::write(cur.join(name), raw)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     /// Stop every server of the instance (also done on drop).
     pub fn stop(&self) -> io::Result<std::process::Output> {
         Command::new(run_script())

@@ -1,0 +1,261 @@
+//! Actions on messages, done on the server and mirrored locally.
+//!
+//! The person's rights on the box are checked first, before any network call: a read-only
+//! box refuses Delete at once. The local store changes only after the server said yes, so
+//! a refused change leaves nothing to roll back; every attempt, refused or not, is in the
+//! box's audit log (the command, never the content).
+
+use relais_core::Entitlement;
+use relais_store::{AuditAction, FlagUpdate, FolderRole, MessageId};
+
+use crate::error::{EngineError, Result};
+use crate::sync::{flags_of, BoxConnection};
+use crate::Engine;
+
+/// A flag the person can set or clear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flag {
+    Seen,
+    Flagged,
+    Answered,
+}
+
+impl Flag {
+    fn imap(self) -> &'static str {
+        match self {
+            Flag::Seen => "\\Seen",
+            Flag::Flagged => "\\Flagged",
+            Flag::Answered => "\\Answered",
+        }
+    }
+}
+
+struct Target {
+    entitlement: Entitlement,
+    folder_id: relais_store::FolderId,
+    folder: String,
+    uid: u32,
+}
+
+impl Engine {
+    fn target(&self, id: MessageId) -> Result<Target> {
+        let message = self
+            .store()?
+            .message(id)?
+            .ok_or(EngineError::UnknownMessage)?;
+        let folder = self
+            .store()?
+            .folder(message.summary.folder_id)?
+            .ok_or(EngineError::UnknownMessage)?;
+        Ok(Target {
+            entitlement: self.entitlement(&message.summary.box_address)?,
+            folder_id: folder.id,
+            folder: folder.name,
+            uid: message.summary.uid,
+        })
+    }
+
+    fn not_allowed(&self, t: &Target, action: &str) -> EngineError {
+        EngineError::NotAllowed {
+            address: t.entitlement.address.clone(),
+            action: action.to_string(),
+        }
+    }
+
+    fn selected(&self, t: &Target) -> Result<BoxConnection> {
+        let mut conn = self.connect_box(&t.entitlement)?;
+        let name = conn.server_name(&t.folder);
+        conn.session
+            .session()
+            .select(&name)
+            .map_err(|e| self.server_refused(&t.entitlement.address, e))?;
+        Ok(conn)
+    }
+
+    /// Set or clear a flag.
+    pub fn set_flag(&self, id: MessageId, flag: Flag, on: bool) -> Result<()> {
+        let t = self.target(id)?;
+        let rights = &t.entitlement.rights;
+        let allowed = match flag {
+            Flag::Seen => rights.can_seen(),
+            _ => rights.can_write_flags(),
+        };
+        if !allowed {
+            return Err(self.not_allowed(&t, "modifier les indicateurs des messages"));
+        }
+        let mut conn = self.selected(&t)?;
+        let command = format!(
+            "{}FLAGS.SILENT ({})",
+            if on { "+" } else { "-" },
+            flag.imap()
+        );
+        let request = format!("UID STORE {} {command}", t.uid);
+        let result = conn
+            .session
+            .session()
+            .uid_store(t.uid.to_string(), &command);
+        let fetched = conn
+            .session
+            .session()
+            .uid_fetch(t.uid.to_string(), "(UID FLAGS)")
+            .ok();
+        conn.session.logout();
+        match result {
+            Ok(_) => {
+                self.audit(
+                    &t.entitlement.address,
+                    relais_store::AuditAction::Flag,
+                    &request,
+                    "OK",
+                    true,
+                );
+                if let Some(f) = fetched
+                    .as_ref()
+                    .and_then(|f| f.iter().next().map(|x| flags_of(x.flags())))
+                {
+                    self.store()?.update_flags(
+                        t.folder_id,
+                        &[FlagUpdate {
+                            uid: t.uid,
+                            flags: f,
+                            modseq: None,
+                        }],
+                    )?;
+                }
+                Ok(())
+            }
+            Err(e) => {
+                self.audit(
+                    &t.entitlement.address,
+                    AuditAction::Flag,
+                    &request,
+                    &e.to_string(),
+                    false,
+                );
+                Err(self.server_refused(&t.entitlement.address, e))
+            }
+        }
+    }
+
+    /// Move a message to another folder of the same box.
+    pub fn move_to(&self, id: MessageId, destination: &str) -> Result<()> {
+        let t = self.target(id)?;
+        if !(t.entitlement.rights.can_delete() && t.entitlement.rights.contains('i')) {
+            return Err(self.not_allowed(&t, "déplacer des messages"));
+        }
+        self.move_uid(&t, destination, AuditAction::Move)
+    }
+
+    /// Delete: move to the box's Trash (or, in the Trash, expunge for good).
+    pub fn delete(&self, id: MessageId) -> Result<()> {
+        let t = self.target(id)?;
+        if !t.entitlement.rights.can_delete() {
+            return Err(self.not_allowed(&t, "supprimer des messages"));
+        }
+        let trash = self
+            .store()?
+            .folder_by_role(&t.entitlement.address, FolderRole::Trash)?;
+        match trash {
+            Some(trash) if trash.id != t.folder_id => {
+                self.move_uid(&t, &trash.name, AuditAction::Delete)
+            }
+            _ => self.expunge_uids(&t, &[t.uid]),
+        }
+    }
+
+    /// Empty the box's Trash.
+    pub fn empty_trash(&self, address: &relais_core::BoxAddress) -> Result<usize> {
+        let entitlement = self.entitlement(address)?;
+        let trash = self
+            .store()?
+            .folder_by_role(address, FolderRole::Trash)?
+            .ok_or_else(|| EngineError::UnknownFolder {
+                address: address.clone(),
+                folder: "Corbeille".into(),
+            })?;
+        if !entitlement.rights.can_delete() {
+            return Err(EngineError::NotAllowed {
+                address: address.clone(),
+                action: "vider la corbeille".into(),
+            });
+        }
+        let uids: Vec<u32> = self
+            .store()?
+            .uids(trash.id)?
+            .into_iter()
+            .map(|(u, _)| u)
+            .collect();
+        if uids.is_empty() {
+            return Ok(0);
+        }
+        let t = Target {
+            entitlement,
+            folder_id: trash.id,
+            folder: trash.name,
+            uid: 0,
+        };
+        self.expunge_uids(&t, &uids)?;
+        Ok(uids.len())
+    }
+
+    fn move_uid(&self, t: &Target, destination: &str, action: AuditAction) -> Result<()> {
+        let mut conn = self.selected(t)?;
+        let dest = conn.server_name(destination);
+        let request = format!("UID MOVE {} {destination}", t.uid);
+        let result = conn.session.session().uid_mv(t.uid.to_string(), &dest);
+        conn.session.logout();
+        match result {
+            Ok(()) => {
+                self.audit(&t.entitlement.address, action, &request, "OK", true);
+                // Gone from here; it appears in the destination at its next sync.
+                self.store()?.remove_uids(t.folder_id, &[t.uid])?;
+                Ok(())
+            }
+            Err(e) => {
+                self.audit(
+                    &t.entitlement.address,
+                    action,
+                    &request,
+                    &e.to_string(),
+                    false,
+                );
+                Err(self.server_refused(&t.entitlement.address, e))
+            }
+        }
+    }
+
+    fn expunge_uids(&self, t: &Target, uids: &[u32]) -> Result<()> {
+        let mut conn = self.selected(t)?;
+        let set = crate::sync::uid_set(uids);
+        let request = format!("UID STORE {set} +FLAGS (\\Deleted); UID EXPUNGE {set}");
+        let result = conn
+            .session
+            .session()
+            .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
+            .and_then(|_| conn.session.session().uid_expunge(&set));
+        conn.session.logout();
+        match result {
+            Ok(_) => {
+                self.audit(
+                    &t.entitlement.address,
+                    AuditAction::Delete,
+                    &request,
+                    "OK",
+                    true,
+                );
+                self.store()?.remove_uids(t.folder_id, uids)?;
+                Ok(())
+            }
+            Err(e) => {
+                self.audit(
+                    &t.entitlement.address,
+                    AuditAction::Delete,
+                    &request,
+                    &e.to_string(),
+                    false,
+                );
+                Err(self.server_refused(&t.entitlement.address, e))
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+//! Which boxes a person may open, found by real logins with their own credentials.
+//!
+//! Three sources, and only what a real login opens is kept:
+//! - the person's own (nominative) box, when their login is an address;
+//! - boxes the server shows in a shared namespace (RFC 2342) with MYRIGHTS (RFC 4314);
+//! - the operator profile's list of organisational boxes, each tried with a delegated login
+//!   (SASL PLAIN authzid = the box, or XOAUTH2 `user=` the box).
+//!
+//! Nobody types a shared password, and a box the person is not entitled to never appears.
+
+use relais_core::{Access, BoxAddress, BoxKind, Entitlement, Rights};
+use relais_net::{Credentials, ImapSession, NetError, OperatorProfile, TlsPolicy};
+
+use crate::error::{EngineError, Result};
+
+/// What the logins found.
+#[derive(Debug, Clone)]
+pub struct Discovery {
+    pub boxes: Vec<Entitlement>,
+    /// The person's own box, if their login opened one.
+    pub own_box: Option<BoxAddress>,
+}
+
+/// A display name for a box the operator gives no name for: its local part in words
+/// (`secretariat.cardio` → « Secretariat cardio »).
+pub fn derived_display_name(address: &BoxAddress) -> String {
+    let words: Vec<String> = address
+        .local()
+        .split(['.', '-', '_'])
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    let mut name = words.join(" ");
+    if let Some(first) = name.get(..1) {
+        name = first.to_uppercase() + &name[1..];
+    }
+    name
+}
+
+fn is_refusal(e: &NetError) -> bool {
+    matches!(
+        e,
+        NetError::AuthenticationFailed { .. }
+            | NetError::AuthorizationFailed { .. }
+            | NetError::TokenRefused { .. }
+    )
+}
+
+fn inbox_rights(session: &mut ImapSession, mailbox: &str) -> Rights {
+    // A server without the ACL extension gives no rights: the owner of a session has all.
+    session
+        .my_rights(mailbox)
+        .unwrap_or_else(|_| Rights::full())
+}
+
+/// Find the boxes `credentials` open. `own_candidate` is the login when it is an address.
+pub fn discover(
+    profile: &OperatorProfile,
+    tls: &TlsPolicy,
+    credentials: &Credentials,
+    own_candidate: Option<&BoxAddress>,
+) -> Result<Discovery> {
+    let mut boxes: Vec<Entitlement> = Vec::new();
+    let mut own_box = None;
+    let mut first_refusal: Option<NetError> = None;
+
+    if let Some(own) = own_candidate.filter(|a| !profile.is_organisational(a)) {
+        match ImapSession::connect(profile, tls, credentials, own) {
+            Ok(mut session) => {
+                let rights = inbox_rights(&mut session, "INBOX");
+                boxes.push(Entitlement {
+                    address: own.clone(),
+                    kind: BoxKind::Nominative,
+                    display_name: String::new(),
+                    rights,
+                    access: Access::OwnLogin,
+                });
+                own_box = Some(own.clone());
+                // Shared-namespace operators show the service boxes inside this session.
+                if let Ok(shared) = session.list_shared_boxes() {
+                    for b in shared {
+                        boxes.push(Entitlement {
+                            display_name: derived_display_name(&b.address),
+                            address: b.address,
+                            kind: BoxKind::Organisational,
+                            rights: b.rights.unwrap_or_else(Rights::full),
+                            access: Access::SharedNamespace { prefix: b.prefix },
+                        });
+                    }
+                }
+                session.logout();
+            }
+            Err(e) if is_refusal(&e) => first_refusal = Some(e),
+            Err(e) => return Err(e.into()),
+        }
+    }
+
+    // The profile's service boxes not already found, tried at once: Dovecot delays every
+    // later login from an address after a refusal, so sequential tries would add up.
+    let candidates: Vec<BoxAddress> = profile
+        .boxes
+        .organisational
+        .iter()
+        .filter(|a| !boxes.iter().any(|b| &b.address == *a))
+        .cloned()
+        .collect();
+    let results: Vec<(BoxAddress, std::result::Result<Rights, NetError>)> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = candidates
+                .iter()
+                .map(|address| {
+                    scope.spawn(move || {
+                        let result = ImapSession::connect(profile, tls, credentials, address).map(
+                            |mut session| {
+                                let rights = inbox_rights(&mut session, "INBOX");
+                                session.logout();
+                                rights
+                            },
+                        );
+                        (address.clone(), result)
+                    })
+                })
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
+    for (address, result) in results {
+        match result {
+            Ok(rights) => boxes.push(Entitlement {
+                display_name: derived_display_name(&address),
+                address,
+                kind: BoxKind::Organisational,
+                rights,
+                access: Access::Delegated,
+            }),
+            Err(e) if is_refusal(&e) => {
+                first_refusal.get_or_insert(e);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+
+    if boxes.is_empty() {
+        return Err(match first_refusal {
+            Some(NetError::TokenRefused { .. }) => EngineError::SessionEnded,
+            _ => EngineError::NoBoxOpened,
+        });
+    }
+    Ok(Discovery { boxes, own_box })
+}

@@ -1,0 +1,57 @@
+//! The engine's errors: what went wrong, in plain French, and what to do next. They never
+//! carry a password, a token or message content.
+
+use relais_core::BoxAddress;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Net(#[from] relais_net::NetError),
+    #[error(transparent)]
+    Store(#[from] relais_store::StoreError),
+    #[error(transparent)]
+    Psc(#[from] relais_net::PscError),
+    #[error(transparent)]
+    Secret(#[from] relais_net::SecretError),
+    #[error(transparent)]
+    Profile(#[from] relais_net::ProfileError),
+    #[error(transparent)]
+    Tls(#[from] relais_net::TlsError),
+    #[error(
+        "Aucun compte n'est configuré dans ce profil : connectez-vous d'abord (relais login)."
+    )]
+    NotSignedIn,
+    #[error("Identifiant ou mot de passe incorrect, ou aucune boîte ne vous est ouverte chez cet opérateur. Vérifiez la saisie ; si le problème persiste, contactez le support de votre opérateur.")]
+    NoBoxOpened,
+    #[error("Votre session Pro Santé Connect a pris fin : reconnectez-vous avec votre e-CPS.")]
+    SessionEnded,
+    #[error("Cet opérateur ne propose pas la connexion Pro Santé Connect (e-CPS).")]
+    NoProSanteConnect,
+    #[error("La boîte {0} ne fait pas partie de vos boîtes.")]
+    UnknownBox(BoxAddress),
+    #[error("Le dossier « {folder} » n'existe pas dans la boîte {address}.")]
+    UnknownFolder { address: BoxAddress, folder: String },
+    #[error("Message introuvable dans le cache local : synchronisez la boîte.")]
+    UnknownMessage,
+    #[error("Vos droits sur la boîte {address} ne permettent pas de {action}.")]
+    NotAllowed { address: BoxAddress, action: String },
+    #[error(
+        "Le serveur a refusé l'opération sur la boîte {address} : {detail}. Rien n'a été modifié."
+    )]
+    ServerRefused { address: BoxAddress, detail: String },
+    #[error("Erreur de fichier dans le profil ({what}) : {detail}")]
+    Io { what: String, detail: String },
+    #[error("Opération annulée.")]
+    Cancelled,
+}
+
+impl EngineError {
+    pub(crate) fn io(what: &str, e: impl std::fmt::Display) -> EngineError {
+        EngineError::Io {
+            what: what.to_string(),
+            detail: e.to_string(),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, EngineError>;

@@ -1,0 +1,35 @@
+//! Events the engine emits for the UI and the command line. Data flows one way:
+//! server → sync → store → these events; the UI then reads the store.
+
+use relais_core::BoxAddress;
+use serde::Serialize;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A folder's synchronisation advanced (`done` of `total` messages fetched).
+    SyncProgress {
+        box_address: BoxAddress,
+        folder: String,
+        done: u32,
+        total: u32,
+        finished: bool,
+    },
+    /// New messages arrived in a box's inbox (IDLE or sync).
+    NewMail { box_address: BoxAddress, count: u32 },
+    /// The outbox changed.
+    OutboxChanged { queued: u32, failed: u32 },
+    /// The connection to the operator is up or down.
+    Connection { online: bool },
+    /// The session ended (e.g. Pro Santé Connect refused the renewal).
+    SessionEnded { reason: String },
+}
+
+/// Where events go: a callback that must be cheap (it is called from sync threads).
+pub type EventSink = Arc<dyn Fn(Event) + Send + Sync>;
+
+/// A sink that drops everything (the command line without a progress bar).
+pub fn discard() -> EventSink {
+    Arc::new(|_| {})
+}

@@ -1,0 +1,536 @@
+//! # relais-engine — what a person does with Relais
+//!
+//! Sign-in with their own identity (password or e-CPS), discovery of the boxes they are
+//! entitled to, synchronisation into the local store, actions mirrored on the server, local
+//! search and the audit log. It knows nothing of Tauri: the desktop app and the `relais`
+//! command line both drive it. Synchronous: each box works on its own thread.
+//!
+//! Secrets: passwords and refresh tokens go to the OS keyring; access tokens stay in memory;
+//! nothing secret is written to the profile folder, logged or put in an error.
+
+pub mod account;
+pub mod actions;
+pub mod discovery;
+pub mod error;
+pub mod events;
+pub mod read;
+pub mod sync;
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use relais_core::{BoxAddress, BoxKind, Entitlement, NationalId, Person};
+use relais_net::{
+    Credentials, OperatorProfile, ProSanteConnect, PscTokens, SecretStore, SignInOptions, TlsPolicy,
+};
+use relais_store::{AuditAction, AuditEntry, Store};
+use serde::Serialize;
+
+pub use account::{Account, Method, ProfileDir};
+
+/// How many of the newest bodies per folder each sync prefetches for search.
+const PREFETCH_PER_FOLDER: u32 = 200;
+pub use error::{EngineError, Result};
+pub use events::{Event, EventSink};
+
+/// Who the person says they are when the sign-in itself does not tell (a password login
+/// carries no identity): their names and national identifier.
+#[derive(Debug, Clone, Default)]
+pub struct IdentityHint {
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub national_id: Option<NationalId>,
+}
+
+/// The signed-in person and their boxes.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionSummary {
+    pub person: Person,
+    pub boxes: Vec<Entitlement>,
+}
+
+enum Auth {
+    Password {
+        login: String,
+        password: String,
+    },
+    Ecps {
+        psc: Box<ProSanteConnect>,
+        tokens: PscTokens,
+    },
+}
+
+/// One person's engine over one profile folder.
+pub struct Engine {
+    dir: ProfileDir,
+    pub(crate) operator: OperatorProfile,
+    operator_path: std::path::PathBuf,
+    pub(crate) tls: TlsPolicy,
+    store: Mutex<Store>,
+    secrets: SecretStore,
+    account: Mutex<Option<Account>>,
+    auth: Mutex<Option<Auth>>,
+    pub(crate) events: EventSink,
+}
+
+pub(crate) fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or_default()
+}
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere must not make the store unusable: the data is still consistent
+    // (SQLite transactions), so take the guard back.
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Engine {
+    /// Open the profile folder. `operator` overrides the account's operator profile (and is
+    /// required before the first sign-in).
+    pub fn open(dir: ProfileDir, operator: Option<&Path>, events: EventSink) -> Result<Engine> {
+        dir.ensure()?;
+        let account = dir.load_account()?;
+        let operator_path = match (operator, &account) {
+            (Some(p), _) => p.to_path_buf(),
+            (None, Some(a)) => a.operator_profile.clone(),
+            (None, None) => return Err(EngineError::NotSignedIn),
+        };
+        let operator = OperatorProfile::load(&operator_path)?;
+        let tls = TlsPolicy::from_profile(&operator)?.with_crl_cache(dir.crl_cache());
+        let store = Store::open(dir.store_path())?;
+        Ok(Engine {
+            dir,
+            operator,
+            operator_path,
+            tls,
+            store: Mutex::new(store),
+            secrets: SecretStore::new(),
+            account: Mutex::new(account),
+            auth: Mutex::new(None),
+            events,
+        })
+    }
+
+    pub fn operator(&self) -> &OperatorProfile {
+        &self.operator
+    }
+
+    pub fn profile_dir(&self) -> &ProfileDir {
+        &self.dir
+    }
+
+    pub(crate) fn store(&self) -> Result<MutexGuard<'_, Store>> {
+        Ok(lock(&self.store))
+    }
+
+    /// Read access to the store, for listing and searching.
+    pub fn with_store<T>(&self, f: impl FnOnce(&Store) -> T) -> T {
+        f(&lock(&self.store))
+    }
+
+    fn account(&self) -> Result<Account> {
+        lock(&self.account).clone().ok_or(EngineError::NotSignedIn)
+    }
+
+    /// The signed-in person.
+    pub fn person(&self) -> Result<Person> {
+        Ok(Person::from(&self.account()?.person))
+    }
+
+    /// The boxes of the last sign-in.
+    pub fn boxes(&self) -> Result<Vec<Entitlement>> {
+        Ok(self.store()?.boxes()?)
+    }
+
+    pub fn entitlement(&self, address: &BoxAddress) -> Result<Entitlement> {
+        self.boxes()?
+            .into_iter()
+            .find(|b| &b.address == address)
+            .ok_or_else(|| EngineError::UnknownBox(address.clone()))
+    }
+
+    pub(crate) fn audit(
+        &self,
+        address: &BoxAddress,
+        action: AuditAction,
+        request: &str,
+        response: &str,
+        ok: bool,
+    ) {
+        let person = match self.person() {
+            Ok(p) => p.national_id,
+            Err(_) => return,
+        };
+        // The audit log must not stop the work it records: a failure here is ignored.
+        let _ = self.store().map(|mut s| {
+            s.record(&AuditEntry {
+                box_address: address.clone(),
+                at: now_ms(),
+                person,
+                action,
+                request: request.to_string(),
+                response: response.to_string(),
+                ok,
+            })
+        });
+    }
+
+    // ------------------------------------------------------------------ sign-in
+
+    /// Sign in with the operator login and password; discover the boxes they open.
+    pub fn sign_in_password(
+        &self,
+        login: &str,
+        password: &str,
+        hint: &IdentityHint,
+    ) -> Result<SessionSummary> {
+        let credentials = Credentials::Password {
+            login: login.to_string(),
+            password: password.to_string(),
+        };
+        let own_candidate = BoxAddress::parse(login).ok();
+        let found = discovery::discover(
+            &self.operator,
+            &self.tls,
+            &credentials,
+            own_candidate.as_ref(),
+        )?;
+        let person = person_from_login(login, found.own_box.clone(), hint);
+        let profile_id = self.profile_id_or_new();
+        self.secrets.save_password(&profile_id, login, password)?;
+        *lock(&self.auth) = Some(Auth::Password {
+            login: login.to_string(),
+            password: password.to_string(),
+        });
+        self.finish_sign_in(
+            profile_id,
+            login,
+            Method::Password,
+            person,
+            found.boxes,
+            "AUTHENTICATE PLAIN",
+        )
+    }
+
+    /// Sign in with e-CPS through Pro Santé Connect: CIBA when the provider offers it and a
+    /// `login_hint` is given (headless), else the code flow in the system browser.
+    pub fn sign_in_ecps(
+        &self,
+        login_hint: Option<&str>,
+        open_browser: &dyn Fn(&str),
+    ) -> Result<SessionSummary> {
+        let settings = self
+            .operator
+            .pro_sante_connect
+            .as_ref()
+            .ok_or(EngineError::NoProSanteConnect)?;
+        let psc = ProSanteConnect::discover(settings, &self.tls)?;
+        let tokens = match login_hint {
+            Some(hint) if psc.supports_ciba() => psc.sign_in_ciba(hint)?,
+            _ => psc.sign_in_with(
+                open_browser,
+                &SignInOptions {
+                    login_hint: login_hint.map(str::to_string),
+                    ..SignInOptions::default()
+                },
+            )?,
+        };
+        self.finish_ecps(psc, tokens)
+    }
+
+    /// The code flow with a caller-driven browser (the app, or a test's scripted person).
+    pub fn sign_in_ecps_with(
+        &self,
+        options: &SignInOptions,
+        open_browser: &dyn Fn(&str),
+    ) -> Result<SessionSummary> {
+        let settings = self
+            .operator
+            .pro_sante_connect
+            .as_ref()
+            .ok_or(EngineError::NoProSanteConnect)?;
+        let psc = ProSanteConnect::discover(settings, &self.tls)?;
+        let tokens = psc.sign_in_with(open_browser, options)?;
+        self.finish_ecps(psc, tokens)
+    }
+
+    fn finish_ecps(&self, psc: ProSanteConnect, tokens: PscTokens) -> Result<SessionSummary> {
+        let identity = tokens.identity.clone().ok_or(EngineError::SessionEnded)?;
+        let mut person = identity.to_person()?;
+        let credentials = Credentials::Bearer {
+            token: tokens.access_token.clone(),
+        };
+        let found = discovery::discover(
+            &self.operator,
+            &self.tls,
+            &credentials,
+            person.own_box.as_ref(),
+        )?;
+        person.own_box = found.own_box.clone();
+        let profile_id = self.profile_id_or_new();
+        let national = person.national_id.to_string();
+        if let Some(refresh) = &tokens.refresh_token {
+            self.secrets
+                .save_refresh_token(&profile_id, &national, refresh)?;
+        }
+        *lock(&self.auth) = Some(Auth::Ecps {
+            psc: Box::new(psc),
+            tokens,
+        });
+        self.finish_sign_in(
+            profile_id,
+            &national,
+            Method::Ecps,
+            person,
+            found.boxes,
+            "AUTHENTICATE XOAUTH2",
+        )
+    }
+
+    fn profile_id_or_new(&self) -> String {
+        lock(&self.account)
+            .as_ref()
+            .map(|a| a.profile_id.clone())
+            .unwrap_or_else(account::new_profile_id)
+    }
+
+    fn finish_sign_in(
+        &self,
+        profile_id: String,
+        login: &str,
+        method: Method,
+        person: Person,
+        mut boxes: Vec<Entitlement>,
+        request: &str,
+    ) -> Result<SessionSummary> {
+        for b in &mut boxes {
+            if b.kind == BoxKind::Nominative {
+                b.display_name = person.display_name();
+            }
+        }
+        let account = Account {
+            profile_id,
+            operator_profile: self.operator_path()?,
+            login: login.to_string(),
+            method,
+            person: (&person).into(),
+        };
+        self.dir.save_account(&account)?;
+        *lock(&self.account) = Some(account);
+        {
+            let mut store = self.store()?;
+            // Boxes no longer granted disappear with their cached mail.
+            for old in store.boxes()? {
+                if !boxes.iter().any(|b| b.address == old.address) {
+                    store.remove_box(&old.address)?;
+                }
+            }
+            store.upsert_boxes(&boxes)?;
+        }
+        for b in &boxes {
+            self.audit(&b.address, AuditAction::SignIn, request, "OK", true);
+        }
+        Ok(SessionSummary { person, boxes })
+    }
+
+    fn operator_path(&self) -> Result<std::path::PathBuf> {
+        std::path::absolute(&self.operator_path)
+            .map_err(|e| EngineError::io("profil d'opérateur", e))
+    }
+
+    /// Credentials for the next connection: the password from memory or the keyring, or a
+    /// live access token (renewed silently with the refresh token when it is about to end).
+    pub fn credentials(&self) -> Result<Credentials> {
+        let mut auth = lock(&self.auth);
+        if auth.is_none() {
+            *auth = Some(self.restore_auth()?);
+        }
+        match auth.as_mut() {
+            Some(Auth::Password { login, password }) => Ok(Credentials::Password {
+                login: login.clone(),
+                password: password.clone(),
+            }),
+            Some(Auth::Ecps { psc, tokens }) => {
+                let expiring = tokens
+                    .expires_at
+                    .is_some_and(|t| t <= SystemTime::now() + Duration::from_secs(10));
+                if expiring {
+                    let refresh = tokens
+                        .refresh_token
+                        .clone()
+                        .ok_or(EngineError::SessionEnded)?;
+                    let renewed = psc.refresh(&refresh).map_err(|_| self.end_session())?;
+                    let account = self.account()?;
+                    if let Some(new_refresh) = &renewed.refresh_token {
+                        self.secrets.save_refresh_token(
+                            &account.profile_id,
+                            &account.login,
+                            new_refresh,
+                        )?;
+                    }
+                    *tokens = renewed;
+                }
+                Ok(Credentials::Bearer {
+                    token: tokens.access_token.clone(),
+                })
+            }
+            None => Err(EngineError::NotSignedIn),
+        }
+    }
+
+    fn end_session(&self) -> EngineError {
+        (self.events)(Event::SessionEnded {
+            reason: EngineError::SessionEnded.to_string(),
+        });
+        EngineError::SessionEnded
+    }
+
+    /// A new process (the command line, a restarted app) takes the secrets back from the
+    /// keyring; for e-CPS, the refresh token buys a fresh access token.
+    fn restore_auth(&self) -> Result<Auth> {
+        let account = self.account()?;
+        match account.method {
+            Method::Password => {
+                let password = self
+                    .secrets
+                    .password(&account.profile_id, &account.login)?
+                    .ok_or(EngineError::NotSignedIn)?;
+                Ok(Auth::Password {
+                    login: account.login,
+                    password,
+                })
+            }
+            Method::Ecps => {
+                let settings = self
+                    .operator
+                    .pro_sante_connect
+                    .as_ref()
+                    .ok_or(EngineError::NoProSanteConnect)?;
+                let refresh = self
+                    .secrets
+                    .refresh_token(&account.profile_id, &account.login)?
+                    .ok_or(EngineError::SessionEnded)?;
+                let psc = ProSanteConnect::discover(settings, &self.tls)?;
+                let tokens = psc.refresh(&refresh).map_err(|_| self.end_session())?;
+                if let Some(new_refresh) = &tokens.refresh_token {
+                    self.secrets.save_refresh_token(
+                        &account.profile_id,
+                        &account.login,
+                        new_refresh,
+                    )?;
+                }
+                Ok(Auth::Ecps {
+                    psc: Box::new(psc),
+                    tokens,
+                })
+            }
+        }
+    }
+
+    /// Sign out: revoke the e-CPS session, wipe the secrets and the local store.
+    pub fn sign_out(self) -> Result<()> {
+        let account = self.account().ok();
+        if let Some(Auth::Ecps { psc, tokens }) = lock(&self.auth).take() {
+            if let Some(refresh) = tokens.refresh_token {
+                let _ = psc.revoke(&refresh);
+            }
+        }
+        if let Some(account) = &account {
+            if let Ok(boxes) = self.boxes() {
+                for b in boxes {
+                    self.audit(&b.address, AuditAction::SignOut, "LOGOUT", "OK", true);
+                }
+            }
+            self.secrets.delete_all(&account.profile_id)?;
+        }
+        let dir = self.dir.clone();
+        drop(self);
+        dir.wipe()
+    }
+
+    // ------------------------------------------------------------------ sync
+
+    /// Synchronise `boxes` (all when empty) concurrently, one connection per box.
+    pub fn sync(
+        &self,
+        boxes: &[BoxAddress],
+        cancel: &AtomicBool,
+    ) -> Result<Vec<(BoxAddress, Result<()>)>> {
+        let all = self.boxes()?;
+        let selected: Vec<Entitlement> = all
+            .into_iter()
+            .filter(|b| boxes.is_empty() || boxes.contains(&b.address))
+            .collect();
+        let results = std::thread::scope(|scope| {
+            let handles: Vec<_> = selected
+                .iter()
+                .map(|b| scope.spawn(move || (b.address.clone(), self.sync_box(b, cancel))))
+                .collect();
+            handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        });
+        Ok(results)
+    }
+
+    /// Synchronise every folder of one box.
+    pub fn sync_box(&self, entitlement: &Entitlement, cancel: &AtomicBool) -> Result<()> {
+        let mut conn = self.connect_box(entitlement)?;
+        let folders = self.sync_folder_list(entitlement, &mut conn)?;
+        let events = self.events.clone();
+        for (id, name) in folders {
+            let report = self.sync_folder(entitlement, &mut conn, id, &name, &events, cancel)?;
+            // Recent bodies too, so that search finds words in them.
+            self.prefetch_bodies(
+                &mut conn,
+                &entitlement.address,
+                id,
+                &name,
+                PREFETCH_PER_FOLDER,
+            )?;
+            if name.eq_ignore_ascii_case("INBOX") && report.new > 0 {
+                (self.events)(Event::NewMail {
+                    box_address: entitlement.address.clone(),
+                    count: report.new,
+                });
+            }
+        }
+        conn.session.logout();
+        Ok(())
+    }
+}
+
+/// The person behind a password login. The operator does not tell names over IMAP: take the
+/// hint, else the login's words (`marie.martin@…` → « Marie MARTIN »), and the login as the
+/// identifier when no national identifier is known.
+fn person_from_login(login: &str, own_box: Option<BoxAddress>, hint: &IdentityHint) -> Person {
+    let local = login.split('@').next().unwrap_or(login);
+    let mut words = local.split(['.', '-', '_']).filter(|w| !w.is_empty());
+    let capitalise = |w: &str| {
+        let mut c = w.chars();
+        c.next()
+            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+            .unwrap_or_default()
+    };
+    let given = words.next().map(capitalise).unwrap_or_default();
+    let family: Vec<String> = words.map(str::to_uppercase).collect();
+    Person {
+        national_id: hint
+            .national_id
+            .clone()
+            .unwrap_or_else(|| NationalId::OperatorLogin(login.to_string())),
+        given_name: hint.given_name.clone().unwrap_or(given),
+        family_name: hint.family_name.clone().unwrap_or_else(|| family.join(" ")),
+        login: login.to_string(),
+        own_box,
+    }
+}

@@ -1,0 +1,567 @@
+//! Synchronising one box's folders into the store.
+//!
+//! Per folder: SELECT (with CONDSTORE enabled where offered); a UIDVALIDITY change empties
+//! the folder locally; when HIGHESTMODSEQ, UIDNEXT and the message count are unchanged the
+//! folder is done after that one round trip. Otherwise: flags changed since the last
+//! HIGHESTMODSEQ (or all flags without CONDSTORE), new messages' headers and structure in
+//! batched UID ranges, and expunges found by comparing UIDs. Each batch is written in one
+//! transaction and announced with one event. Bodies are fetched only when opened.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use imap_proto::types::{BodyStructure, ContentDisposition, ContentType};
+use relais_core::{Access, BoxAddress, Entitlement};
+use relais_net::ImapSession;
+use relais_store::{
+    FlagUpdate, Flags, FolderId, FolderRole, FolderState, Mailbox, MessagePart, NewMessage,
+};
+
+use crate::error::{EngineError, Result};
+use crate::events::{Event, EventSink};
+use crate::Engine;
+
+/// How many new messages one UID FETCH asks for.
+const BATCH: usize = 500;
+
+/// The header fields the list and threading need (the rest waits until a message is opened).
+const HEADER_FIELDS: &str =
+    "BODY.PEEK[HEADER.FIELDS (FROM TO CC SUBJECT DATE MESSAGE-ID IN-REPLY-TO REFERENCES X-RELAIS-AUTHOR)]";
+
+/// A live connection to one box, with the mailbox-name prefix of its folders (non-empty
+/// for a box seen through a shared namespace).
+pub struct BoxConnection {
+    pub session: ImapSession,
+    pub prefix: String,
+    pub condstore: bool,
+}
+
+impl BoxConnection {
+    pub fn server_name(&self, folder: &str) -> String {
+        format!("{}{}", self.prefix, folder)
+    }
+
+    fn local_name<'a>(&self, server_name: &'a str) -> Option<&'a str> {
+        server_name.strip_prefix(self.prefix.as_str())
+    }
+}
+
+/// What one folder's sync did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct FolderReport {
+    pub new: u32,
+    pub flags_changed: u32,
+    pub expunged: u32,
+    pub reset: bool,
+}
+
+impl Engine {
+    /// Open an authenticated connection to `entitlement`'s box.
+    pub fn connect_box(&self, entitlement: &Entitlement) -> Result<BoxConnection> {
+        let credentials = self.credentials()?;
+        let (login_box, prefix) = match &entitlement.access {
+            Access::OwnLogin | Access::Delegated => (entitlement.address.clone(), String::new()),
+            Access::SharedNamespace { prefix } => {
+                let own = self
+                    .person()?
+                    .own_box
+                    .ok_or_else(|| EngineError::UnknownBox(entitlement.address.clone()))?;
+                (own, prefix.clone())
+            }
+        };
+        let mut session =
+            ImapSession::connect(&self.operator, &self.tls, &credentials, &login_box)?;
+        let condstore = session.has_capability("CONDSTORE");
+        if condstore {
+            session
+                .session()
+                .run_command_and_check_ok("ENABLE CONDSTORE")
+                .map_err(|e| self.server_refused(&entitlement.address, e))?;
+        }
+        Ok(BoxConnection {
+            session,
+            prefix,
+            condstore,
+        })
+    }
+
+    pub(crate) fn server_refused(
+        &self,
+        address: &BoxAddress,
+        e: impl std::fmt::Display,
+    ) -> EngineError {
+        EngineError::ServerRefused {
+            address: address.clone(),
+            detail: e.to_string(),
+        }
+    }
+
+    /// List the box's folders on the server and record them (roles from SPECIAL-USE).
+    pub fn sync_folder_list(
+        &self,
+        entitlement: &Entitlement,
+        conn: &mut BoxConnection,
+    ) -> Result<Vec<(FolderId, String)>> {
+        let pattern = format!("{}*", conn.prefix);
+        let names = conn
+            .session
+            .session()
+            .list(Some(""), Some(&pattern))
+            .map_err(|e| self.server_refused(&entitlement.address, e))?;
+        let mut folders = Vec::new();
+        let mut store = self.store()?;
+        for name in names.iter() {
+            let noselect = name
+                .attributes()
+                .iter()
+                .any(|a| matches!(a, imap_proto::NameAttribute::NoSelect));
+            let Some(local) = conn.local_name(name.name()) else {
+                continue;
+            };
+            if noselect || local.is_empty() {
+                continue;
+            }
+            let role = name.attributes().iter().find_map(|a| match a {
+                imap_proto::NameAttribute::Sent => Some(FolderRole::Sent),
+                imap_proto::NameAttribute::Drafts => Some(FolderRole::Drafts),
+                imap_proto::NameAttribute::Trash => Some(FolderRole::Trash),
+                imap_proto::NameAttribute::Junk => Some(FolderRole::Junk),
+                _ => None,
+            });
+            let role = if local.eq_ignore_ascii_case("INBOX") {
+                Some(FolderRole::Inbox)
+            } else {
+                role
+            };
+            let id = store.upsert_folder(&entitlement.address, local, role)?;
+            folders.push((id, local.to_string()));
+        }
+        Ok(folders)
+    }
+
+    /// Synchronise one folder (see the module documentation).
+    pub fn sync_folder(
+        &self,
+        entitlement: &Entitlement,
+        conn: &mut BoxConnection,
+        folder_id: FolderId,
+        folder: &str,
+        events: &EventSink,
+        cancel: &AtomicBool,
+    ) -> Result<FolderReport> {
+        let address = &entitlement.address;
+        let refused = |e: imap::Error| self.server_refused(address, e);
+        let server_name = conn.server_name(folder);
+        let mailbox = conn
+            .session
+            .session()
+            .select(&server_name)
+            .map_err(refused)?;
+        let mut report = FolderReport::default();
+
+        let mut state = self.store()?.folder_state(folder_id)?;
+        if state.uidvalidity.is_some() && state.uidvalidity != mailbox.uid_validity {
+            // The server renumbered the folder: what we hold no longer matches any UID.
+            self.store()?.reset_folder(folder_id)?;
+            state = FolderState::default();
+            report.reset = true;
+        }
+        let local_count = self.store()?.count(folder_id)?;
+        let server_uidnext = mailbox.uid_next;
+        if state.highestmodseq.is_some()
+            && mailbox.highest_mod_seq == state.highestmodseq
+            && server_uidnext == state.uidnext
+            && u64::from(mailbox.exists) == local_count
+        {
+            return Ok(report);
+        }
+
+        // Flags: those changed since our HIGHESTMODSEQ, or all of them.
+        let local: Vec<(u32, Flags)> = self.store()?.uids(folder_id)?;
+        let local_uids: HashSet<u32> = local.iter().map(|(uid, _)| *uid).collect();
+        let max_local = local_uids.iter().copied().max().unwrap_or(0);
+        if !local_uids.is_empty() && mailbox.exists > 0 {
+            let query = match (conn.condstore, state.highestmodseq) {
+                (true, Some(modseq)) => format!("(UID FLAGS) (CHANGEDSINCE {modseq})"),
+                _ => "(UID FLAGS)".to_string(),
+            };
+            let fetches = conn
+                .session
+                .session()
+                .uid_fetch(format!("1:{max_local}"), &query)
+                .map_err(refused)?;
+            let known: std::collections::HashMap<u32, &Flags> =
+                local.iter().map(|(u, f)| (*u, f)).collect();
+            let updates: Vec<FlagUpdate> = fetches
+                .iter()
+                .filter_map(|f| {
+                    let uid = f.uid?;
+                    let flags = flags_of(f.flags());
+                    (known.get(&uid).is_some_and(|old| **old != flags)).then_some(FlagUpdate {
+                        uid,
+                        flags,
+                        modseq: f.mod_seq(),
+                    })
+                })
+                .collect();
+            if !updates.is_empty() {
+                report.flags_changed = self.store()?.update_flags(folder_id, &updates)? as u32;
+            }
+        }
+
+        // New messages: the UIDs above what we hold, fetched in batches.
+        let new_uids: Vec<u32> = if mailbox.exists == 0 {
+            Vec::new()
+        } else {
+            let mut uids: Vec<u32> = conn
+                .session
+                .session()
+                .uid_search(format!("UID {}:*", max_local + 1))
+                .map_err(refused)?
+                .into_iter()
+                .filter(|u| *u > max_local)
+                .collect();
+            uids.sort_unstable();
+            uids
+        };
+        let total = new_uids.len() as u32;
+        let mut done = 0u32;
+        for chunk in new_uids.chunks(BATCH) {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(EngineError::Cancelled);
+            }
+            let set = uid_set(chunk);
+            let fetches = conn
+                .session
+                .session()
+                .uid_fetch(
+                    &set,
+                    format!("(UID FLAGS RFC822.SIZE INTERNALDATE BODYSTRUCTURE {HEADER_FIELDS})"),
+                )
+                .map_err(refused)?;
+            let messages: Vec<NewMessage> = fetches.iter().filter_map(new_message).collect();
+            self.store()?.insert_messages(folder_id, &messages)?;
+            done += chunk.len() as u32;
+            report.new += messages.len() as u32;
+            events(Event::SyncProgress {
+                box_address: address.clone(),
+                folder: folder.to_string(),
+                done,
+                total,
+                finished: done >= total,
+            });
+        }
+
+        // Expunges made by colleagues: what we hold that the server no longer has.
+        let held = self.store()?.count(folder_id)?;
+        if held != u64::from(mailbox.exists) {
+            let server: HashSet<u32> = if mailbox.exists == 0 {
+                HashSet::new()
+            } else {
+                conn.session.session().uid_search("ALL").map_err(refused)?
+            };
+            let gone: Vec<u32> = self
+                .store()?
+                .uids(folder_id)?
+                .into_iter()
+                .map(|(uid, _)| uid)
+                .filter(|uid| !server.contains(uid))
+                .collect();
+            if !gone.is_empty() {
+                report.expunged = self.store()?.remove_uids(folder_id, &gone)? as u32;
+            }
+        }
+
+        // HIGHESTMODSEQ as of now (changes during the sync show up next time).
+        let highest = if conn.condstore {
+            conn.session
+                .session()
+                .status(&server_name, "(HIGHESTMODSEQ UIDNEXT)")
+                .ok()
+                .and_then(|m| m.highest_mod_seq)
+                .or(mailbox.highest_mod_seq)
+        } else {
+            None
+        };
+        self.store()?.set_folder_state(
+            folder_id,
+            &FolderState {
+                uidvalidity: mailbox.uid_validity,
+                uidnext: server_uidnext,
+                highestmodseq: highest.filter(|_| state.highestmodseq.is_some() || conn.condstore),
+                last_sync: Some(crate::now_secs()),
+            },
+        )?;
+        if total == 0 {
+            events(Event::SyncProgress {
+                box_address: address.clone(),
+                folder: folder.to_string(),
+                done: 0,
+                total: 0,
+                finished: true,
+            });
+        }
+        Ok(report)
+    }
+}
+
+/// `1,3,5:9` from sorted UIDs.
+pub(crate) fn uid_set(uids: &[u32]) -> String {
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < uids.len() {
+        let start = uids[i];
+        let mut end = start;
+        while i + 1 < uids.len() && uids[i + 1] == end + 1 {
+            i += 1;
+            end = uids[i];
+        }
+        parts.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}:{end}")
+        });
+        i += 1;
+    }
+    parts.join(",")
+}
+
+pub(crate) fn flags_of(flags: &[imap::types::Flag<'_>]) -> Flags {
+    let text: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
+    Flags::parse(&text.join(" "))
+}
+
+fn new_message(fetch: &imap::types::Fetch<'_>) -> Option<NewMessage> {
+    let uid = fetch.uid?;
+    let header = fetch.header().unwrap_or_default();
+    let parsed = mail_parser::MessageParser::new().parse_headers(header);
+    let mailboxes = |addr: Option<&mail_parser::Address<'_>>| -> Vec<Mailbox> {
+        addr.map(|a| {
+            a.iter()
+                .filter_map(|m| {
+                    Some(Mailbox {
+                        name: m.name.as_ref().map(|n| n.to_string()),
+                        address: m.address.as_ref()?.to_string(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let (subject, from, to, cc, date, message_id, in_reply_to, references, author) = match &parsed {
+        Some(m) => (
+            m.subject().unwrap_or_default().to_string(),
+            mailboxes(m.from()).into_iter().next(),
+            mailboxes(m.to()),
+            mailboxes(m.cc()),
+            m.date().map(|d| d.to_timestamp()),
+            m.message_id().map(str::to_string),
+            text_list(m.in_reply_to()).into_iter().next(),
+            text_list(m.references()),
+            m.header_raw("X-Relais-Author").map(str::trim),
+        ),
+        None => Default::default(),
+    };
+    let date = date
+        .or_else(|| fetch.internal_date().map(|d| d.timestamp()))
+        .unwrap_or_default();
+    let mut structure = Vec::new();
+    if let Some(bs) = fetch.bodystructure() {
+        parts_of(bs, String::new(), &mut structure);
+    }
+    Some(NewMessage {
+        uid,
+        message_id,
+        in_reply_to,
+        references,
+        subject,
+        from,
+        to,
+        cc,
+        date,
+        size: u64::from(fetch.size.unwrap_or_default()),
+        flags: flags_of(fetch.flags()),
+        modseq: fetch.mod_seq(),
+        structure,
+        author: NewMessage::author_from_header(author),
+    })
+}
+
+fn text_list(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
+    match value {
+        mail_parser::HeaderValue::Text(t) => vec![t.to_string()],
+        mail_parser::HeaderValue::TextList(l) => l.iter().map(|t| t.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Flatten a BODYSTRUCTURE into the parts the list and the reader need.
+fn parts_of(bs: &BodyStructure<'_>, id: String, out: &mut Vec<MessagePart>) {
+    let child_id = |i: usize| {
+        if id.is_empty() {
+            (i + 1).to_string()
+        } else {
+            format!("{id}.{}", i + 1)
+        }
+    };
+    match bs {
+        BodyStructure::Multipart { bodies, .. } => {
+            for (i, body) in bodies.iter().enumerate() {
+                parts_of(body, child_id(i), out);
+            }
+        }
+        BodyStructure::Basic { common, other, .. }
+        | BodyStructure::Text { common, other, .. }
+        | BodyStructure::Message { common, other, .. } => {
+            let filename = filename_of(&common.ty, common.disposition.as_ref());
+            let disposition = common
+                .disposition
+                .as_ref()
+                .map(|d| d.ty.to_ascii_lowercase());
+            let content_type =
+                format!("{}/{}", common.ty.ty, common.ty.subtype).to_ascii_lowercase();
+            let attachment = disposition.as_deref() == Some("attachment")
+                || (filename.is_some() && disposition.as_deref() != Some("inline"))
+                || (!content_type.starts_with("text/")
+                    && !content_type.starts_with("multipart/")
+                    && !id.is_empty()
+                    && disposition.as_deref() != Some("inline"));
+            out.push(MessagePart {
+                part_id: if id.is_empty() { "1".to_string() } else { id },
+                content_type,
+                filename,
+                size: u64::from(other.octets),
+                attachment,
+            });
+        }
+    }
+}
+
+fn filename_of(
+    ty: &ContentType<'_>,
+    disposition: Option<&ContentDisposition<'_>>,
+) -> Option<String> {
+    let params = disposition
+        .and_then(|d| d.params.as_ref())
+        .into_iter()
+        .flatten()
+        .chain(ty.params.as_ref().into_iter().flatten());
+    let mut plain = None;
+    for (key, value) in params {
+        let key = key.to_ascii_lowercase();
+        if key == "filename*" || key == "name*" {
+            if let Some(decoded) = decode_rfc2231(value) {
+                return Some(decoded);
+            }
+        } else if (key == "filename" || key == "name") && plain.is_none() {
+            plain = Some(decode_words(value));
+        }
+    }
+    plain
+}
+
+/// `utf-8''r%C3%A9sultats.pdf` → `résultats.pdf`.
+fn decode_rfc2231(value: &str) -> Option<String> {
+    let (_, encoded) = value.split_once("''")?;
+    let bytes = encoded.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// RFC 2047 encoded words in a parameter (common, if not standard), decoded by mail-parser.
+fn decode_words(value: &str) -> String {
+    if !value.contains("=?") {
+        return value.to_string();
+    }
+    let raw = format!("Subject: {value}\r\n\r\n");
+    mail_parser::MessageParser::new()
+        .parse_headers(raw.as_bytes())
+        .and_then(|m| m.subject().map(str::to_string))
+        .unwrap_or_else(|| value.to_string())
+}
+
+impl Engine {
+    /// Watch a box's INBOX with IDLE until `stop` is set: every change is synchronised at
+    /// once and new mail announced. Returns on `stop`, or with the connection's error (the
+    /// caller reconnects with back-off).
+    pub fn watch_inbox(&self, entitlement: &Entitlement, stop: &AtomicBool) -> Result<()> {
+        let mut conn = self.connect_box(entitlement)?;
+        let folder_id = {
+            let mut store = self.store()?;
+            store.upsert_folder(&entitlement.address, "INBOX", Some(FolderRole::Inbox))?
+        };
+        let events = self.events.clone();
+        let never = AtomicBool::new(false);
+        let mut changed = true;
+        while !stop.load(Ordering::Relaxed) {
+            if changed {
+                let report =
+                    self.sync_folder(entitlement, &mut conn, folder_id, "INBOX", &events, &never)?;
+                if report.new > 0 {
+                    (self.events)(Event::NewMail {
+                        box_address: entitlement.address.clone(),
+                        count: report.new,
+                    });
+                }
+            }
+            // Short IDLE rounds so that `stop` is seen within a second; the server still
+            // pushes a delivery at once, and only a change costs a resync.
+            let outcome = conn
+                .session
+                .session()
+                .idle()
+                .timeout(std::time::Duration::from_secs(1))
+                .keepalive(false)
+                .wait_while(imap::extensions::idle::stop_on_any);
+            changed = match outcome {
+                Ok(imap::extensions::idle::WaitOutcome::MailboxChanged) => true,
+                Ok(imap::extensions::idle::WaitOutcome::TimedOut) => false,
+                Err(imap::Error::Io(e))
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    false
+                }
+                Err(e) => return Err(self.server_refused(&entitlement.address, e)),
+            };
+        }
+        conn.session.logout();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uid_sets_are_compact() {
+        assert_eq!(uid_set(&[1, 2, 3, 5, 7, 8]), "1:3,5,7:8");
+        assert_eq!(uid_set(&[4]), "4");
+    }
+
+    #[test]
+    fn file_names_in_rfc_2231_and_2047() {
+        assert_eq!(
+            decode_rfc2231("utf-8''r%C3%A9sultats.pdf").as_deref(),
+            Some("résultats.pdf")
+        );
+        assert_eq!(
+            decode_words("=?utf-8?q?r=C3=A9sultats.pdf?="),
+            "résultats.pdf"
+        );
+    }
+}
