@@ -1,44 +1,76 @@
 //! `relais`, the headless command line of Relais. It parses arguments, calls the engine and
 //! prints; nothing else lives here. Errors go to stderr in French with a non-zero exit code.
+//! The `--json` output is a documented, stable contract (docs/cli.md).
 
+mod commands;
+mod output;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use relais_core::Ins;
 
 #[derive(Parser)]
-#[command(name = "relais", version, about = "Relais — messagerie sécurisée de santé (MSSanté), en ligne de commande")]
-struct Cli {
+#[command(
+    name = "relais",
+    version,
+    about = "Relais — messagerie sécurisée de santé (MSSanté), en ligne de commande"
+)]
+pub struct Cli {
+    /// Dossier du profil de la personne (par défaut : le dossier de données de la plateforme).
+    #[arg(long, global = true, value_name = "DIR")]
+    profile: Option<PathBuf>,
+    /// Profil d'opérateur (TOML). Par défaut : celui du compte, sinon $RELAIS_OPERATOR,
+    /// sinon l'opérateur de démonstration local (/tmp/relais-operator/operator.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    operator: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Se connecter avec son identité : mot de passe (--password-stdin) ou e-CPS (--ecps).
+    Login(commands::login::Args),
+    /// Se déconnecter : efface les secrets et le cache local de ce profil.
+    Logout,
+    /// Les boîtes ouvertes à la personne connectée, avec leur type et ses droits.
+    Boxes(commands::boxes::Args),
+    /// Synchronise les boîtes (toutes par défaut).
+    Sync(commands::sync::Args),
+    /// Liste les messages d'un dossier.
+    List(commands::list::Args),
+    /// Affiche un message.
+    Show(commands::show::Args),
+    /// Recherche dans le cache local (sans accents, sur expéditeur, destinataires, objet, texte, pièces jointes).
+    Search(commands::search::Args),
+    /// Le journal d'audit d'une boîte.
+    Audit(commands::audit::Args),
     /// Vérifie un matricule INS et affiche l'adresse Mon espace santé du patient.
-    Ins {
-        /// Le matricule INS (15 caractères, espaces acceptés), tel qu'imprimé ou saisi.
-        #[arg(num_args = 1.., required = true)]
-        matricule: Vec<String>,
-    },
+    Ins(commands::ins::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
-        Command::Ins { matricule } => ins(&matricule.join(" ")),
-    }
-}
-
-/// `relais ins`: the patient's address for a valid matricule INS, or what is wrong with it.
-fn ins(input: &str) -> ExitCode {
-    match Ins::parse(input) {
-        Ok(ins) => {
-            println!("{}", ins.patient_address());
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("relais: {error}");
+    let ctx = commands::Context {
+        profile: cli.profile.clone(),
+        operator: cli.operator.clone(),
+    };
+    let result = match cli.command {
+        Command::Login(args) => commands::login::run(&ctx, args),
+        Command::Logout => commands::login::logout(&ctx),
+        Command::Boxes(args) => commands::boxes::run(&ctx, args),
+        Command::Sync(args) => commands::sync::run(&ctx, args),
+        Command::List(args) => commands::list::run(&ctx, args),
+        Command::Show(args) => commands::show::run(&ctx, args),
+        Command::Search(args) => commands::search::run(&ctx, args),
+        Command::Audit(args) => commands::audit::run(&ctx, args),
+        Command::Ins(args) => commands::ins::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("relais: {message}");
             ExitCode::from(2)
         }
     }

@@ -18,14 +18,26 @@ fn relais(args: &[&str]) -> (i32, String, String) {
 fn a_valid_matricule_prints_the_patient_address() {
     // As printed on a card, with spaces, in one argument or several.
     let (code, out, _) = relais(&["ins", "2 85 03 64 445 123 79"]);
-    assert_eq!((code, out.as_str()), (0, "285036444512379@patient.mssante.fr\n"));
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "285036444512379@patient.mssante.fr\n")
+    );
     let (code, out, _) = relais(&["ins", "2", "85", "03", "64", "445", "123", "79"]);
-    assert_eq!((code, out.as_str()), (0, "285036444512379@patient.mssante.fr\n"));
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "285036444512379@patient.mssante.fr\n")
+    );
     // Corsica (2A counts as 19 in the key) and a NIA.
     let (code, out, _) = relais(&["ins", "2 93 11 2a 004 129 92"]);
-    assert_eq!((code, out.as_str()), (0, "293112A00412992@patient.mssante.fr\n"));
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "293112A00412992@patient.mssante.fr\n")
+    );
     let (code, out, _) = relais(&["ins", "751039912345680"]);
-    assert_eq!((code, out.as_str()), (0, "751039912345680@patient.mssante.fr\n"));
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "751039912345680@patient.mssante.fr\n")
+    );
 }
 
 #[test]

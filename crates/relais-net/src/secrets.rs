@@ -127,14 +127,30 @@ impl SecretStore {
     }
 
     fn get(&self, profile_id: &str, user: &str) -> Result<Option<String>, SecretError> {
-        match self.entry(&Self::service(profile_id), user)?.get_password() {
+        let service = Self::service(profile_id);
+        #[cfg(target_os = "linux")]
+        if self.backend == Backend::KernelKeyutils {
+            return user_keyring::get(&service, user).map_err(|e| self.unavailable(e));
+        }
+        match self.entry(&service, user)?.get_password() {
             Ok(secret) => Ok(Some(secret)),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(self.failed(e)),
         }
     }
 
+    fn unavailable(&self, detail: String) -> SecretError {
+        SecretError::Unavailable {
+            backend: self.backend,
+            detail,
+        }
+    }
+
     fn put(&self, service: &str, user: &str, secret: &str) -> Result<(), SecretError> {
+        #[cfg(target_os = "linux")]
+        if self.backend == Backend::KernelKeyutils {
+            return user_keyring::put(service, user, secret).map_err(|e| self.unavailable(e));
+        }
         match self.entry(service, user)?.set_password(secret) {
             Ok(()) => Ok(()),
             // keyutils: stored in the session keyring, but the persistent link was refused.
@@ -220,11 +236,64 @@ impl SecretStore {
             .map(String::as_str)
             .chain(["index"])
         {
+            #[cfg(target_os = "linux")]
+            if self.backend == Backend::KernelKeyutils {
+                user_keyring::delete(&service, user).map_err(|e| self.unavailable(e))?;
+                continue;
+            }
             match self.entry(&service, user)?.delete_credential() {
                 Ok(()) | Err(keyring::Error::NoEntry) => {}
                 Err(e) => return Err(self.failed(e)),
             }
         }
         Ok(())
+    }
+}
+
+/// The kernel keyutils store, used directly on the **user** keyring.
+///
+/// Without a login session (no `pam_keyinit`: services, CI, some desktops) each process
+/// gets its own session keyring, so a secret saved by `relais login` would be gone for the
+/// next command; and the `keyring` crate's re-linking into the persistent keyring fails in
+/// some sandboxes. The user keyring lives as long as the person has processes and is
+/// readable only by them (and root).
+#[cfg(target_os = "linux")]
+mod user_keyring {
+    use linux_keyutils::{KeyError, KeyRing, KeyRingIdentifier};
+
+    fn ring() -> Result<KeyRing, String> {
+        KeyRing::from_special_id(KeyRingIdentifier::User, false).map_err(|e| format!("{e:?}"))
+    }
+
+    fn description(service: &str, user: &str) -> String {
+        format!("relais:{service}:{user}")
+    }
+
+    pub fn put(service: &str, user: &str, secret: &str) -> Result<(), String> {
+        ring()?
+            .add_key(&description(service, user), secret.as_bytes())
+            .map(|_| ())
+            .map_err(|e| format!("{e:?}"))
+    }
+
+    pub fn get(service: &str, user: &str) -> Result<Option<String>, String> {
+        match ring()?.search(&description(service, user)) {
+            Ok(key) => {
+                let bytes = key.read_to_vec().map_err(|e| format!("{e:?}"))?;
+                String::from_utf8(bytes)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+            Err(KeyError::KeyDoesNotExist) => Ok(None),
+            Err(e) => Err(format!("{e:?}")),
+        }
+    }
+
+    pub fn delete(service: &str, user: &str) -> Result<(), String> {
+        match ring()?.search(&description(service, user)) {
+            Ok(key) => key.invalidate().map_err(|e| format!("{e:?}")),
+            Err(KeyError::KeyDoesNotExist) => Ok(()),
+            Err(e) => Err(format!("{e:?}")),
+        }
     }
 }

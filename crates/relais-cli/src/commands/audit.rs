@@ -1,0 +1,37 @@
+//! `relais audit --box ADDR [--json]`: who did what, when, and what the server answered.
+
+use super::{parse_box, Context, Outcome};
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[arg(long = "box", value_name = "ADDR")]
+    box_address: String,
+    #[arg(long, default_value_t = 200)]
+    limit: u32,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Outcome {
+    let engine = ctx.engine()?;
+    let address = parse_box(&args.box_address)?;
+    let records = engine
+        .with_store(|s| s.audit(&address, args.limit))
+        .map_err(|e| e.to_string())?;
+    if args.json {
+        return crate::output::json(&records);
+    }
+    for r in &records {
+        let e = &r.entry;
+        println!(
+            "{} {:<14} {:<10?} {} {} → {}",
+            crate::output::date(e.at / 1000),
+            e.person,
+            e.action,
+            if e.ok { "ok    " } else { "ÉCHEC " },
+            e.request,
+            e.response
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,78 @@
+//! One module per command. Each parses its own arguments, calls the engine, prints.
+
+pub mod audit;
+pub mod boxes;
+pub mod ins;
+pub mod list;
+pub mod login;
+pub mod search;
+pub mod show;
+pub mod sync;
+
+use std::path::PathBuf;
+
+use relais_core::BoxAddress;
+use relais_engine::{Engine, ProfileDir};
+
+/// Options every command shares.
+pub struct Context {
+    pub profile: Option<PathBuf>,
+    pub operator: Option<PathBuf>,
+}
+
+/// A command's failure: the French message printed on stderr.
+pub type Outcome = Result<(), String>;
+
+/// Where the demo operator writes its profile when started with its default folder.
+const DEMO_OPERATOR: &str = "/tmp/relais-operator/operator.toml";
+
+impl Context {
+    pub fn profile_dir(&self) -> ProfileDir {
+        match &self.profile {
+            Some(p) => ProfileDir::new(p),
+            None => ProfileDir::platform_default(),
+        }
+    }
+
+    /// The engine on an existing account (the operator comes from the account unless given).
+    pub fn engine(&self) -> Result<Engine, String> {
+        // No account: say so, and leave no empty profile behind.
+        match self.profile_dir().load_account() {
+            Ok(Some(_)) => {}
+            Ok(None) => return Err(relais_engine::EngineError::NotSignedIn.to_string()),
+            Err(e) => return Err(e.to_string()),
+        }
+        Engine::open(
+            self.profile_dir(),
+            self.operator.as_deref(),
+            relais_engine::events::discard(),
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    /// The engine for a new sign-in: an operator profile is needed.
+    pub fn engine_for_login(&self) -> Result<Engine, String> {
+        let operator = self
+            .operator
+            .clone()
+            .or_else(|| std::env::var_os("RELAIS_OPERATOR").map(PathBuf::from))
+            .or_else(|| {
+                self.profile_dir()
+                    .load_account()
+                    .ok()
+                    .flatten()
+                    .map(|a| a.operator_profile)
+            })
+            .unwrap_or_else(|| PathBuf::from(DEMO_OPERATOR));
+        Engine::open(
+            self.profile_dir(),
+            Some(&operator),
+            relais_engine::events::discard(),
+        )
+        .map_err(|e| e.to_string())
+    }
+}
+
+pub fn parse_box(text: &str) -> Result<BoxAddress, String> {
+    BoxAddress::parse(text).map_err(|e| e.to_string())
+}
