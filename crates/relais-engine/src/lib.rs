@@ -11,9 +11,12 @@
 pub mod account;
 pub mod actions;
 pub mod discovery;
+pub mod drafts;
 pub mod error;
 pub mod events;
+pub mod outbox;
 pub mod read;
+pub mod send;
 pub mod sync;
 
 use std::path::Path;
@@ -32,8 +35,14 @@ pub use account::{Account, Method, ProfileDir};
 
 /// How many of the newest bodies per folder each sync prefetches for search.
 const PREFETCH_PER_FOLDER: u32 = 200;
+pub use drafts::DraftSaved;
 pub use error::{EngineError, Result};
 pub use events::{Event, EventSink};
+pub use outbox::OutboxOutcome;
+pub use relais_mail::Recipient;
+pub use send::{
+    BoxSettings, Compose, ComposeAttachment, SendError, SendReceipt, DEFAULT_X_MSS_NIL,
+};
 
 /// Who the person says they are when the sign-in itself does not tell (a password login
 /// carries no identity): their names and national identifier.
@@ -108,7 +117,9 @@ impl Engine {
         };
         let operator = OperatorProfile::load(&operator_path)?;
         let tls = TlsPolicy::from_profile(&operator)?.with_crl_cache(dir.crl_cache());
-        let store = Store::open(dir.store_path())?;
+        let mut store = Store::open(dir.store_path())?;
+        // The audit log keeps six months (ANS client rule); older entries go at each start.
+        store.purge_audit(now_ms())?;
         Ok(Engine {
             dir,
             operator,

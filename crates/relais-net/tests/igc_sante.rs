@@ -10,7 +10,10 @@ const ORGANISATIONS: &str = "D8:34:EE:5B:40:68:6B:73:57:3F:60:54:7B:F6:05:2C:6D:
 
 #[test]
 fn shipped_igc_sante_certificates_have_the_published_fingerprints() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/igc-sante-roots.pem");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/igc-sante-roots.pem"
+    );
     let fingerprints: Vec<String> = CertificateDer::pem_file_iter(path)
         .expect("the IGC-Santé file is shipped")
         .map(|c| {
@@ -22,5 +25,8 @@ fn shipped_igc_sante_certificates_have_the_published_fingerprints() {
                 .join(":")
         })
         .collect();
-    assert_eq!(fingerprints, vec![ROOT.to_string(), ORGANISATIONS.to_string()]);
+    assert_eq!(
+        fingerprints,
+        vec![ROOT.to_string(), ORGANISATIONS.to_string()]
+    );
 }
