@@ -46,6 +46,10 @@ enum Command {
     Search(commands::search::Args),
     /// Le journal d'audit d'une boîte.
     Audit(commands::audit::Args),
+    /// Envoie un message (l'auteur est toujours la personne connectée) ; affiche son Message-ID.
+    Send(commands::send::Args),
+    /// La boîte d'envoi : ce qui attend, et pourquoi (`relais outbox retry` pour renvoyer).
+    Outbox(commands::outbox::Args),
     /// Vérifie un matricule INS et affiche l'adresse Mon espace santé du patient.
     Ins(commands::ins::Args),
 }
@@ -66,6 +70,8 @@ fn main() -> ExitCode {
         Command::Search(args) => commands::search::run(&ctx, args),
         Command::Audit(args) => commands::audit::run(&ctx, args),
         Command::Ins(args) => commands::ins::run(args),
+        Command::Send(args) => commands::send::run(&ctx, args),
+        Command::Outbox(args) => commands::outbox::run(&ctx, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

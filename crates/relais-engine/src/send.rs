@@ -268,7 +268,7 @@ impl Engine {
         if !can_send(entitlement.rights) {
             return Err(EngineError::NotAllowed {
                 address: entitlement.address.clone(),
-                action: "envoyer des messages depuis cette boîte".into(),
+                action: "l'utiliser pour envoyer des messages".into(),
             }
             .into());
         }

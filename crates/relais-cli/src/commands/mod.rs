@@ -5,7 +5,9 @@ pub mod boxes;
 pub mod ins;
 pub mod list;
 pub mod login;
+pub mod outbox;
 pub mod search;
+pub mod send;
 pub mod show;
 pub mod sync;
 
