@@ -22,6 +22,7 @@ pub mod profile;
 pub mod psc;
 pub mod secrets;
 pub mod smtp;
+mod srv;
 pub mod tls;
 
 pub use error::{Credentials, NetError};

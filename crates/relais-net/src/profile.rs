@@ -203,13 +203,30 @@ fn resolve(base: &Path, path: &Path) -> PathBuf {
     }
 }
 
-/// Servers found by DNS SRV (RFC 6186).
+/// Servers found by DNS SRV (RFC 6186, RFC 8314): `(imap, submission)` for the domain of
+/// `address`, asking the resolvers of `/etc/resolv.conf` (2 s per attempt, one retry).
 ///
-/// Not implemented: DNS is unreachable where Relais is built and tested, and a resolver
-/// crate (`hickory-resolver`) is too heavy for this. MSSanté operators publish profiles;
-/// this returns `None` so that callers fall back to the profile.
-pub fn discover_srv(_address: &BoxAddress) -> Option<(ServerEndpoint, ServerEndpoint)> {
-    None
+/// `_imaps._tcp` / `_submissions._tcp` give [`Security::Tls`], `_imap._tcp` /
+/// `_submission._tcp` [`Security::Starttls`]; the lowest priority wins across the two, implicit
+/// TLS at equal priority, then RFC 2782's weighted choice; a `.` target means not offered.
+/// The port is always given.
+///
+/// `None` when the domain does not publish both services, when any lookup fails (timeout,
+/// server failure, malformed or truncated answer), and on Windows and macOS (no resolver
+/// configuration read there yet): callers fall back to the operator profile. DNS is not
+/// authenticated: show what is found to the person before using it.
+pub fn discover_srv(address: &BoxAddress) -> Option<(ServerEndpoint, ServerEndpoint)> {
+    let resolvers = crate::srv::system_resolvers()?;
+    crate::srv::discover(address.domain(), &resolvers, crate::srv::DEFAULT_TIMEOUT)
+}
+
+/// [`discover_srv`] asking `resolver` (port included) with `timeout` per attempt.
+pub fn discover_srv_with(
+    address: &BoxAddress,
+    resolver: std::net::SocketAddr,
+    timeout: std::time::Duration,
+) -> Option<(ServerEndpoint, ServerEndpoint)> {
+    crate::srv::discover(address.domain(), &[resolver], timeout)
 }
 
 #[cfg(test)]
