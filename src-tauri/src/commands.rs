@@ -1,16 +1,31 @@
-//! Commands the webview may invoke. Each one is thin: it reads its input, calls the
-//! engine (not yet connected) and returns plain serialisable data.
+//! Commands the webview may invoke. Each one is thin: it reads its input, calls the engine
+//! on a blocking thread and returns the data of `dto.rs`.
 //!
 //! The TypeScript side mirrors these types in `ui/src/lib/api.ts`; keep them in step.
 
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use relais_core::{BoxAddress, NationalId};
+use relais_engine::actions::Flag;
+use relais_engine::{Engine, EngineError, IdentityHint};
+use relais_mail::{MessageDisplay, RemoteContent};
+use relais_store::{MessageId, SearchQuery};
 use serde::{Deserialize, Serialize};
-use tauri::AppHandle;
+use tauri::{AppHandle, State};
 
 use crate::demo::{self, DemoPersona};
+use crate::dto::{self, FolderView, MessagePage, MessageView, SearchRequest, SessionInfo};
+use crate::session::{self, AppState, Session, Shared};
+use crate::views;
 
 /// Environment variable naming the operator's demo personas file (`tests/operator/personas.json`).
 /// Its presence is what puts the app in demo mode.
 pub const PERSONAS_ENV: &str = "RELAIS_PERSONAS";
+
+/// At most this many search results are listed.
+const SEARCH_CAP: u32 = 5_000;
 
 /// An error the UI can show as is (`message`, in French) or translate by `code`.
 #[derive(Debug, Serialize)]
@@ -20,12 +35,63 @@ pub struct CommandError {
 }
 
 impl CommandError {
-    fn engine_not_connected() -> Self {
+    fn new(code: &'static str, message: impl Into<String>) -> Self {
         Self {
-            code: "engine_not_connected",
-            message: "Le moteur de messagerie n'est pas encore branché.".to_owned(),
+            code,
+            message: message.into(),
         }
     }
+
+    fn not_signed_in() -> Self {
+        Self::new("not_signed_in", "Vous n'êtes pas connecté(e).")
+    }
+}
+
+/// The engine's errors keep their French message; the code says what kind it is.
+impl From<EngineError> for CommandError {
+    fn from(error: EngineError) -> Self {
+        let code = match &error {
+            EngineError::Net(_) => "network",
+            EngineError::Store(_) => "store",
+            EngineError::Psc(_) => "pro_sante_connect",
+            EngineError::Secret(_) => "keyring",
+            EngineError::Profile(_) => "operator_profile",
+            EngineError::Tls(_) => "tls",
+            EngineError::NotSignedIn => "not_signed_in",
+            EngineError::NoBoxOpened => "no_box_opened",
+            EngineError::SessionEnded => "session_ended",
+            EngineError::NoProSanteConnect => "no_pro_sante_connect",
+            EngineError::UnknownBox(_) => "unknown_box",
+            EngineError::UnknownFolder { .. } => "unknown_folder",
+            EngineError::UnknownMessage => "unknown_message",
+            EngineError::NotAllowed { .. } => "not_allowed",
+            EngineError::ServerRefused { .. } => "server_refused",
+            EngineError::Io { .. } => "profile_io",
+            EngineError::Cancelled => "cancelled",
+        };
+        Self::new(code, error.to_string())
+    }
+}
+
+impl From<relais_store::StoreError> for CommandError {
+    fn from(error: relais_store::StoreError) -> Self {
+        EngineError::from(error).into()
+    }
+}
+
+type Outcome<T> = Result<T, CommandError>;
+
+/// Runs engine work off the UI thread.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Outcome<T> + Send + 'static,
+) -> Outcome<T> {
+    tauri::async_runtime::spawn_blocking(work)
+        .await
+        .map_err(|error| CommandError::new("internal", format!("Erreur interne : {error}")))?
+}
+
+fn engine(state: &State<'_, AppState>) -> Outcome<(Arc<Engine>, Arc<Shared>)> {
+    state.current().ok_or_else(CommandError::not_signed_in)
 }
 
 #[derive(Debug, Serialize)]
@@ -49,10 +115,15 @@ pub fn demo_personas() -> Result<Vec<DemoPersona>, CommandError> {
     let Some(path) = std::env::var_os(PERSONAS_ENV) else {
         return Ok(Vec::new());
     };
-    demo::load_personas(std::path::Path::new(&path)).map_err(|error| CommandError {
+    demo::load_personas(Path::new(&path)).map_err(|error| CommandError {
         code: "demo_personas_unreadable",
         message: format!("Les comptes de démonstration sont illisibles : {error}"),
     })
+}
+
+fn demo_identity(login: &str) -> Option<demo::DemoIdentity> {
+    let path = std::env::var_os(PERSONAS_ENV)?;
+    demo::identity(Path::new(&path), login)
 }
 
 /// Sign-in with an identifier and a password.
@@ -60,29 +131,448 @@ pub fn demo_personas() -> Result<Vec<DemoPersona>, CommandError> {
 /// No `Debug` on purpose: it would print the password into any log that formats it.
 #[derive(Deserialize)]
 pub struct PasswordSignIn {
-    /// `None` means the local demo operator; otherwise a profile file path or an address.
+    /// `None` means the configured (demo) operator; otherwise a profile file path or an address.
     pub operator: Option<String>,
     pub login: String,
     pub password: String,
 }
 
 /// Sign-in through e-CPS / Pro Santé Connect: the person authenticates in the system
-/// browser, so the app sends no credentials of its own.
+/// browser (or, when the provider offers CIBA and an identifier is given, on their e-CPS
+/// app), so the app sends no credentials of its own.
 #[derive(Debug, Deserialize)]
 pub struct EcpsSignIn {
     pub operator: Option<String>,
+    /// The identifier typed in the sign-in form, if any: preselects the person.
+    #[serde(default)]
+    pub login_hint: Option<String>,
 }
 
-// Async so that, once the engine is connected, a slow server never blocks the UI thread
-// (synchronous commands run on the main thread).
-#[tauri::command]
-pub async fn sign_in_password(request: PasswordSignIn) -> Result<(), CommandError> {
-    let _ = (request.operator, request.login, request.password);
-    Err(CommandError::engine_not_connected())
+/// The operator profile to use: the one typed on the sign-in screen, else `RELAIS_OPERATOR`.
+fn operator_profile(typed: Option<&str>) -> Outcome<PathBuf> {
+    let typed = typed.map(str::trim).filter(|t| !t.is_empty());
+    match typed {
+        Some(text) => {
+            let path = PathBuf::from(text);
+            if path.is_file() {
+                Ok(path)
+            } else if text.contains('@') || !text.contains(['/', '\\']) {
+                Err(CommandError::new(
+                    "operator_discovery_unavailable",
+                    format!(
+                        "La recherche d'un opérateur par son adresse ({text}) n'est pas encore disponible : indiquez le chemin du fichier de profil de votre opérateur (.toml)."
+                    ),
+                ))
+            } else {
+                Err(CommandError::new(
+                    "operator_profile_missing",
+                    format!("Le fichier de profil d'opérateur {text} est introuvable."),
+                ))
+            }
+        }
+        None => match std::env::var_os(session::OPERATOR_ENV) {
+            Some(path) if !path.is_empty() => Ok(PathBuf::from(path)),
+            _ => Err(CommandError::new(
+                "no_operator",
+                "Aucun opérateur de démonstration n'est configuré : choisissez « Autre opérateur » et indiquez son fichier de profil.",
+            )),
+        },
+    }
+}
+
+/// Opens a fresh engine on the profile folder for `operator`, after stopping any session.
+fn open_engine(
+    app: &AppHandle,
+    state: &AppState,
+    operator: &Path,
+) -> Outcome<(Engine, Arc<Shared>)> {
+    if let Some(previous) = state.replace(None) {
+        drop(previous.stop());
+    }
+    let shared = Shared::new(app.clone());
+    let engine = Engine::open(
+        session::profile_dir(),
+        Some(operator),
+        session::sink(&shared),
+    )?;
+    Ok((engine, shared))
+}
+
+/// The session as the UI sees it, with unread counts from the store.
+fn info_of(engine: &Engine) -> Outcome<SessionInfo> {
+    let person = engine.person()?;
+    let boxes = engine.boxes()?;
+    let mut views = engine.with_store(|store| -> Outcome<Vec<dto::BoxView>> {
+        boxes
+            .iter()
+            .map(|b| Ok(views::box_view(b, store.unread_in_box(&b.address)?)))
+            .collect()
+    })?;
+    // Demo mode: the service boxes get the names of the personas file (the operator
+    // profile lists addresses only).
+    if let Some(path) = std::env::var_os(PERSONAS_ENV) {
+        let names = demo::box_names(Path::new(&path));
+        for view in views
+            .iter_mut()
+            .filter(|v| v.kind != dto::BoxKindView::Nominative)
+        {
+            if let Some(name) = names.get(&view.address.to_lowercase()) {
+                view.display_name.clone_from(name);
+            }
+        }
+    }
+    let own = person.own_box.as_ref().map(|b| b.as_str().to_owned());
+    views::order_boxes(&mut views, own.as_deref());
+    Ok(SessionInfo {
+        person: views::person(&person),
+        boxes: views,
+        no_nominative_box: person.own_box.is_none(),
+    })
+}
+
+fn start(state: &AppState, engine: Engine, shared: Arc<Shared>) -> Outcome<SessionInfo> {
+    let info = info_of(&engine)?;
+    shared.set_box_names(
+        info.boxes
+            .iter()
+            .map(|b| (b.address.clone(), b.display_name.clone())),
+    );
+    state.replace(Some(Session::start(Arc::new(engine), shared)));
+    Ok(info)
 }
 
 #[tauri::command]
-pub async fn sign_in_ecps(request: EcpsSignIn) -> Result<(), CommandError> {
-    let _ = request.operator;
-    Err(CommandError::engine_not_connected())
+pub async fn sign_in_password(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    request: PasswordSignIn,
+) -> Outcome<SessionInfo> {
+    let operator = operator_profile(request.operator.as_deref())?;
+    let state = state.inner().clone();
+    blocking(move || {
+        let (engine, shared) = open_engine(&app, &state, &operator)?;
+        let login = request.login.trim().to_owned();
+        // Demo mode: the personas file says who the login belongs to, so that the author
+        // of what this person writes carries their real names and RPPS.
+        let hint = demo_identity(&login)
+            .map(|persona| IdentityHint {
+                given_name: Some(persona.given_name),
+                family_name: Some(persona.family_name),
+                national_id: persona
+                    .national_id
+                    .as_deref()
+                    .and_then(|id| NationalId::parse(id).ok()),
+            })
+            .unwrap_or_default();
+        engine.sign_in_password(&login, &request.password, &hint)?;
+        start(&state, engine, shared)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn sign_in_ecps(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    request: EcpsSignIn,
+) -> Outcome<SessionInfo> {
+    let operator = operator_profile(request.operator.as_deref())?;
+    let state = state.inner().clone();
+    blocking(move || {
+        let (engine, shared) = open_engine(&app, &state, &operator)?;
+        // The provider knows people by national id (or its own person id): a demo login
+        // is turned into the persona's national id.
+        let hint = request
+            .login_hint
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .map(|h| {
+                demo_identity(h)
+                    .and_then(|p| p.national_id)
+                    .unwrap_or_else(|| h.to_owned())
+            });
+        let opener = app.clone();
+        let open_browser = move |url: &str| {
+            use tauri_plugin_opener::OpenerExt;
+            let _ = opener.opener().open_url(url, None::<&str>);
+        };
+        engine.sign_in_ecps(hint.as_deref(), &open_browser)?;
+        start(&state, engine, shared)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn session_info(state: State<'_, AppState>) -> Outcome<SessionInfo> {
+    let (engine, _) = engine(&state)?;
+    blocking(move || info_of(&engine)).await
+}
+
+fn parse_box(address: &str) -> Outcome<BoxAddress> {
+    BoxAddress::parse(address).map_err(|error| {
+        CommandError::new(
+            "invalid_address",
+            format!("Adresse de boîte invalide : {error}"),
+        )
+    })
+}
+
+#[tauri::command]
+pub async fn list_folders(
+    state: State<'_, AppState>,
+    box_address: String,
+) -> Outcome<Vec<FolderView>> {
+    let (engine, _) = engine(&state)?;
+    blocking(move || {
+        let address = parse_box(&box_address)?;
+        engine.with_store(|store| {
+            let list = store.folders(&address)?;
+            let mut failure = None;
+            let views = views::folders(list, |folder| {
+                let counts = store
+                    .unread_in_folder(folder.id)
+                    .and_then(|unread| Ok((unread, store.count(folder.id)?)));
+                counts.unwrap_or_else(|error| {
+                    failure = Some(error);
+                    (0, 0)
+                })
+            });
+            match failure {
+                Some(error) => Err(error.into()),
+                None => Ok(views),
+            }
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn list_messages(
+    state: State<'_, AppState>,
+    box_address: String,
+    folder: String,
+    offset: u32,
+    limit: u32,
+) -> Outcome<MessagePage> {
+    let (engine, shared) = engine(&state)?;
+    blocking(move || {
+        let address = parse_box(&box_address)?;
+        let found = engine.with_store(|store| store.folders(&address))?;
+        let Some(found) = found.into_iter().find(|f| f.name == folder) else {
+            return Err(EngineError::UnknownFolder { address, folder }.into());
+        };
+        let listing = shared.listing(found.id, || {
+            let rows = engine.with_store(|store| store.list(found.id, 0, u32::MAX))?;
+            Ok(views::group_threads(rows))
+        })?;
+        let total = u32::try_from(listing.len()).unwrap_or(u32::MAX);
+        let rows = listing
+            .iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .map(|(summary, size)| {
+                views::row(summary, &found.name, Some((summary.thread_id.0, *size)))
+            })
+            .collect();
+        Ok(MessagePage {
+            total,
+            offset,
+            rows,
+        })
+    })
+    .await
+}
+
+/// A message's bytes (fetched and cached on first opening) shown by relais-mail.
+fn view(engine: &Engine, id: i64, remote: RemoteContent) -> Outcome<MessageView> {
+    let message = engine
+        .with_store(|store| store.message(MessageId(id)))?
+        .ok_or(EngineError::UnknownMessage)?;
+    let folder = engine
+        .with_store(|store| store.folder(message.summary.folder_id))?
+        .map(|f| f.name)
+        .unwrap_or_default();
+    let raw = engine.raw_message(MessageId(id))?;
+    let display = MessageDisplay::from_raw_with(&raw, remote);
+    Ok(views::message_view(&message, &folder, &display))
+}
+
+#[tauri::command]
+pub async fn get_message(state: State<'_, AppState>, id: i64) -> Outcome<MessageView> {
+    let (engine, _) = engine(&state)?;
+    blocking(move || view(&engine, id, RemoteContent::Block)).await
+}
+
+/// The same message with its remote (`https`) images allowed, for this opening only.
+#[tauri::command]
+pub async fn show_remote_images(state: State<'_, AppState>, id: i64) -> Outcome<MessageView> {
+    let (engine, _) = engine(&state)?;
+    blocking(move || view(&engine, id, RemoteContent::Allow)).await
+}
+
+/// The raw message, as text, for « Voir la source ».
+#[tauri::command]
+pub async fn message_source(state: State<'_, AppState>, id: i64) -> Outcome<String> {
+    let (engine, _) = engine(&state)?;
+    blocking(move || {
+        let raw = engine.raw_message(MessageId(id))?;
+        Ok(String::from_utf8_lossy(&raw).into_owned())
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn search(
+    state: State<'_, AppState>,
+    request: SearchRequest,
+    offset: u32,
+    limit: u32,
+) -> Outcome<MessagePage> {
+    let (engine, _) = engine(&state)?;
+    blocking(move || {
+        let boxes: Vec<BoxAddress> = match &request.box_address {
+            Some(address) => vec![parse_box(address)?],
+            None => engine.boxes()?.into_iter().map(|b| b.address).collect(),
+        };
+        let mut found = Vec::new();
+        engine.with_store(|store| -> Outcome<()> {
+            for address in &boxes {
+                let folder = match &request.folder {
+                    None => None,
+                    Some(name) => match store
+                        .folders(address)?
+                        .into_iter()
+                        .find(|f| &f.name == name)
+                    {
+                        Some(folder) => Some(folder.id),
+                        // This box has no such folder: nothing to find in it.
+                        None => continue,
+                    },
+                };
+                let query = SearchQuery {
+                    text: request.text.clone(),
+                    box_address: Some(address.clone()),
+                    folder,
+                    since: request.since,
+                    until: request.until,
+                    unread_only: request.unread_only,
+                    limit: SEARCH_CAP,
+                    ..SearchQuery::default()
+                };
+                found.extend(store.search(&query)?);
+            }
+            Ok(())
+        })?;
+        found.sort_by(|a, b| b.date.cmp(&a.date).then(b.id.cmp(&a.id)));
+        found.truncate(SEARCH_CAP as usize);
+        let names =
+            engine.with_store(|store| -> Outcome<std::collections::HashMap<i64, String>> {
+                let mut names = std::collections::HashMap::new();
+                for summary in &found {
+                    if let std::collections::hash_map::Entry::Vacant(slot) =
+                        names.entry(summary.folder_id.0)
+                    {
+                        slot.insert(
+                            store
+                                .folder(summary.folder_id)?
+                                .map(|f| f.name)
+                                .unwrap_or_default(),
+                        );
+                    }
+                }
+                Ok(names)
+            })?;
+        let total = u32::try_from(found.len()).unwrap_or(u32::MAX);
+        let rows = found
+            .iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .map(|s| {
+                let folder = names.get(&s.folder_id.0).map(String::as_str).unwrap_or("");
+                views::row(s, folder, None)
+            })
+            .collect();
+        Ok(MessagePage {
+            total,
+            offset,
+            rows,
+        })
+    })
+    .await
+}
+
+async fn flag(state: State<'_, AppState>, id: i64, flag: Flag, on: bool) -> Outcome<()> {
+    let (engine, shared) = engine(&state)?;
+    blocking(move || {
+        let result = engine.set_flag(MessageId(id), flag, on);
+        shared.changed();
+        Ok(result?)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn set_seen(state: State<'_, AppState>, id: i64, seen: bool) -> Outcome<()> {
+    flag(state, id, Flag::Seen, seen).await
+}
+
+#[tauri::command]
+pub async fn set_flagged(state: State<'_, AppState>, id: i64, flagged: bool) -> Outcome<()> {
+    flag(state, id, Flag::Flagged, flagged).await
+}
+
+#[tauri::command]
+pub async fn delete_message(state: State<'_, AppState>, id: i64) -> Outcome<()> {
+    let (engine, shared) = engine(&state)?;
+    blocking(move || {
+        let result = engine.delete(MessageId(id));
+        shared.changed();
+        Ok(result?)
+    })
+    .await
+}
+
+/// Synchronises every box now; fails only when no box could be reached.
+#[tauri::command]
+pub async fn sync_now(state: State<'_, AppState>) -> Outcome<()> {
+    let (engine, shared) = engine(&state)?;
+    blocking(move || {
+        let results = engine.sync(&[], &AtomicBool::new(false))?;
+        shared.changed();
+        let reached = results.iter().any(|(_, r)| r.is_ok());
+        match results.into_iter().find_map(|(_, r)| r.err()) {
+            Some(error) if !reached => Err(error.into()),
+            _ => Ok(()),
+        }
+    })
+    .await
+}
+
+/// Signs out: stops the background work, revokes the e-CPS session, wipes the secrets and
+/// the local copy of the mail.
+#[tauri::command]
+pub async fn sign_out(state: State<'_, AppState>) -> Outcome<()> {
+    let state = state.inner().clone();
+    blocking(move || {
+        let Some(session) = state.replace(None) else {
+            return Ok(());
+        };
+        let mut engine = session.stop();
+        // A command still running holds the engine for a moment: wait for it.
+        for _ in 0..100 {
+            match Arc::try_unwrap(engine) {
+                Ok(owned) => return Ok(owned.sign_out()?),
+                Err(shared) => {
+                    engine = shared;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+            }
+        }
+        Err(CommandError::new(
+            "busy",
+            "Relais termine une opération en cours : réessayez la déconnexion dans un instant.",
+        ))
+    })
+    .await
 }

@@ -40,6 +40,53 @@ struct Person {
     profession: String,
     #[serde(rename = "box")]
     own_box: Option<String>,
+    /// `8` + RPPS, when the person has one.
+    #[serde(default)]
+    national_id: Option<String>,
+}
+
+/// What the demo file says about one person, to tell the engine who signed in with a
+/// password (a password login carries no identity) and to turn an identifier into the
+/// national id that the e-CPS stand-in expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DemoIdentity {
+    pub given_name: String,
+    pub family_name: String,
+    pub national_id: Option<String>,
+}
+
+/// Box address → the name the demo file gives it (« Secrétariat de cardiologie »). The
+/// operator profile only lists addresses; a real client would ask the Annuaire Santé.
+pub fn box_names(path: &Path) -> BTreeMap<String, String> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return BTreeMap::new();
+    };
+    let Ok(file) = serde_json::from_str::<PersonasFile>(&text) else {
+        return BTreeMap::new();
+    };
+    file.boxes
+        .into_iter()
+        .map(|b| (b.address.to_lowercase(), b.display_name))
+        .collect()
+}
+
+/// The persona whose login, person id or national id is `login` (case-insensitive).
+pub fn identity(path: &Path, login: &str) -> Option<DemoIdentity> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let file: PersonasFile = serde_json::from_str(&text).ok()?;
+    let wanted = login.trim();
+    file.people
+        .into_iter()
+        .find(|p| {
+            p.login.eq_ignore_ascii_case(wanted)
+                || p.id.eq_ignore_ascii_case(wanted)
+                || p.national_id.as_deref() == Some(wanted)
+        })
+        .map(|p| DemoIdentity {
+            given_name: p.given_name,
+            family_name: p.family_name,
+            national_id: p.national_id,
+        })
 }
 
 #[derive(Deserialize)]
@@ -153,6 +200,29 @@ mod tests {
         assert!(personas
             .iter()
             .any(|p| p.profession == "Secrétaire médicale"));
+    }
+
+    #[test]
+    fn finds_a_persona_by_login_id_or_national_id() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/operator/personas.json");
+        let marie = identity(&path, "marie.martin@ch-demo.mssante.fr").unwrap();
+        assert_eq!(marie.family_name, "MARTIN");
+        assert_eq!(marie.national_id.as_deref(), Some("810100000041"));
+        assert_eq!(identity(&path, "marie.martin"), Some(marie.clone()));
+        assert_eq!(identity(&path, "810100000041"), Some(marie));
+        assert_eq!(identity(&path, "personne.inconnue"), None);
+    }
+
+    #[test]
+    fn names_the_demo_boxes() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/operator/personas.json");
+        let names = box_names(&path);
+        assert_eq!(
+            names
+                .get("secretariat.cardio@ch-demo.mssante.fr")
+                .map(String::as_str),
+            Some("Secrétariat de cardiologie")
+        );
     }
 
     #[test]

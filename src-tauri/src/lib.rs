@@ -2,13 +2,13 @@
 //!
 //! This crate only wires the window, the plugins and the commands the UI may call.
 //! Mail, identity and audit logic belong to the engine crates; commands here translate
-//! between the webview and that engine, nothing more.
+//! between the webview and that engine, and engine events into Tauri events.
 
 mod commands;
 mod demo;
-// The UI contract; the engine's commands will use it once they are wired.
-#[allow(dead_code)]
 mod dto;
+mod session;
+mod views;
 
 use tauri::Manager;
 
@@ -21,11 +21,25 @@ pub fn run() {
             focus_main_window(app);
         }))
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
+        .manage(session::AppState::default())
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::demo_personas,
             commands::sign_in_password,
             commands::sign_in_ecps,
+            commands::session_info,
+            commands::list_folders,
+            commands::list_messages,
+            commands::get_message,
+            commands::show_remote_images,
+            commands::message_source,
+            commands::search,
+            commands::set_seen,
+            commands::set_flagged,
+            commands::delete_message,
+            commands::sync_now,
+            commands::sign_out,
         ])
         .run(tauri::generate_context!());
 

@@ -32,5 +32,11 @@ export const config = {
   waitforTimeout: 10_000,
   framework: 'mocha',
   reporters: ['spec'],
-  mochaOpts: { ui: 'bdd', timeout: 60_000 },
+  mochaOpts: { ui: 'bdd', timeout: 90_000 },
+  // A failed test leaves a picture of the window behind, to see what went wrong.
+  afterTest: async (test, _context, { passed }) => {
+    if (passed) return;
+    const name = `failed-${test.parent}-${test.title}`.replace(/[^\p{L}\p{N}]+/gu, '-').slice(0, 120);
+    await browser.saveScreenshot(path.join(artifactsDir, `${name}.png`)).catch(() => {});
+  },
 };

@@ -1,10 +1,11 @@
-// The sign-in screen in the real window: French texts, demo accounts, and the error the
-// not-yet-connected engine returns. `browser`, `$`, `$$` and `expect` are WebdriverIO globals.
+// The sign-in screen in the real window: French texts, demo accounts, and the engine's
+// French errors from the real local operator. `browser`, `$`, `$$` and `expect` are
+// WebdriverIO globals.
 import fs from 'node:fs';
 import path from 'node:path';
 import { artifactsDir } from '../wdio.conf.mjs';
 
-const ENGINE_MISSING = "Le moteur de messagerie n'est pas encore branché.";
+const WRONG_PASSWORD = 'Identifiant ou mot de passe incorrect';
 
 // The same file the app was given (see ./run): the demo list must show all its people.
 const demoPeople = JSON.parse(fs.readFileSync(process.env.RELAIS_PERSONAS, 'utf8')).people;
@@ -60,11 +61,16 @@ describe('Écran de connexion', () => {
     );
   });
 
-  it('shows the engine error in French after an e-CPS sign-in', async () => {
+  it('shows the provider refusal in French for an unknown e-CPS identifier', async () => {
     await $('input[name="operator"][value="demo"]').click();
+    // An identifier the provider does not know: CIBA is refused at once.
+    await $('#login').setValue('personne.inconnue');
     await $('button=Se connecter avec e-CPS').click();
     // The alert held another message just before: this text comes from the e-CPS command.
-    await expect($('[role="alert"]')).toHaveText(ENGINE_MISSING);
+    await expect($('[role="alert"]')).toHaveText(expect.stringContaining('Pro Santé Connect'), {
+      wait: 20_000,
+    });
+    await $('#login').clearValue();
   });
 
   it('lists the demo personas and fills the identifier from one', async () => {
@@ -76,18 +82,21 @@ describe('Écran de connexion', () => {
     await expect($('#password')).toBeFocused();
   });
 
-  it('shows the engine error in French after a password sign-in', async () => {
+  it('shows the engine error in French after a wrong password', async () => {
+    await screenshot('signin.png');
     await $('button=Se connecter').click();
     await expect($('[role="alert"]')).toHaveText(
       'Saisissez votre identifiant et votre mot de passe.',
     );
 
-    await $('#password').setValue('relais-demo');
+    await $('#password').setValue('mauvais-mot-de-passe');
     await $('button=Se connecter').click();
-    await expect($('[role="alert"]')).toHaveText(ENGINE_MISSING);
+    await expect($('[role="alert"]')).toHaveText(expect.stringContaining(WRONG_PASSWORD), {
+      wait: 20_000,
+    });
     // The password field is cleared after each attempt.
     await expect($('#password')).toHaveValue('');
-    await screenshot('signin.png');
+    await screenshot('signin-error.png');
   });
 
   it('shows where the keyboard focus is', async () => {

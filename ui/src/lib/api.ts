@@ -37,6 +37,11 @@ export interface PasswordSignIn {
 
 export interface EcpsSignIn {
   operator: string | null;
+  /**
+   * The identifier typed in the form, if any: preselects the person at Pro Santé Connect;
+   * when the provider offers CIBA, the approval then happens without the browser.
+   */
+  login_hint?: string | null;
 }
 
 /** A failure reported by a command: `code` is stable, `message` is French, for display. */
@@ -256,6 +261,10 @@ export const api = {
   setSeen: (id: number, seen: boolean) => call<void>('set_seen', { id, seen }),
   setFlagged: (id: number, flagged: boolean) => call<void>('set_flagged', { id, flagged }),
   deleteMessage: (id: number) => call<void>('delete_message', { id }),
+  /** The same message with its remote images allowed, for this opening only. */
+  showRemoteImages: (id: number) => call<MessageView>('show_remote_images', { id }),
+  /** The raw message (RFC 5322 text), for « Voir la source ». */
+  messageSource: (id: number) => call<string>('message_source', { id }),
   syncNow: () => call<void>('sync_now'),
   signOut: () => call<void>('sign_out'),
   /** Opens `url` in the system browser, never inside the app's window. */

@@ -7,6 +7,9 @@
 
 /** The CSP of the message document: inline styles and embedded images, nothing else. */
 export const MESSAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src cid: data:";
+/** The same once the person chose « Afficher les images » for this message: `https` images too. */
+export const MESSAGE_CSP_REMOTE =
+  "default-src 'none'; style-src 'unsafe-inline'; img-src cid: data: https:";
 
 const BASE_STYLE = `
   html { color-scheme: light; }
@@ -19,10 +22,11 @@ const BASE_STYLE = `
 `;
 
 /** Wraps the engine's sanitised HTML into the iframe's `srcdoc`. */
-export function messageSrcdoc(html: string): string {
+export function messageSrcdoc(html: string, remoteImages = false): string {
+  const csp = remoteImages ? MESSAGE_CSP_REMOTE : MESSAGE_CSP;
   return [
     '<!doctype html><html><head><meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${MESSAGE_CSP}">`,
+    `<meta http-equiv="Content-Security-Policy" content="${csp}">`,
     // Links cannot open from a sandbox without pop-ups; `_blank` makes a click do nothing
     // rather than navigate the frame.
     '<base target="_blank">',

@@ -148,6 +148,24 @@ export function compose(mode: ComposeMode): void {
   notice.show(t('notice.composeSoon'));
 }
 
+let countsTimer: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Reads the unread counts again from the engine (after a synchronisation or new mail),
+ * a moment after the last change so that a burst of events costs one call.
+ */
+export function refreshCounts(delay = 250): void {
+  clearTimeout(countsTimer);
+  countsTimer = setTimeout(() => {
+    api
+      .sessionInfo()
+      .then((info) => {
+        for (const box of info.boxes) boxes.setUnread(box.address, box.unread);
+      })
+      .catch((error: unknown) => console.warn('Relais: unread counts unavailable', error));
+  }, delay);
+}
+
 export function syncNow(): void {
   api.syncNow().catch((error: unknown) => notice.show(problemOf(error)));
 }
@@ -174,17 +192,24 @@ function listenToEngine(): () => void {
     onEvent('sync-progress', (event) => {
       status.syncProgress(event);
       if (!event.finished) return;
+      refreshCounts();
+      if (boxes.selected === event.box_address && messages.source.kind !== 'folder') {
+        // The box was opened before its first synchronisation: open its inbox now.
+        void openBox(event.box_address);
+        return;
+      }
       if (folders.of(event.box_address).length > 0) void folders.load(event.box_address);
       if (showsBox(event.box_address, event.folder)) void messages.refresh();
     }),
     onEvent('new-mail', (event) => {
-      boxes.addUnread(event.box_address, event.count);
-      status.announce(
-        t(event.count === 1 ? 'status.newMailOne' : 'status.newMailMany', {
-          count: event.count,
-          box: event.box_display_name,
-        }),
-      );
+      refreshCounts();
+      const text = t(event.count === 1 ? 'status.newMailOne' : 'status.newMailMany', {
+        count: event.count,
+        box: event.box_display_name,
+      });
+      status.announce(text);
+      // Also on screen: the desktop notification may be missing (no notification service).
+      notice.show(text);
       if (showsBox(event.box_address, INBOX)) void messages.refresh();
     }),
     onEvent('outbox-changed', (event) => status.outboxChanged(event)),

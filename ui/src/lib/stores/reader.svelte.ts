@@ -10,6 +10,10 @@ export class ReaderStore {
   problem = $state<Problem | null>(null);
   /** Which body is shown when the message has both. */
   mode = $state<BodyMode>('html');
+  /** True once the person chose « Afficher les images » for the open message. */
+  remoteShown = $state(false);
+  /** The raw message, while « Voir la source » is on. */
+  source = $state<string | null>(null);
   private request = 0;
 
   get openId(): number | null {
@@ -32,6 +36,8 @@ export class ReaderStore {
       if (request !== this.request) return null;
       this.view = view;
       this.mode = view.html !== null ? 'html' : 'text';
+      this.remoteShown = false;
+      this.source = null;
       return view;
     } catch (error) {
       if (request !== this.request) return null;
@@ -43,6 +49,40 @@ export class ReaderStore {
       return null;
     } finally {
       if (request === this.request) this.loading = false;
+    }
+  }
+
+  /** Loads the open message again with its remote images, for this opening only. */
+  async showRemoteImages(): Promise<void> {
+    const id = this.openId;
+    if (id === null) return;
+    const request = this.request;
+    try {
+      const view = await api.showRemoteImages(id);
+      if (request !== this.request || this.openId !== id) return;
+      // Keep the flags the list already knows (the engine does not change them here).
+      this.view = { ...view, row: this.view?.row ?? view.row };
+      this.remoteShown = true;
+      this.mode = 'html';
+    } catch (error) {
+      this.problem = problemOf(error);
+    }
+  }
+
+  /** Shows or hides the raw source of the open message. */
+  async toggleSource(): Promise<void> {
+    if (this.source !== null) {
+      this.source = null;
+      return;
+    }
+    const id = this.openId;
+    if (id === null) return;
+    const request = this.request;
+    try {
+      const source = await api.messageSource(id);
+      if (request === this.request && this.openId === id) this.source = source;
+    } catch (error) {
+      this.problem = problemOf(error);
     }
   }
 
@@ -58,9 +98,17 @@ export class ReaderStore {
   clear(): void {
     this.request += 1;
     this.view = null;
+    this.remoteShown = false;
+    this.source = null;
     this.loading = false;
     this.problem = null;
   }
+}
+
+function problemOf(error: unknown): Problem {
+  return error instanceof ApiError
+    ? { code: error.code, message: error.message }
+    : { code: 'internal', message: String(error) };
 }
 
 export const reader = new ReaderStore();

@@ -1,0 +1,300 @@
+//! The signed-in session held by the app: the engine, the background synchronisation, one
+//! IDLE watcher per box, and the translation of engine events into Tauri events.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use relais_engine::{Engine, EngineError, Event, EventSink, ProfileDir};
+use relais_store::{FolderId, MessageSummary};
+use tauri::{AppHandle, Emitter};
+use tauri_plugin_notification::NotificationExt;
+
+use crate::dto;
+
+/// Environment variable naming the profile folder (default: the platform's data folder).
+pub const PROFILE_DIR_ENV: &str = "RELAIS_PROFILE_DIR";
+/// Environment variable naming the operator profile (`operator.toml`) to use.
+pub const OPERATOR_ENV: &str = "RELAIS_OPERATOR";
+
+pub fn profile_dir() -> ProfileDir {
+    match std::env::var_os(PROFILE_DIR_ENV) {
+        Some(dir) if !dir.is_empty() => ProfileDir::new(PathBuf::from(dir)),
+        _ => ProfileDir::platform_default(),
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// What the event sink and the background threads share with the commands.
+pub struct Shared {
+    app: AppHandle,
+    /// Set on sign-out (and when the session ends): every background thread stops.
+    pub stop: AtomicBool,
+    /// Box address → display name, for the new-mail announcement.
+    box_names: Mutex<HashMap<String, String>>,
+    /// Boxes whose first synchronisation of this session is done: before that, the mail
+    /// that comes in is what was already there, not news.
+    announced: Mutex<HashSet<String>>,
+    /// Bumped on every change of the store, so that cached listings are rebuilt.
+    generation: AtomicU64,
+    /// The last folder listing, grouped by thread (see `Shared::listing`).
+    listing: Mutex<Option<Listing>>,
+    watchers: Mutex<Vec<JoinHandle<()>>>,
+}
+
+struct Listing {
+    folder: FolderId,
+    generation: u64,
+    rows: Arc<Vec<(MessageSummary, u32)>>,
+}
+
+impl Shared {
+    pub fn new(app: AppHandle) -> Arc<Shared> {
+        Arc::new(Shared {
+            app,
+            stop: AtomicBool::new(false),
+            box_names: Mutex::new(HashMap::new()),
+            announced: Mutex::new(HashSet::new()),
+            generation: AtomicU64::new(0),
+            listing: Mutex::new(None),
+            watchers: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The store changed: listings must be read again.
+    pub fn changed(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// A folder's listing grouped by thread, cached until the store changes.
+    pub fn listing(
+        &self,
+        folder: FolderId,
+        build: impl FnOnce() -> Result<Vec<(MessageSummary, u32)>, EngineError>,
+    ) -> Result<Arc<Vec<(MessageSummary, u32)>>, EngineError> {
+        let generation = self.generation.load(Ordering::SeqCst);
+        if let Some(cached) = lock(&self.listing).as_ref() {
+            if cached.folder == folder && cached.generation == generation {
+                return Ok(Arc::clone(&cached.rows));
+            }
+        }
+        let rows = Arc::new(build()?);
+        *lock(&self.listing) = Some(Listing {
+            folder,
+            generation,
+            rows: Arc::clone(&rows),
+        });
+        Ok(rows)
+    }
+
+    pub fn set_box_names(&self, names: impl IntoIterator<Item = (String, String)>) {
+        lock(&self.box_names).extend(names);
+    }
+
+    fn emit<T: serde::Serialize + Clone>(&self, name: &str, payload: T) {
+        // An event lost because the window is closing matters to nobody.
+        let _ = self.app.emit(name, payload);
+    }
+
+    fn connection(&self, online: bool) {
+        self.emit(dto::EVENT_CONNECTION, dto::Connection { online });
+    }
+
+    /// The engine's events, as Tauri events (and a desktop notification for new mail).
+    pub fn on_event(&self, event: Event) {
+        match event {
+            Event::SyncProgress {
+                box_address,
+                folder,
+                done,
+                total,
+                finished,
+            } => {
+                self.changed();
+                self.emit(
+                    dto::EVENT_SYNC_PROGRESS,
+                    dto::SyncProgress {
+                        box_address: box_address.as_str().to_owned(),
+                        folder,
+                        done,
+                        total,
+                        finished,
+                    },
+                );
+            }
+            Event::NewMail { box_address, count } => {
+                self.changed();
+                let address = box_address.as_str().to_owned();
+                if !lock(&self.announced).contains(&address) {
+                    return;
+                }
+                let name = lock(&self.box_names)
+                    .get(&address)
+                    .cloned()
+                    .unwrap_or_else(|| address.clone());
+                self.notify(&name, count);
+                self.emit(
+                    dto::EVENT_NEW_MAIL,
+                    dto::NewMail {
+                        box_address: address,
+                        box_display_name: name,
+                        count,
+                    },
+                );
+            }
+            Event::OutboxChanged { queued, failed } => {
+                self.emit(
+                    dto::EVENT_OUTBOX_CHANGED,
+                    dto::OutboxChanged { queued, failed },
+                );
+            }
+            Event::Connection { online } => self.connection(online),
+            Event::SessionEnded { reason } => {
+                self.stop.store(true, Ordering::SeqCst);
+                self.emit(dto::EVENT_SESSION_ENDED, dto::SessionEnded { reason });
+            }
+        }
+    }
+
+    /// A desktop notification naming the box. Without a notification service (a test
+    /// display, a bare session) it is skipped: the window still shows the news.
+    fn notify(&self, box_name: &str, count: u32) {
+        let body = if count == 1 {
+            format!("1 nouveau message dans {box_name}")
+        } else {
+            format!("{count} nouveaux messages dans {box_name}")
+        };
+        let _ = self
+            .app
+            .notification()
+            .builder()
+            .title(format!("Relais — {box_name}"))
+            .body(body)
+            .show();
+    }
+
+    /// Sleeps `duration` unless the session stops first; returns false when it stopped.
+    fn wait(&self, duration: Duration) -> bool {
+        let step = Duration::from_millis(100);
+        let mut waited = Duration::ZERO;
+        while waited < duration {
+            if self.stop.load(Ordering::SeqCst) {
+                return false;
+            }
+            std::thread::sleep(step);
+            waited += step;
+        }
+        !self.stop.load(Ordering::SeqCst)
+    }
+}
+
+/// The sink handed to the engine: every event goes through [`Shared::on_event`].
+pub fn sink(shared: &Arc<Shared>) -> EventSink {
+    let shared = Arc::clone(shared);
+    Arc::new(move |event| shared.on_event(event))
+}
+
+/// One signed-in person.
+pub struct Session {
+    pub engine: Arc<Engine>,
+    pub shared: Arc<Shared>,
+    background: Option<JoinHandle<()>>,
+}
+
+impl Session {
+    /// Starts the background work: a full synchronisation of every box, then one IDLE
+    /// watcher per box inbox, each reconnecting with back-off until sign-out.
+    pub fn start(engine: Arc<Engine>, shared: Arc<Shared>) -> Session {
+        let background = {
+            let engine = Arc::clone(&engine);
+            let shared = Arc::clone(&shared);
+            std::thread::Builder::new()
+                .name("relais-sync".into())
+                .spawn(move || background(&engine, &shared))
+                .ok()
+        };
+        Session {
+            engine,
+            shared,
+            background,
+        }
+    }
+
+    /// Stops every background thread and waits for them (IDLE rounds last one second).
+    /// Returns the engine, for a sign-out that needs to own it.
+    pub fn stop(mut self) -> Arc<Engine> {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        if let Some(handle) = self.background.take() {
+            let _ = handle.join();
+        }
+        let watchers: Vec<_> = lock(&self.shared.watchers).drain(..).collect();
+        for handle in watchers {
+            let _ = handle.join();
+        }
+        self.engine
+    }
+}
+
+fn background(engine: &Arc<Engine>, shared: &Arc<Shared>) {
+    let results = engine.sync(&[], &shared.stop).unwrap_or_default();
+    if shared.stop.load(Ordering::SeqCst) {
+        return;
+    }
+    let online = results.is_empty() || results.iter().any(|(_, r)| r.is_ok());
+    shared.connection(online);
+    let Ok(boxes) = engine.boxes() else { return };
+    lock(&shared.announced).extend(boxes.iter().map(|b| b.address.as_str().to_owned()));
+    for entitlement in boxes {
+        let engine = Arc::clone(engine);
+        let shared_for_thread = Arc::clone(shared);
+        let spawned = std::thread::Builder::new()
+            .name(format!("relais-idle-{}", entitlement.address.as_str()))
+            .spawn(move || watch(&engine, &shared_for_thread, &entitlement));
+        if let Ok(handle) = spawned {
+            lock(&shared.watchers).push(handle);
+        }
+    }
+}
+
+/// IDLE on one box's inbox until sign-out; on a lost connection, wait 2, 4, 8… up to 60 s
+/// and reconnect (the engine resynchronises the inbox first).
+fn watch(engine: &Engine, shared: &Shared, entitlement: &relais_core::Entitlement) {
+    let mut delay = Duration::from_secs(2);
+    while !shared.stop.load(Ordering::SeqCst) {
+        match engine.watch_inbox(entitlement, &shared.stop) {
+            Ok(()) => return,
+            Err(EngineError::SessionEnded | EngineError::NotSignedIn) => return,
+            Err(_) => {
+                shared.connection(false);
+                if !shared.wait(delay) {
+                    return;
+                }
+                delay = (delay * 2).min(Duration::from_secs(60));
+            }
+        }
+    }
+}
+
+/// The app's managed state: the session, when someone is signed in.
+#[derive(Default, Clone)]
+pub struct AppState {
+    session: Arc<Mutex<Option<Session>>>,
+}
+
+impl AppState {
+    pub fn current(&self) -> Option<(Arc<Engine>, Arc<Shared>)> {
+        lock(&self.session)
+            .as_ref()
+            .map(|s| (Arc::clone(&s.engine), Arc::clone(&s.shared)))
+    }
+
+    pub fn replace(&self, session: Option<Session>) -> Option<Session> {
+        std::mem::replace(&mut *lock(&self.session), session)
+    }
+}
