@@ -37,6 +37,15 @@ pub fn derived_display_name(address: &BoxAddress) -> String {
     name
 }
 
+/// The operator's name for a box, else one derived from its address.
+fn display_name(profile: &OperatorProfile, address: &BoxAddress) -> String {
+    profile
+        .boxes
+        .name_of(address)
+        .map(str::to_string)
+        .unwrap_or_else(|| derived_display_name(address))
+}
+
 fn is_refusal(e: &NetError) -> bool {
     matches!(
         e,
@@ -80,7 +89,7 @@ pub fn discover(
                 if let Ok(shared) = session.list_shared_boxes() {
                     for b in shared {
                         boxes.push(Entitlement {
-                            display_name: derived_display_name(&b.address),
+                            display_name: display_name(profile, &b.address),
                             address: b.address,
                             kind: BoxKind::Organisational,
                             rights: b.rights.unwrap_or_else(Rights::full),
@@ -126,7 +135,7 @@ pub fn discover(
     for (address, result) in results {
         match result {
             Ok(rights) => boxes.push(Entitlement {
-                display_name: derived_display_name(&address),
+                display_name: display_name(profile, &address),
                 address,
                 kind: BoxKind::Organisational,
                 rights,

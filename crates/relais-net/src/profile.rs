@@ -80,7 +80,9 @@ impl ServerEndpoint {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TlsSettings {
-    /// PEM file of the trust anchors (resolved to an absolute path by [`OperatorProfile::load`]).
+    /// PEM file of the trust anchors (resolved to an absolute path by [`OperatorProfile::load`]),
+    /// or [`IGC_SANTE`] for the production IGC-Santé roots Relais ships (the default).
+    #[serde(default = "igc_sante")]
     pub trust_anchors: PathBuf,
     /// Extra CRL sources: file paths (resolved) or `http(s)://` URLs.
     #[serde(default)]
@@ -91,6 +93,25 @@ pub struct TlsSettings {
 
 fn yes() -> bool {
     true
+}
+
+/// The `trust_anchors` value naming the production IGC-Santé roots shipped with Relais
+/// (`AC RACINE IGC-SANTE ELEMENTAIRE` and `AC IGC-SANTE ELEMENTAIRE ORGANISATIONS`).
+pub const IGC_SANTE: &str = "igc-sante";
+
+fn igc_sante() -> PathBuf {
+    PathBuf::from(IGC_SANTE)
+}
+
+impl Default for TlsSettings {
+    /// A production MSSanté operator: the IGC-Santé roots, revocation checked.
+    fn default() -> Self {
+        TlsSettings {
+            trust_anchors: igc_sante(),
+            crl: Vec::new(),
+            check_revocation: true,
+        }
+    }
 }
 
 /// The `[pro_sante_connect]` table.
@@ -107,6 +128,20 @@ pub struct PscSettings {
 pub struct BoxesSettings {
     #[serde(default)]
     pub organisational: Vec<BoxAddress>,
+    /// Display names of boxes (« Secrétariat de cardiologie »), keyed by address: the
+    /// operator's directory names, shown in the box list and in `From:`.
+    #[serde(default)]
+    pub names: std::collections::BTreeMap<String, String>,
+}
+
+impl BoxesSettings {
+    /// The operator's name for a box, if it gives one.
+    pub fn name_of(&self, address: &BoxAddress) -> Option<&str> {
+        self.names
+            .iter()
+            .find(|(a, _)| a.eq_ignore_ascii_case(address.as_str()))
+            .map(|(_, n)| n.as_str())
+    }
 }
 
 /// An operator profile (see the module documentation for the file format).
@@ -120,6 +155,7 @@ pub struct OperatorProfile {
     pub x_mss_nil: Option<String>,
     pub imap: ServerEndpoint,
     pub submission: ServerEndpoint,
+    #[serde(default)]
     pub tls: TlsSettings,
     #[serde(default)]
     pub pro_sante_connect: Option<PscSettings>,
@@ -162,7 +198,9 @@ impl OperatorProfile {
                 return Err(format!("[{what}] host est vide"));
             }
         }
-        profile.tls.trust_anchors = resolve(base_dir, &profile.tls.trust_anchors);
+        if profile.tls.trust_anchors != Path::new(IGC_SANTE) {
+            profile.tls.trust_anchors = resolve(base_dir, &profile.tls.trust_anchors);
+        }
         for source in &mut profile.tls.crl {
             if !is_url(source) {
                 *source = resolve(base_dir, Path::new(source)).display().to_string();
@@ -173,6 +211,57 @@ impl OperatorProfile {
                 .map_err(|e| format!("[pro_sante_connect] issuer invalide : {e}"))?;
         }
         Ok(profile)
+    }
+
+    /// A profile for a person who typed only an address: the servers from DNS SRV
+    /// (RFC 6186), the production IGC-Santé roots, revocation checked. `None` when the
+    /// domain publishes no IMAP or submission service.
+    pub fn from_srv(address: &BoxAddress) -> Option<OperatorProfile> {
+        let (imap, submission) = discover_srv(address)?;
+        Some(OperatorProfile::for_servers(
+            address.domain(),
+            imap,
+            submission,
+        ))
+    }
+
+    /// A production profile for these servers (IGC-Santé roots, no Pro Santé Connect).
+    pub fn for_servers(
+        name: &str,
+        imap: ServerEndpoint,
+        submission: ServerEndpoint,
+    ) -> OperatorProfile {
+        OperatorProfile {
+            name: name.to_string(),
+            max_message_size: None,
+            x_mss_nil: None,
+            imap,
+            submission,
+            tls: TlsSettings::default(),
+            pro_sante_connect: None,
+            boxes: BoxesSettings::default(),
+        }
+    }
+
+    /// The profile as a file (for a profile found by DNS SRV, kept in the person's folder).
+    /// Only what [`OperatorProfile::for_servers`] sets is written.
+    pub fn to_toml(&self) -> String {
+        let endpoint = |e: &ServerEndpoint| {
+            let security = match e.security {
+                Security::Starttls => "starttls",
+                Security::Tls => "tls",
+            };
+            let port = e.port.map(|p| format!("port = {p}\n")).unwrap_or_default();
+            format!("host = {:?}\n{port}security = \"{security}\"\n", e.host)
+        };
+        format!(
+            "name = {:?}\n[imap]\n{}[submission]\n{}[tls]\ntrust_anchors = {:?}\ncheck_revocation = {}\n",
+            self.name,
+            endpoint(&self.imap),
+            endpoint(&self.submission),
+            self.tls.trust_anchors.display().to_string(),
+            self.tls.check_revocation,
+        )
     }
 
     /// The IMAP port (143 STARTTLS / 993 TLS when not given).

@@ -284,7 +284,8 @@ mod user_keyring {
                     .map(Some)
                     .map_err(|e| e.to_string())
             }
-            Err(KeyError::KeyDoesNotExist) => Ok(None),
+            // An invalidated key lingers as "revoked" until the kernel collects it.
+            Err(KeyError::KeyDoesNotExist | KeyError::KeyRevoked | KeyError::KeyExpired) => Ok(None),
             Err(e) => Err(format!("{e:?}")),
         }
     }
@@ -292,7 +293,7 @@ mod user_keyring {
     pub fn delete(service: &str, user: &str) -> Result<(), String> {
         match ring()?.search(&description(service, user)) {
             Ok(key) => key.invalidate().map_err(|e| format!("{e:?}")),
-            Err(KeyError::KeyDoesNotExist) => Ok(()),
+            Err(KeyError::KeyDoesNotExist | KeyError::KeyRevoked | KeyError::KeyExpired) => Ok(()),
             Err(e) => Err(format!("{e:?}")),
         }
     }

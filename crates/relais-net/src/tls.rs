@@ -142,17 +142,37 @@ impl std::fmt::Debug for TlsPolicy {
     }
 }
 
+/// The ANS's IGC-Santé production chain (root and « Élémentaire Organisations » CA);
+/// fingerprints checked by `tests/igc_sante.rs`.
+pub const IGC_SANTE_PEM: &[u8] = include_bytes!("../trust/igc-sante.pem");
+
 impl TlsPolicy {
     /// Trust only the certificates of the PEM file `anchors` (revocation checked, no extra
     /// CRL source).
     pub fn from_anchors(anchors: &Path) -> Result<TlsPolicy, TlsError> {
+        if anchors == Path::new(crate::profile::IGC_SANTE) {
+            return Self::from_pem(IGC_SANTE_PEM, anchors);
+        }
+        let pem = std::fs::read(anchors).map_err(|e| TlsError::Anchors {
+            path: anchors.to_path_buf(),
+            detail: e.to_string(),
+        })?;
+        Self::from_pem(&pem, anchors)
+    }
+
+    /// The production IGC-Santé roots shipped with Relais.
+    pub fn igc_sante() -> Result<TlsPolicy, TlsError> {
+        Self::from_pem(IGC_SANTE_PEM, Path::new(crate::profile::IGC_SANTE))
+    }
+
+    fn from_pem(pem: &[u8], anchors: &Path) -> Result<TlsPolicy, TlsError> {
         let bad = |detail: String| TlsError::Anchors {
             path: anchors.to_path_buf(),
             detail,
         };
         let mut anchors_der = Vec::new();
         let mut roots = RootCertStore::empty();
-        for cert in CertificateDer::pem_file_iter(anchors).map_err(|e| bad(e.to_string()))? {
+        for cert in CertificateDer::pem_slice_iter(pem) {
             let cert = cert.map_err(|e| bad(e.to_string()))?;
             roots.add(cert.clone()).map_err(|e| bad(e.to_string()))?;
             anchors_der.push(cert);

@@ -10,10 +10,7 @@ const ORGANISATIONS: &str = "D8:34:EE:5B:40:68:6B:73:57:3F:60:54:7B:F6:05:2C:6D:
 
 #[test]
 fn shipped_igc_sante_certificates_have_the_published_fingerprints() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/igc-sante-roots.pem"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/trust/igc-sante.pem");
     let fingerprints: Vec<String> = CertificateDer::pem_file_iter(path)
         .expect("the IGC-Santé file is shipped")
         .map(|c| {
@@ -29,4 +26,20 @@ fn shipped_igc_sante_certificates_have_the_published_fingerprints() {
         fingerprints,
         vec![ROOT.to_string(), ORGANISATIONS.to_string()]
     );
+}
+
+#[test]
+fn a_profile_without_tls_table_trusts_the_igc_sante_roots_only() {
+    let profile = relais_net::OperatorProfile::from_toml(
+        "name = \"Opérateur\"\n[imap]\nhost = \"imap.example.mssante.fr\"\n[submission]\nhost = \"smtp.example.mssante.fr\"\n",
+        std::path::Path::new("/"),
+    )
+    .expect("a production profile");
+    let policy = relais_net::TlsPolicy::from_profile(&profile).expect("the shipped roots load");
+    assert_eq!(policy.anchors().len(), 2);
+    // A profile written back (DNS SRV case) reads the same.
+    let again =
+        relais_net::OperatorProfile::from_toml(&profile.to_toml(), std::path::Path::new("/"))
+            .unwrap();
+    assert_eq!(again, profile);
 }

@@ -380,7 +380,7 @@ fn a_server_that_is_down_is_unreachable() {
 fn certificates_outside_the_anchors_are_untrusted_and_names_must_match() {
     let op = start(Options::default());
     let p = profile(&op);
-    let prod = relais_testkit::operator::repo_root().join("tests/fixtures/igc-sante-roots.pem");
+    let prod = relais_testkit::operator::repo_root().join("crates/relais-net/trust/igc-sante.pem");
     let prod = TlsPolicy::from_anchors(&prod).unwrap();
     let err = ImapSession::connect(&p, &prod, &password(MARIE), &addr(MARIE)).unwrap_err();
     assert!(

@@ -119,7 +119,7 @@ fn a_certificate_outside_the_test_pki_is_not_trusted() {
     let op = start(Options::default());
     // The production IGC-Santé roots do not vouch for the test PKI's server certificate.
     let prod_roots =
-        relais_testkit::operator::repo_root().join("tests/fixtures/igc-sante-roots.pem");
+        relais_testkit::operator::repo_root().join("crates/relais-net/trust/igc-sante.pem");
     let config = tls_config(&prod_roots).unwrap();
     let mut imap = Imap::connect(op.imap_addr(), None).unwrap();
     let err = imap.starttls(config, op.host()).unwrap_err();

@@ -416,6 +416,8 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 def operator_profile():
     orgs = [b["address"] for b in boxes if b["kind"] == "organisational"]
     org_list = ", ".join(f'"{a}"' for a in orgs)
+    # The operator's directory names of its shared boxes (shown in the box list and From:).
+    names = "\n".join(f'"{b["address"]}" = "{b["display_name"]}"' for b in boxes if b["kind"] in ("organisational", "applicative"))
     profile = f"""# Operator profile of this local demo operator instance (generated).
 name = "Opérateur de démonstration"
 [imap]
@@ -433,6 +435,8 @@ issuer = "https://{HOST}:{PORT['oidc']}"
 client_id = "relais"
 [boxes]
 organisational = [{org_list}]
+[boxes.names]
+{names}
 """
     write("operator.toml", profile)
 

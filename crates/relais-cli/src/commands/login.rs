@@ -31,7 +31,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Context, args: Args) -> Outcome {
-    let engine = ctx.engine_for_login()?;
+    let engine = ctx.engine_for_login(&args.user)?;
     let session = if args.ecps {
         engine
             .sign_in_ecps(Some(&args.user), &|url| {

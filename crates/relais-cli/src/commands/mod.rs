@@ -15,6 +15,7 @@ use std::path::PathBuf;
 
 use relais_core::BoxAddress;
 use relais_engine::{Engine, ProfileDir};
+use relais_net::OperatorProfile;
 
 /// Options every command shares.
 pub struct Context {
@@ -52,26 +53,43 @@ impl Context {
         .map_err(|e| e.to_string())
     }
 
-    /// The engine for a new sign-in: an operator profile is needed.
-    pub fn engine_for_login(&self) -> Result<Engine, String> {
+    /// The engine for a new sign-in of `user`. The operator profile: `--operator`, else
+    /// `$RELAIS_OPERATOR`, else the account's, else — when `user` is an address — the servers
+    /// its domain publishes in DNS (RFC 6186, with the IGC-Santé roots), else the local demo
+    /// operator.
+    pub fn engine_for_login(&self, user: &str) -> Result<Engine, String> {
+        let dir = self.profile_dir();
         let operator = self
             .operator
             .clone()
             .or_else(|| std::env::var_os("RELAIS_OPERATOR").map(PathBuf::from))
             .or_else(|| {
-                self.profile_dir()
-                    .load_account()
+                dir.load_account()
                     .ok()
                     .flatten()
                     .map(|a| a.operator_profile)
-            })
-            .unwrap_or_else(|| PathBuf::from(DEMO_OPERATOR));
-        Engine::open(
-            self.profile_dir(),
-            Some(&operator),
-            relais_engine::events::discard(),
-        )
-        .map_err(|e| e.to_string())
+            });
+        let operator = match operator {
+            Some(path) => path,
+            None => match BoxAddress::parse(user)
+                .ok()
+                .and_then(|a| OperatorProfile::from_srv(&a))
+            {
+                Some(found) => {
+                    dir.ensure().map_err(|e| e.to_string())?;
+                    let path = dir.root().join("operator.toml");
+                    std::fs::write(&path, found.to_toml()).map_err(|e| e.to_string())?;
+                    eprintln!(
+                        "Serveurs trouvés dans le DNS pour {} : IMAP {}, envoi {}.",
+                        found.name, found.imap.host, found.submission.host
+                    );
+                    path
+                }
+                None => PathBuf::from(DEMO_OPERATOR),
+            },
+        };
+        Engine::open(dir, Some(&operator), relais_engine::events::discard())
+            .map_err(|e| e.to_string())
     }
 }
 
