@@ -186,9 +186,9 @@ fn open_engine(
     state: &AppState,
     operator: &Path,
 ) -> Outcome<(Engine, Arc<Shared>)> {
-    if let Some(previous) = state.replace(None) {
-        drop(previous.stop());
-    }
+    state.detach();
+    // The previous person's sign-out wipes the profile folder: let it end first.
+    let _ = state.finish_sign_out();
     let shared = Shared::new(app.clone());
     let engine = Engine::open(
         session::profile_dir(),
@@ -550,29 +550,9 @@ pub async fn sync_now(state: State<'_, AppState>) -> Outcome<()> {
 }
 
 /// Signs out: stops the background work, revokes the e-CPS session, wipes the secrets and
-/// the local copy of the mail.
+/// the local copy of the mail (finishing in the background, see `AppState::sign_out`).
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> Outcome<()> {
-    let state = state.inner().clone();
-    blocking(move || {
-        let Some(session) = state.replace(None) else {
-            return Ok(());
-        };
-        let mut engine = session.stop();
-        // A command still running holds the engine for a moment: wait for it.
-        for _ in 0..100 {
-            match Arc::try_unwrap(engine) {
-                Ok(owned) => return Ok(owned.sign_out()?),
-                Err(shared) => {
-                    engine = shared;
-                    std::thread::sleep(std::time::Duration::from_millis(50));
-                }
-            }
-        }
-        Err(CommandError::new(
-            "busy",
-            "Relais termine une opération en cours : réessayez la déconnexion dans un instant.",
-        ))
-    })
-    .await
+    state.sign_out();
+    Ok(())
 }

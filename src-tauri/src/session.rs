@@ -281,13 +281,62 @@ fn watch(engine: &Engine, shared: &Shared, entitlement: &relais_core::Entitlemen
     }
 }
 
+type SignOutThread = JoinHandle<Result<(), EngineError>>;
+
 /// The app's managed state: the session, when someone is signed in.
 #[derive(Default, Clone)]
 pub struct AppState {
     session: Arc<Mutex<Option<Session>>>,
+    /// A sign-out finishing in the background (see [`AppState::sign_out`]).
+    signing_out: Arc<Mutex<Option<SignOutThread>>>,
 }
 
 impl AppState {
+    /// Ends the session: the screen goes back to sign-in at once, while a background thread
+    /// waits for the IDLE watchers to stop (an IDLE round can outlast its timeout), then
+    /// revokes the e-CPS session and wipes the secrets and the profile folder.
+    pub fn sign_out(&self) {
+        let Some(session) = self.replace(None) else {
+            return;
+        };
+        session.shared.stop.store(true, Ordering::SeqCst);
+        let work = move || {
+            let mut engine = session.stop();
+            // A command still running holds the engine for a moment: wait for it.
+            loop {
+                match Arc::try_unwrap(engine) {
+                    Ok(owned) => return owned.sign_out(),
+                    Err(shared) => {
+                        engine = shared;
+                        std::thread::sleep(Duration::from_millis(50));
+                    }
+                }
+            }
+        };
+        let handle = std::thread::Builder::new()
+            .name("relais-sign-out".into())
+            .spawn(work)
+            .ok();
+        *lock(&self.signing_out) = handle;
+    }
+
+    /// Drops the session without signing out (a new sign-in replaces it): its threads stop
+    /// on their own, the profile folder and the secrets stay.
+    pub fn detach(&self) {
+        if let Some(session) = self.replace(None) {
+            session.shared.stop.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Waits for a sign-out still finishing, before the profile folder is used again.
+    pub fn finish_sign_out(&self) -> Result<(), EngineError> {
+        let pending = lock(&self.signing_out).take();
+        match pending.map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            _ => Ok(()),
+        }
+    }
+
     pub fn current(&self) -> Option<(Arc<Engine>, Arc<Shared>)> {
         lock(&self.session)
             .as_ref()

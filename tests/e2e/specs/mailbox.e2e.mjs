@@ -22,6 +22,8 @@ describe('Boîtes de Marie MARTIN (mot de passe)', () => {
       timeout: 45_000,
       timeoutMsg: 'the secretariat never showed unread messages',
     });
+    // Her own box opened first, with its letter, though it arrived while the screen started.
+    await expect(messageRow('Congés de fin')).toBeDisplayed({ wait: 20_000 });
     const title = await boxButton(SECRETARIAT).getAttribute('title');
     expect(title).toContain('Vous êtes connecté(e) en tant que Marie MARTIN');
     await screenshot('mailbox-boxes.png');

@@ -29,7 +29,24 @@ export function startMailbox(info: SessionInfo): () => void {
   search.clear();
   const first = info.boxes.find((box) => box.address === info.person.own_box) ?? info.boxes[0];
   void openBox(first ? first.address : ALL_INBOXES);
-  return listenToEngine();
+  return listenToEngine(catchUp);
+}
+
+/**
+ * The engine synchronises from the moment the sign-in succeeds, before this screen hears
+ * its events: once listening, read again what may have changed in between.
+ */
+function catchUp(): void {
+  refreshCounts(0);
+  const selected = boxes.selected;
+  if (selected === ALL_INBOXES) {
+    void messages.refresh();
+  } else if (messages.source.kind !== 'folder') {
+    void openBox(selected);
+  } else {
+    void folders.load(selected);
+    void messages.refresh();
+  }
 }
 
 export async function openBox(selection: BoxSelection): Promise<void> {
@@ -187,7 +204,7 @@ function showsBox(address: string, folder: string): boolean {
 }
 
 /** Subscribes to the engine's events; returns a function that unsubscribes. */
-function listenToEngine(): () => void {
+function listenToEngine(ready: () => void): () => void {
   const pending = [
     onEvent('sync-progress', (event) => {
       status.syncProgress(event);
@@ -222,6 +239,9 @@ function listenToEngine(): () => void {
       return null;
     }),
   );
+  void Promise.all(pending).then((stops) => {
+    if (stops.some((stop) => stop !== null)) ready();
+  });
   return () => {
     for (const subscription of pending) void subscription.then((stop) => stop?.());
   };
