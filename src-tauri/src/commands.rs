@@ -69,8 +69,29 @@ impl From<EngineError> for CommandError {
             EngineError::Io { .. } => "profile_io",
             EngineError::Cancelled => "cancelled",
         };
+        // The provider's refusals come as OAuth codes in English: say them in French.
+        if let EngineError::Psc(relais_net::PscError::Denied { error: reason, .. }) = &error {
+            if let Some(text) = denied_text(reason) {
+                return Self::new("pro_sante_connect_denied", text);
+            }
+        }
         Self::new(code, error.to_string())
     }
+}
+
+/// French for the OAuth / CIBA refusals a person can meet at sign-in.
+fn denied_text(reason: &str) -> Option<&'static str> {
+    Some(match reason {
+        "unknown_user_id" => {
+            "Pro Santé Connect ne connaît pas cet identifiant e-CPS : vérifiez votre identifiant national (RPPS) ou laissez le champ vide pour vous connecter dans le navigateur."
+        }
+        "access_denied" => "La connexion a été refusée sur votre application e-CPS.",
+        "expired_token" => "La demande de connexion e-CPS a expiré : recommencez.",
+        "login_required" | "consent_required" | "interaction_required" => {
+            "Pro Santé Connect demande de vous authentifier à nouveau : recommencez la connexion."
+        }
+        _ => return None,
+    })
 }
 
 impl From<relais_store::StoreError> for CommandError {
@@ -187,11 +208,9 @@ fn open_engine(
     operator: &Path,
 ) -> Outcome<(Engine, Arc<Shared>)> {
     state.detach();
-    // The previous person's sign-out wipes the profile folder: let it end first.
-    let _ = state.finish_sign_out();
     let shared = Shared::new(app.clone());
     let engine = Engine::open(
-        session::profile_dir(),
+        state.free_profile_dir(),
         Some(operator),
         session::sink(&shared),
     )?;
@@ -550,9 +569,13 @@ pub async fn sync_now(state: State<'_, AppState>) -> Outcome<()> {
 }
 
 /// Signs out: stops the background work, revokes the e-CPS session, wipes the secrets and
-/// the local copy of the mail (finishing in the background, see `AppState::sign_out`).
+/// the local copy of the mail (see `AppState::sign_out`).
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> Outcome<()> {
-    state.sign_out();
-    Ok(())
+    let state = state.inner().clone();
+    blocking(move || {
+        state.sign_out();
+        Ok(())
+    })
+    .await
 }

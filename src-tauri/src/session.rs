@@ -204,40 +204,21 @@ pub fn sink(shared: &Arc<Shared>) -> EventSink {
 pub struct Session {
     pub engine: Arc<Engine>,
     pub shared: Arc<Shared>,
-    background: Option<JoinHandle<()>>,
 }
 
 impl Session {
     /// Starts the background work: a full synchronisation of every box, then one IDLE
     /// watcher per box inbox, each reconnecting with back-off until sign-out.
     pub fn start(engine: Arc<Engine>, shared: Arc<Shared>) -> Session {
-        let background = {
+        {
             let engine = Arc::clone(&engine);
             let shared = Arc::clone(&shared);
-            std::thread::Builder::new()
+            // Detached: it ends with the session's stop flag.
+            let _ = std::thread::Builder::new()
                 .name("relais-sync".into())
-                .spawn(move || background(&engine, &shared))
-                .ok()
-        };
-        Session {
-            engine,
-            shared,
-            background,
+                .spawn(move || background(&engine, &shared));
         }
-    }
-
-    /// Stops every background thread and waits for them (IDLE rounds last one second).
-    /// Returns the engine, for a sign-out that needs to own it.
-    pub fn stop(mut self) -> Arc<Engine> {
-        self.shared.stop.store(true, Ordering::SeqCst);
-        if let Some(handle) = self.background.take() {
-            let _ = handle.join();
-        }
-        let watchers: Vec<_> = lock(&self.shared.watchers).drain(..).collect();
-        for handle in watchers {
-            let _ = handle.join();
-        }
-        self.engine
+        Session { engine, shared }
     }
 }
 
@@ -281,43 +262,70 @@ fn watch(engine: &Engine, shared: &Shared, entitlement: &relais_core::Entitlemen
     }
 }
 
-type SignOutThread = JoinHandle<Result<(), EngineError>>;
-
 /// The app's managed state: the session, when someone is signed in.
 #[derive(Default, Clone)]
 pub struct AppState {
     session: Arc<Mutex<Option<Session>>>,
-    /// A sign-out finishing in the background (see [`AppState::sign_out`]).
-    signing_out: Arc<Mutex<Option<SignOutThread>>>,
+    /// Profile folders whose sign-out is still finishing.
+    busy_dirs: Arc<Mutex<HashSet<PathBuf>>>,
 }
 
 impl AppState {
-    /// Ends the session: the screen goes back to sign-in at once, while a background thread
-    /// waits for the IDLE watchers to stop (an IDLE round can outlast its timeout), then
-    /// revokes the e-CPS session and wipes the secrets and the profile folder.
+    /// Ends the session: the background threads are told to stop, and a thread waits for
+    /// the engine to be free, then revokes the e-CPS session and wipes the secrets and the
+    /// profile folder (`Engine::sign_out`). An IDLE watcher can outlast its one-second round
+    /// by a long way (engine issue), so the screen does not wait for it; meanwhile that
+    /// folder is busy and a new sign-in uses another one (see [`AppState::free_profile_dir`]).
     pub fn sign_out(&self) {
         let Some(session) = self.replace(None) else {
             return;
         };
         session.shared.stop.store(true, Ordering::SeqCst);
+        let Session { engine, .. } = session;
+        let dir = engine.profile_dir().root().to_path_buf();
+        lock(&self.busy_dirs).insert(dir.clone());
+        let busy = Arc::clone(&self.busy_dirs);
         let work = move || {
-            let mut engine = session.stop();
-            // A command still running holds the engine for a moment: wait for it.
+            let mut engine = engine;
             loop {
                 match Arc::try_unwrap(engine) {
-                    Ok(owned) => return owned.sign_out(),
+                    Ok(owned) => {
+                        let _ = owned.sign_out();
+                        break;
+                    }
                     Err(shared) => {
                         engine = shared;
-                        std::thread::sleep(Duration::from_millis(50));
+                        std::thread::sleep(Duration::from_millis(100));
                     }
                 }
             }
+            lock(&busy).remove(&dir);
         };
-        let handle = std::thread::Builder::new()
+        let _ = std::thread::Builder::new()
             .name("relais-sign-out".into())
-            .spawn(work)
-            .ok();
-        *lock(&self.signing_out) = handle;
+            .spawn(work);
+    }
+
+    /// The profile folder for a new sign-in: the configured one, or a sibling while the
+    /// configured one is still being wiped by a sign-out.
+    pub fn free_profile_dir(&self) -> ProfileDir {
+        let base = profile_dir().root().to_path_buf();
+        let busy = lock(&self.busy_dirs);
+        if !busy.contains(&base) {
+            return ProfileDir::new(base);
+        }
+        let name = base
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "relais".to_owned());
+        let mut n = 2;
+        loop {
+            let candidate = base.with_file_name(format!("{name}-{n}"));
+            if !busy.contains(&candidate) {
+                return ProfileDir::new(candidate);
+            }
+            n += 1;
+        }
     }
 
     /// Drops the session without signing out (a new sign-in replaces it): its threads stop
@@ -325,15 +333,6 @@ impl AppState {
     pub fn detach(&self) {
         if let Some(session) = self.replace(None) {
             session.shared.stop.store(true, Ordering::SeqCst);
-        }
-    }
-
-    /// Waits for a sign-out still finishing, before the profile folder is used again.
-    pub fn finish_sign_out(&self) -> Result<(), EngineError> {
-        let pending = lock(&self.signing_out).take();
-        match pending.map(JoinHandle::join) {
-            Some(Ok(result)) => result,
-            _ => Ok(()),
         }
     }
 

@@ -1,6 +1,6 @@
 // Sign-in with e-CPS through the Pro Santé Connect stand-in. With an identifier typed,
 // the provider's CIBA flow approves the test e-CPS at once: no browser is needed.
-import { SECRETARIAT, boxButton, screenshot, signOut, waitForMailbox } from './helpers.mjs';
+import { SECRETARIAT, boxButton, screenshot, signOut, unreadOf, waitForMailbox } from './helpers.mjs';
 
 describe('Connexion e-CPS (CIBA)', () => {
   it('signs Marie MARTIN in with her e-CPS and lists her boxes', async () => {
@@ -10,6 +10,7 @@ describe('Connexion e-CPS (CIBA)', () => {
     await expect($('.person')).toHaveText('Connecté(e) : Marie MARTIN');
     await expect(boxButton('Marie MARTIN')).toBeDisplayed();
     await expect(boxButton(SECRETARIAT)).toBeDisplayed();
+    await browser.waitUntil(async () => (await unreadOf(SECRETARIAT)) > 0, { timeout: 45_000 });
     await screenshot('ecps-boxes.png');
     await signOut();
   });

@@ -29,6 +29,7 @@ describe('Écran de connexion', () => {
     await expect($('label[for="password"]')).toHaveText('Mot de passe');
     await expect($('button=Se connecter')).toBeDisplayed();
     await expect($('[role="alert"]')).toExist();
+    await screenshot('signin.png');
   });
 
   it('labels every control', async () => {
@@ -67,7 +68,7 @@ describe('Écran de connexion', () => {
     await $('#login').setValue('personne.inconnue');
     await $('button=Se connecter avec e-CPS').click();
     // The alert held another message just before: this text comes from the e-CPS command.
-    await expect($('[role="alert"]')).toHaveText(expect.stringContaining('Pro Santé Connect'), {
+    await expect($('[role="alert"]')).toHaveText(expect.stringContaining('identifiant e-CPS'), {
       wait: 20_000,
     });
     await $('#login').clearValue();
@@ -83,7 +84,6 @@ describe('Écran de connexion', () => {
   });
 
   it('shows the engine error in French after a wrong password', async () => {
-    await screenshot('signin.png');
     await $('button=Se connecter').click();
     await expect($('[role="alert"]')).toHaveText(
       'Saisissez votre identifiant et votre mot de passe.',

@@ -65,6 +65,7 @@ export const en: Messages = {
   'list.col.attachment': 'Attachment',
   'list.col.flagged': 'Flagged',
   'list.col.date': 'Date',
+  'list.syncing': 'First synchronisation of the box…',
   'list.empty': 'No messages in this folder.',
   'list.emptySearch': 'No message matches the search.',
   'list.loading': 'Loading…',

@@ -66,6 +66,7 @@ export const fr = {
   'list.col.attachment': 'Pièce jointe',
   'list.col.flagged': 'Suivi',
   'list.col.date': 'Date',
+  'list.syncing': 'Première synchronisation de la boîte…',
   'list.empty': 'Aucun message dans ce dossier.',
   'list.emptySearch': 'Aucun message ne correspond à la recherche.',
   'list.loading': 'Chargement…',

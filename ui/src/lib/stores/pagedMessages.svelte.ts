@@ -85,7 +85,12 @@ export class PagedMessages {
       else this.stale.add(page);
     }
     this.version += 1;
-    return this.ensureRange(start, Math.max(end, start + 1));
+    // The first window is asked for even when the listing was empty: that is how an empty
+    // folder learns that mail arrived.
+    return Promise.all([
+      this.ensurePage(firstWanted),
+      this.ensureRange(start, Math.max(end, start + 1)),
+    ]).then(() => undefined);
   }
 
   private ensurePage(page: number): Promise<void> {

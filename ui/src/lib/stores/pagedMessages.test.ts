@@ -34,6 +34,22 @@ function engine(total = TOTAL) {
 }
 
 describe('PagedMessages', () => {
+  it('sees the first rows of a listing that was empty when refreshed', async () => {
+    let total = 0;
+    const fetch = vi.fn(async (offset: number, limit: number): Promise<MessagePage> => {
+      const rows = [];
+      for (let i = offset; i < Math.min(offset + limit, total); i++) rows.push(rowAt(i));
+      return { total, offset, rows };
+    });
+    const list = new PagedMessages(fetch, 200);
+    await list.ensureRange(0, 50);
+    expect(list.total).toBe(0);
+    total = 1;
+    await list.refresh();
+    expect(list.total).toBe(1);
+    expect(list.row(0)?.subject).toBe('Résultat 0');
+  });
+
   it('fetches the first window, then only windows it does not have', async () => {
     const fetch = engine();
     const list = new PagedMessages(fetch, 200);
