@@ -203,7 +203,6 @@ plugin {{
 protocol imap {{
   mail_plugins = $mail_plugins imap_acl
   mail_max_userip_connections = 50
-  imap_idle_notify_interval = 1 secs
 }}
 protocol lmtp {{
   postmaster_address = postmaster@operateur-demo.test
