@@ -10,6 +10,7 @@
 
 pub mod account;
 pub mod actions;
+pub mod claims;
 pub mod discovery;
 pub mod drafts;
 pub mod error;
@@ -18,6 +19,7 @@ pub mod outbox;
 pub mod read;
 pub mod send;
 pub mod sync;
+pub mod threads;
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;

@@ -50,6 +50,7 @@
 
 pub mod audit;
 pub mod boxes;
+pub mod collab;
 pub mod drafts;
 mod error;
 pub mod folders;
@@ -64,6 +65,7 @@ use std::time::Duration;
 use rusqlite::{Connection, TransactionBehavior};
 
 pub use audit::{AuditAction, AuditEntry, AuditRecord};
+pub use collab::{KeywordFilter, StoredReply};
 pub use drafts::{Draft, DraftAttachment, DraftContent, DraftId};
 pub use error::{Result, StoreError};
 pub use folders::{Folder, FolderId, FolderRole, FolderState};
