@@ -123,12 +123,15 @@ pub fn run(args: &[String]) -> Res<serde_json::Value> {
             c.text = "Bonjour,\n\nVeuillez trouver ci-joint le compte rendu.\n".into();
             c.attachments = vec![ComposeAttachment::path(arg(args, "--file")?)];
             let t = Instant::now();
+            let t0_unix_ms = crate::proxy::unix_ms();
             let receipt = e.send(c).map_err(|e| e.to_string())?;
             let secs = t.elapsed().as_secs_f64();
             if !receipt.sent() {
                 return Err(format!("not sent: {:?}", receipt.error));
             }
-            Ok(json!({ "secs": secs, "state": format!("{:?}", receipt.state) }))
+            Ok(
+                json!({ "secs": secs, "t0_unix_ms": t0_unix_ms, "state": format!("{:?}", receipt.state) }),
+            )
         }
         other => Err(format!("unknown child command {other:?}")),
     }

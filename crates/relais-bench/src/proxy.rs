@@ -22,6 +22,8 @@ pub struct Counters {
     pub round_trips: AtomicU64,
     pub bytes_up: AtomicU64,
     pub bytes_down: AtomicU64,
+    /// Unix milliseconds of the first connection since the last take (0: none).
+    pub first_accept_ms: AtomicU64,
 }
 
 /// What the relay counted since the last [`Proxy::take`].
@@ -32,6 +34,7 @@ pub struct Counted {
     pub round_trips: u64,
     pub bytes_up: u64,
     pub bytes_down: u64,
+    pub first_accept_ms: u64,
 }
 
 pub struct Proxy {
@@ -64,6 +67,12 @@ impl Proxy {
                     continue;
                 };
                 c.connections.fetch_add(1, Ordering::Relaxed);
+                let _ = c.first_accept_ms.compare_exchange(
+                    0,
+                    unix_ms(),
+                    Ordering::SeqCst,
+                    Ordering::SeqCst,
+                );
                 relay(client, server, c.clone());
             }
         });
@@ -81,6 +90,7 @@ impl Proxy {
             round_trips: self.counters.round_trips.swap(0, Ordering::SeqCst),
             bytes_up: self.counters.bytes_up.swap(0, Ordering::SeqCst),
             bytes_down: self.counters.bytes_down.swap(0, Ordering::SeqCst),
+            first_accept_ms: self.counters.first_accept_ms.swap(0, Ordering::SeqCst),
         }
     }
 }
@@ -136,4 +146,11 @@ fn relay(client: TcpStream, server: TcpStream, counters: Arc<Counters>) {
             let _ = client.shutdown(Shutdown::Both);
         }
     }
+}
+
+pub fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default()
 }

@@ -7,7 +7,7 @@
 //! batched UID ranges, and expunges found by comparing UIDs. Each batch is written in one
 //! transaction and announced with one event. Bodies are fetched only when opened.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use imap_proto::types::{BodyStructure, ContentDisposition, ContentType};
@@ -34,6 +34,9 @@ pub struct BoxConnection {
     pub session: ImapSession,
     pub prefix: String,
     pub condstore: bool,
+    /// Folder states from the last LIST-STATUS (RFC 5819), each taken by the next sync of
+    /// its folder: an unchanged folder then costs no SELECT.
+    pub listed: HashMap<String, imap::types::Mailbox>,
 }
 
 impl BoxConnection {
@@ -82,6 +85,7 @@ impl Engine {
             session,
             prefix,
             condstore,
+            listed: HashMap::new(),
         })
     }
 
@@ -103,37 +107,58 @@ impl Engine {
         conn: &mut BoxConnection,
     ) -> Result<Vec<(FolderId, String)>> {
         let pattern = format!("{}*", conn.prefix);
-        let names = conn
-            .session
-            .session()
-            .list(Some(""), Some(&pattern))
-            .map_err(|e| self.server_refused(&entitlement.address, e))?;
-        let mut folders = Vec::new();
-        let mut store = self.store()?;
-        for name in names.iter() {
-            let noselect = name
-                .attributes()
-                .iter()
+        let refused = |e| self.server_refused(&entitlement.address, e);
+        // With LIST-STATUS, one round trip also tells which folders changed since last time.
+        let with_status = conn.condstore && conn.session.has_capability("LIST-STATUS");
+        let session = conn.session.session();
+        type Listed = (
+            String,
+            bool,
+            Option<FolderRole>,
+            Option<imap::types::Mailbox>,
+        );
+        let describe = |name: &imap::types::Name<'_>, status: Option<imap::types::Mailbox>| {
+            let attributes = name.attributes().iter();
+            let noselect = attributes
+                .clone()
                 .any(|a| matches!(a, imap_proto::NameAttribute::NoSelect));
-            let Some(local) = conn.local_name(name.name()) else {
-                continue;
-            };
-            if noselect || local.is_empty() {
-                continue;
-            }
-            let role = name.attributes().iter().find_map(|a| match a {
+            let role = attributes.clone().find_map(|a| match a {
                 imap_proto::NameAttribute::Sent => Some(FolderRole::Sent),
                 imap_proto::NameAttribute::Drafts => Some(FolderRole::Drafts),
                 imap_proto::NameAttribute::Trash => Some(FolderRole::Trash),
                 imap_proto::NameAttribute::Junk => Some(FolderRole::Junk),
                 _ => None,
             });
+            (name.name().to_string(), noselect, role, status)
+        };
+        let names: Vec<Listed> = if with_status {
+            // Extended LIST returns SPECIAL-USE attributes only when asked (RFC 6154).
+            let items = "(MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ) SPECIAL-USE";
+            let listed = session.list_status(Some(""), Some(&format!("\"{pattern}\"")), items);
+            let listed = listed.map_err(refused)?;
+            listed.iter().map(|(n, s)| describe(n, s.clone())).collect()
+        } else {
+            let listed = session.list(Some(""), Some(&pattern)).map_err(refused)?;
+            listed.iter().map(|n| describe(n, None)).collect()
+        };
+        let mut folders = Vec::new();
+        let mut store = self.store()?;
+        for (name, noselect, role, status) in names {
+            let Some(local) = conn.local_name(&name) else {
+                continue;
+            };
+            if noselect || local.is_empty() {
+                continue;
+            }
             let role = if local.eq_ignore_ascii_case("INBOX") {
                 Some(FolderRole::Inbox)
             } else {
                 role
             };
             let id = store.upsert_folder(&entitlement.address, local, role)?;
+            if let Some(status) = status {
+                conn.listed.insert(local.to_string(), status);
+            }
             folders.push((id, local.to_string()));
         }
         Ok(folders)
@@ -151,6 +176,17 @@ impl Engine {
     ) -> Result<FolderReport> {
         let address = &entitlement.address;
         let refused = |e: imap::Error| self.server_refused(address, e);
+        if let Some(listed) = conn.listed.remove(folder) {
+            let state = self.store()?.folder_state(folder_id)?;
+            if state.highestmodseq.is_some()
+                && listed.highest_mod_seq == state.highestmodseq
+                && listed.uid_validity == state.uidvalidity
+                && listed.uid_next == state.uidnext
+                && u64::from(listed.exists) == self.store()?.count(folder_id)?
+            {
+                return Ok(FolderReport::default());
+            }
+        }
         let server_name = conn.server_name(folder);
         let mailbox = conn
             .session
