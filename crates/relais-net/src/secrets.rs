@@ -8,8 +8,9 @@
 //!   login session: after a reboot the person signs in again (passwords and refresh tokens
 //!   are then simply missing, never stale).
 //!
-//! Entries are named service `fr.relais.<profile_id>`, user `password:<login>` or
-//! `refresh:<subject>`. Keyrings cannot list entries, so an `index` entry records the names
+//! Entries are named service `fr.relais.<profile_id>`, user `password:<login>`,
+//! `refresh:<subject>` or `store-key` (the local store's encryption key, under the id of the
+//! profile folder, so that it is there before any sign-in). Keyrings cannot list entries, so an `index` entry records the names
 //! used, for [`SecretStore::delete_all`]. Access tokens are never stored.
 
 use keyring::Entry;
@@ -227,6 +228,17 @@ impl SecretStore {
         self.get(profile_id, &format!("refresh:{subject}"))
     }
 
+    /// Store the key of the profile's encrypted local store (64 hexadecimal digits).
+    /// `profile_id` is the id of the profile folder, not of an account.
+    pub fn save_store_key(&self, profile_id: &str, key_hex: &str) -> Result<(), SecretError> {
+        self.set(profile_id, "store-key", key_hex)
+    }
+
+    /// The key of the profile's local store, if the keyring holds it.
+    pub fn store_key(&self, profile_id: &str) -> Result<Option<String>, SecretError> {
+        self.get(profile_id, "store-key")
+    }
+
     /// Forget every secret of a profile (sign-out, profile removal).
     pub fn delete_all(&self, profile_id: &str) -> Result<(), SecretError> {
         let service = Self::service(profile_id);
@@ -285,7 +297,9 @@ mod user_keyring {
                     .map_err(|e| e.to_string())
             }
             // An invalidated key lingers as "revoked" until the kernel collects it.
-            Err(KeyError::KeyDoesNotExist | KeyError::KeyRevoked | KeyError::KeyExpired) => Ok(None),
+            Err(KeyError::KeyDoesNotExist | KeyError::KeyRevoked | KeyError::KeyExpired) => {
+                Ok(None)
+            }
             Err(e) => Err(format!("{e:?}")),
         }
     }

@@ -21,6 +21,26 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    /// The disk (or the user's quota) is full: SQLite's `SQLITE_FULL`, the OS's `ENOSPC`.
+    /// The transaction was rolled back; what was stored before is intact.
+    #[error(
+        "Disque plein : la base locale n'a pas pu enregistrer les données ({op}). Libérez de \
+         la place sur le disque puis relancez la synchronisation ; les données déjà \
+         enregistrées sont intactes."
+    )]
+    DiskFull {
+        /// The store operation.
+        op: &'static str,
+    },
+    /// The key does not open the file: another key, or a file that is not encrypted.
+    #[error("Base locale : la clé de chiffrement ne correspond pas à ce fichier.")]
+    WrongKey,
+    /// An encrypted store was asked of a build without SQLCipher.
+    #[error(
+        "Base locale : cette version de Relais a été construite sans chiffrement (SQLCipher) ; \
+         elle refuse d'écrire le cache en clair."
+    )]
+    EncryptionUnavailable,
     /// The database was written by a newer Relais: its schema is unknown to this one.
     #[error(
         "Base locale : version de schéma {found} inconnue (cette version de Relais connaît \
@@ -100,6 +120,30 @@ pub(crate) trait Context<T> {
 
 impl<T> Context<T> for std::result::Result<T, rusqlite::Error> {
     fn op(self, op: &'static str) -> Result<T> {
-        self.map_err(|source| StoreError::Sqlite { op, source })
+        self.map_err(|source| from_sqlite(op, source))
+    }
+}
+
+/// A SQLite error as a store error: a full disk gets its own variant, whatever the statement.
+pub(crate) fn from_sqlite(op: &'static str, source: rusqlite::Error) -> StoreError {
+    if is_disk_full(&source) {
+        StoreError::DiskFull { op }
+    } else {
+        StoreError::Sqlite { op, source }
+    }
+}
+
+/// `SQLITE_FULL`, or an I/O error whose OS cause is `ENOSPC`/`EDQUOT` (some write paths report
+/// `SQLITE_IOERR_WRITE` and the errno only in the message).
+fn is_disk_full(e: &rusqlite::Error) -> bool {
+    match e {
+        rusqlite::Error::SqliteFailure(f, message) => {
+            f.code == rusqlite::ErrorCode::DiskFull
+                || (f.code == rusqlite::ErrorCode::SystemIoFailure
+                    && message.as_deref().is_some_and(|m| {
+                        m.contains("No space left") || m.contains("Disk quota exceeded")
+                    }))
+        }
+        _ => false,
     }
 }

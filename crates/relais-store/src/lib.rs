@@ -44,9 +44,14 @@
 //!
 //! ## Encryption
 //!
-//! The crate builds SQLite from source (`rusqlite` feature `bundled`). Switching to SQLCipher
-//! is the one-line change of that feature to `bundled-sqlcipher` in `Cargo.toml`, plus a
-//! `PRAGMA key` as the first statement in [`Store::open`].
+//! With the `encryption` feature (default) the crate builds SQLCipher (SQLite with AES-256
+//! page encryption, OpenSSL's libcrypto) instead of SQLite. [`Store::open_encrypted`] keys the
+//! connection with a raw 256-bit [`StoreKey`] (`PRAGMA key = "x'…'"`) before any other
+//! statement, checks that the build really encrypts (`PRAGMA cipher_version`) and that the
+//! key opens the file, else [`StoreError::WrongKey`]. Every page is encrypted — envelopes,
+//! bodies and attachments kept in `bodies.raw`, the search index, the outbox — and so are the
+//! WAL's pages; temporary tables stay in memory. [`Store::open`] (no key) stays for tests and
+//! tools. A full disk is [`StoreError::DiskFull`], whatever the statement.
 
 pub mod audit;
 pub mod boxes;
@@ -54,6 +59,7 @@ pub mod collab;
 pub mod drafts;
 mod error;
 pub mod folders;
+mod key;
 pub mod messages;
 pub mod outbox;
 pub mod schema;
@@ -69,6 +75,7 @@ pub use collab::{KeywordFilter, StoredReply};
 pub use drafts::{Draft, DraftAttachment, DraftContent, DraftId};
 pub use error::{Result, StoreError};
 pub use folders::{Folder, FolderId, FolderRole, FolderState};
+pub use key::StoreKey;
 pub use messages::{
     Body, FlagUpdate, Flags, Mailbox, Message, MessageId, MessagePart, MessageSummary, NewMessage,
 };
@@ -86,6 +93,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
+    /// Opened with a key ([`Store::open_encrypted`]).
+    encrypted: bool,
 }
 
 impl Store {
@@ -93,16 +102,35 @@ impl Store {
     /// date.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
         let conn = Connection::open(path).op("open")?;
-        Store::init(conn)
+        Store::init(conn, false)
+    }
+
+    /// Opens (creating it if needed) the **encrypted** store file at `path` with `key`.
+    ///
+    /// The key is the first statement on the connection. A build without SQLCipher is
+    /// refused ([`StoreError::EncryptionUnavailable`]) rather than writing clear text; a key
+    /// that does not open the file (another key, or a file that is not encrypted) is
+    /// [`StoreError::WrongKey`].
+    pub fn open_encrypted(path: impl AsRef<Path>, key: &StoreKey) -> Result<Store> {
+        let conn = Connection::open(path).op("open")?;
+        key::apply(&conn, key)?;
+        Store::init(conn, true)
+    }
+
+    /// Encrypts, in place, a store file written in clear by an earlier Relais: its content is
+    /// copied into a new file keyed with `key` (`sqlcipher_export`), which then replaces it.
+    /// Returns `false` (and changes nothing) when the file is not a clear-text store.
+    pub fn encrypt_in_place(path: impl AsRef<Path>, key: &StoreKey) -> Result<bool> {
+        key::encrypt_in_place(path.as_ref(), key)
     }
 
     /// A store that lives in memory only (tests, previews).
     pub fn open_in_memory() -> Result<Store> {
         let conn = Connection::open_in_memory().op("open_in_memory")?;
-        Store::init(conn)
+        Store::init(conn, false)
     }
 
-    fn init(mut conn: Connection) -> Result<Store> {
+    fn init(mut conn: Connection, encrypted: bool) -> Result<Store> {
         conn.busy_timeout(BUSY_TIMEOUT).op("open: busy_timeout")?;
         // `journal_mode` answers with the mode in force ("memory" for an in-memory database).
         let _mode: String = conn
@@ -115,12 +143,49 @@ impl Store {
         )
         .op("open: pragmas")?;
         migrate(&mut conn)?;
-        Ok(Store { conn })
+        Ok(Store { conn, encrypted })
     }
 
     /// The schema version of the open file (`PRAGMA user_version`).
     pub fn schema_version(&self) -> Result<i64> {
         user_version(&self.conn)
+    }
+
+    /// `PRAGMA integrity_check` (and, on an encrypted store, `PRAGMA cipher_integrity_check`,
+    /// which checks every page's HMAC): the problems found, empty when the file is sound.
+    pub fn integrity_problems(&self) -> Result<Vec<String>> {
+        let mut problems: Vec<String> = Vec::new();
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .op("integrity_check")?;
+        let rows = stmt
+            .query_map([], |row| row.get::<_, String>(0))
+            .op("integrity_check")?;
+        for row in rows {
+            let row = row.op("integrity_check")?;
+            if row != "ok" {
+                problems.push(row);
+            }
+        }
+        if self.encrypted {
+            let mut stmt = self
+                .conn
+                .prepare("PRAGMA cipher_integrity_check")
+                .op("cipher_integrity_check")?;
+            let rows = stmt
+                .query_map([], |row| row.get::<_, String>(0))
+                .op("cipher_integrity_check")?;
+            for row in rows {
+                problems.push(row.op("cipher_integrity_check")?);
+            }
+        }
+        Ok(problems)
+    }
+
+    /// Whether the open file is encrypted by SQLCipher (opened with a key).
+    pub fn is_encrypted(&self) -> bool {
+        self.encrypted
     }
 
     /// Starts a write transaction that takes the write lock at once (`BEGIN IMMEDIATE`).
