@@ -261,32 +261,55 @@ impl Engine {
             uids
         };
         let total = new_uids.len() as u32;
-        let mut done = 0u32;
-        for chunk in new_uids.chunks(BATCH) {
-            if cancel.load(Ordering::Relaxed) {
-                return Err(EngineError::Cancelled);
-            }
-            let set = uid_set(chunk);
-            let fetches = conn
-                .session
-                .session()
-                .uid_fetch(
-                    &set,
-                    format!("(UID FLAGS RFC822.SIZE INTERNALDATE BODYSTRUCTURE {HEADER_FIELDS})"),
-                )
-                .map_err(refused)?;
-            let messages: Vec<NewMessage> = fetches.iter().filter_map(new_message).collect();
-            self.store()?.insert_messages(folder_id, &messages)?;
-            done += chunk.len() as u32;
-            report.new += messages.len() as u32;
-            events(Event::SyncProgress {
-                box_address: address.clone(),
-                folder: folder.to_string(),
-                done,
-                total,
-                finished: done >= total,
+        // Fetching and storing overlap: batch k is written to the store on another thread
+        // while batch k+1 comes from the server (one batch in flight, so memory stays flat).
+        let (to_store, batches) = std::sync::mpsc::sync_channel::<(u32, Vec<NewMessage>)>(1);
+        let stored = std::thread::scope(|scope| -> Result<u32> {
+            let writer = scope.spawn(move || -> Result<u32> {
+                let mut done = 0u32;
+                let mut inserted = 0u32;
+                for (fetched, messages) in batches {
+                    self.store()?.insert_messages(folder_id, &messages)?;
+                    done += fetched;
+                    inserted += messages.len() as u32;
+                    events(Event::SyncProgress {
+                        box_address: address.clone(),
+                        folder: folder.to_string(),
+                        done,
+                        total,
+                        finished: done >= total,
+                    });
+                }
+                Ok(inserted)
             });
-        }
+            let mut fetch_result = Ok(());
+            for chunk in new_uids.chunks(BATCH) {
+                if cancel.load(Ordering::Relaxed) {
+                    fetch_result = Err(EngineError::Cancelled);
+                    break;
+                }
+                let fetched = conn.session.session().uid_fetch(
+                    uid_set(chunk),
+                    format!("(UID FLAGS RFC822.SIZE INTERNALDATE BODYSTRUCTURE {HEADER_FIELDS})"),
+                );
+                let messages: Vec<NewMessage> = match fetched {
+                    Ok(fetches) => fetches.iter().filter_map(new_message).collect(),
+                    Err(e) => {
+                        fetch_result = Err(refused(e));
+                        break;
+                    }
+                };
+                if to_store.send((chunk.len() as u32, messages)).is_err() {
+                    break; // the writer stopped on an error: it is reported below
+                }
+            }
+            drop(to_store);
+            let inserted = writer
+                .join()
+                .map_err(|_| EngineError::io("écriture du cache", "panic"))??;
+            fetch_result.map(|()| inserted)
+        })?;
+        report.new += stored;
 
         // Expunges made by colleagues: what we hold that the server no longer has.
         let held = self.store()?.count(folder_id)?;
