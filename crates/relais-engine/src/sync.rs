@@ -263,6 +263,8 @@ impl Engine {
         let total = new_uids.len() as u32;
         // Fetching and storing overlap: batch k is written to the store on another thread
         // while batch k+1 comes from the server (one batch in flight, so memory stays flat).
+        // MODSEQ too, so that a later conditional STORE (claims) can say UNCHANGEDSINCE.
+        let modseq = if conn.condstore { " MODSEQ" } else { "" };
         let (to_store, batches) = std::sync::mpsc::sync_channel::<(u32, Vec<NewMessage>)>(1);
         let stored = std::thread::scope(|scope| -> Result<u32> {
             let writer = scope.spawn(move || -> Result<u32> {
@@ -290,7 +292,7 @@ impl Engine {
                 }
                 let fetched = conn.session.session().uid_fetch(
                     uid_set(chunk),
-                    format!("(UID FLAGS RFC822.SIZE INTERNALDATE BODYSTRUCTURE {HEADER_FIELDS})"),
+                    format!("(UID FLAGS{modseq} RFC822.SIZE INTERNALDATE BODYSTRUCTURE {HEADER_FIELDS})"),
                 );
                 let messages: Vec<NewMessage> = match fetched {
                     Ok(fetches) => fetches.iter().filter_map(new_message).collect(),
