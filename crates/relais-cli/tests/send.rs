@@ -229,3 +229,63 @@ fn send_from_the_cli_carries_the_author_and_refusals_exit_non_zero() {
     let (code, _, err) = relais(&op, &marie, &["outbox", "retry"], None);
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn a_bounce_is_shown_in_french_by_relais_show() {
+    let op = Operator::start(Options::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("marie");
+    login(&op, &profile, MARIE);
+    // A valid INS whose patient has no box at this operator: Postfix bounces to the sender.
+    let (code, _, err) = relais(
+        &op,
+        &profile,
+        &[
+            "send",
+            "--box",
+            MARIE,
+            "--to",
+            "185057505612388@patient.mssante.fr",
+            "--subject",
+            "Compte rendu",
+            "--body",
+            "Bonjour",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let uid = loop {
+        let (code, out, err) = relais(&op, &profile, &["sync", "--box", MARIE], None);
+        assert_eq!(code, 0, "{err}");
+        let (_, out_search, _) = relais(
+            &op,
+            &profile,
+            &["search", "--box", MARIE, "Undelivered", "--json"],
+            None,
+        );
+        let found: serde_json::Value = serde_json::from_str(&out_search).unwrap_or_default();
+        if let Some(uid) = found
+            .as_array()
+            .and_then(|a| a.first())
+            .and_then(|m| m["uid"].as_u64())
+        {
+            break uid;
+        }
+        assert!(Instant::now() < deadline, "no bounce arrived: {out}");
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    let (code, out, err) = relais(
+        &op,
+        &profile,
+        &["show", "--box", MARIE, "--uid", &uid.to_string()],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains(
+            "Avis : Non distribué à 185057505612388@patient.mssante.fr : boîte inconnue (5.1.1)"
+        ),
+        "{out}"
+    );
+}

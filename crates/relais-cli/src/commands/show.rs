@@ -65,6 +65,15 @@ pub fn run(ctx: &Context, args: Args) -> Outcome {
     for note in &view.malformed_notes {
         println!("Note : {note}");
     }
+    // Delivery (DSN) and read (MDN) reports, in plain French.
+    for report in relais_mail::parse_reports(&raw) {
+        println!("Avis : {}", report.summary);
+    }
+    if view.special.disposition_notification_to.is_some() {
+        println!(
+            "L'expéditeur demande un accusé de lecture (envoyé seulement si vous l'acceptez)."
+        );
+    }
     for a in &view.attachments {
         println!(
             "Pièce jointe : {} ({}, {} octets)",
