@@ -1,12 +1,16 @@
 //! The person's profile folder and the account it holds.
 //!
-//! One folder per person: the store (`relais.db`), the CRL cache, and `account.json` — who
-//! signed in, how, and with which operator. No secret is ever written here: passwords and
-//! refresh tokens live in the OS keyring under the account's random `profile_id`.
+//! One folder per person: the store (`relais.db`, encrypted), the CRL cache, `account.json` —
+//! who signed in, how, and with which operator — and `profile-id`, the folder's random id.
+//! No secret is ever written here: passwords and refresh tokens live in the OS keyring under
+//! the account's random `profile_id`; the store's key lives there under the folder's id, so
+//! that the store opens before any sign-in.
 
 use std::path::{Path, PathBuf};
 
 use relais_core::{BoxAddress, NationalId, Person};
+use relais_net::SecretStore;
+use relais_store::{Store, StoreError, StoreKey};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, Result};
@@ -143,6 +147,105 @@ impl ProfileDir {
             .map_err(|e| EngineError::io("écriture de account.json", e))
     }
 
+    fn folder_id_path(&self) -> PathBuf {
+        self.root.join("profile-id")
+    }
+
+    /// The folder's stable random id (not secret), created at first use: it names the
+    /// keyring entry of the store's key.
+    pub fn folder_id(&self) -> Result<String> {
+        let path = self.folder_id_path();
+        let io = |e| EngineError::io("identifiant du profil", e);
+        match std::fs::read_to_string(&path) {
+            Ok(id) if !id.trim().is_empty() => return Ok(id.trim().to_string()),
+            Ok(_) => std::fs::remove_file(&path).map_err(io)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io(e)),
+        }
+        self.ensure()?;
+        // Written whole under a private name, then linked: a concurrent process sees either
+        // no file or the whole id, and the first link wins.
+        let id = new_profile_id();
+        let tmp = self
+            .root
+            .join(format!("profile-id.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, &id).map_err(io)?;
+        let linked = std::fs::hard_link(&tmp, &path);
+        let _ = std::fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => Ok(id),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                Ok(std::fs::read_to_string(&path)
+                    .map_err(io)?
+                    .trim()
+                    .to_string())
+            }
+            Err(e) => Err(io(e)),
+        }
+    }
+
+    /// Open the encrypted store, with its key from the keyring (made at the first open).
+    ///
+    /// A store whose key is missing or wrong cannot be read by anyone: it is moved aside
+    /// (`relais.db.illisible`, never deleted) and a new, empty store is made, which the next
+    /// sync refills from the server; the notice says so, in French. A keyring that does not
+    /// answer is an error (the store is kept for when it answers again). A clear-text store of
+    /// an earlier Relais is encrypted in place, nothing lost.
+    pub fn open_store(&self, secrets: &SecretStore) -> Result<OpenedStore> {
+        self.ensure()?;
+        let id = self.folder_id()?;
+        // One process at a time makes the key and the file.
+        let lock = std::fs::File::open(self.folder_id_path())
+            .map_err(|e| EngineError::io("verrou du profil", e))?;
+        lock.lock()
+            .map_err(|e| EngineError::io("verrou du profil", e))?;
+        let path = self.store_path();
+        let existed = path.exists();
+        let key = match secrets.store_key(&id)? {
+            Some(hex) => StoreKey::from_hex(&hex),
+            None => None,
+        };
+        let key = match key {
+            Some(key) => key,
+            None => {
+                let key = new_store_key()?;
+                secrets.save_store_key(&id, &key.to_hex())?;
+                key
+            }
+        };
+        match Store::open_encrypted(&path, &key) {
+            Ok(store) => {
+                return Ok(OpenedStore {
+                    store,
+                    notice: None,
+                })
+            }
+            Err(StoreError::WrongKey) if existed => {}
+            Err(e) => return Err(e.into()),
+        }
+        if Store::encrypt_in_place(&path, &key)? {
+            return Ok(OpenedStore {
+                store: Store::open_encrypted(&path, &key)?,
+                notice: None,
+            });
+        }
+        // Encrypted with a key the keyring no longer holds.
+        for suffix in ["", "-wal", "-shm"] {
+            let from = self.root.join(format!("relais.db{suffix}"));
+            let to = self.root.join(format!("relais.db.illisible{suffix}"));
+            let _ = std::fs::remove_file(&to);
+            if from.exists() {
+                std::fs::rename(&from, &to).map_err(|e| EngineError::io("cache illisible", e))?;
+            }
+        }
+        let key = new_store_key()?;
+        secrets.save_store_key(&id, &key.to_hex())?;
+        Ok(OpenedStore {
+            store: Store::open_encrypted(&path, &key)?,
+            notice: Some(EngineError::StoreKeyLost.to_string()),
+        })
+    }
+
     /// Remove everything of the profile (store, caches, account).
     pub fn wipe(&self) -> Result<()> {
         match std::fs::remove_dir_all(&self.root) {
@@ -151,6 +254,24 @@ impl ProfileDir {
             Err(e) => Err(EngineError::io("suppression du profil", e)),
         }
     }
+}
+
+/// The store [`ProfileDir::open_store`] opened, and what the person must be told.
+#[derive(Debug)]
+pub struct OpenedStore {
+    pub store: Store,
+    /// Set when the store had to be made anew (key missing or wrong), in French.
+    pub notice: Option<String>,
+}
+
+/// A new random 256-bit store key (the OS's randomness, or an error: never a weak key).
+fn new_store_key() -> Result<StoreKey> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| EngineError::io("clé du cache local", e))?;
+    let key = StoreKey::from_bytes(bytes);
+    bytes = [0; 32];
+    let _ = bytes;
+    Ok(key)
 }
 
 /// A random identifier for keyring entries.

@@ -41,6 +41,14 @@ pub enum EngineError {
     ServerRefused { address: BoxAddress, detail: String },
     #[error("Erreur de fichier dans le profil ({what}) : {detail}")]
     Io { what: String, detail: String },
+    #[error(
+        "Le cache local est chiffré et sa clé est introuvable dans le trousseau : \
+         reconnectez-vous ; le cache sera reconstruit depuis le serveur. L'ancien cache, \
+         illisible sans sa clé, est conservé à part (relais.db.illisible) : les messages qui \
+         attendaient encore dans sa boîte d'envoi n'ont pas pu être relus, vérifiez dans vos \
+         Envoyés et renvoyez ceux qui manquent."
+    )]
+    StoreKeyLost,
     #[error("Opération annulée.")]
     Cancelled,
 }

@@ -80,6 +80,8 @@ pub struct Engine {
     operator_path: std::path::PathBuf,
     pub(crate) tls: TlsPolicy,
     store: Mutex<Store>,
+    /// Why the store was made anew at this open (its key was lost), in French.
+    store_notice: Option<String>,
     secrets: SecretStore,
     account: Mutex<Option<Account>>,
     auth: Mutex<Option<Auth>>,
@@ -119,7 +121,16 @@ impl Engine {
         };
         let operator = OperatorProfile::load(&operator_path)?;
         let tls = TlsPolicy::from_profile(&operator)?.with_crl_cache(dir.crl_cache());
-        let mut store = Store::open(dir.store_path())?;
+        // The store is encrypted; its key is in the keyring under the folder's id.
+        let secrets = SecretStore::new();
+        let opened = dir.open_store(&secrets)?;
+        if let (Some(notice), Some(_)) = (&opened.notice, &account) {
+            (events)(Event::SessionEnded {
+                reason: notice.clone(),
+            });
+        }
+        let store_notice = opened.notice;
+        let mut store = opened.store;
         // The audit log keeps six months (ANS client rule); older entries go at each start.
         store.purge_audit(now_ms())?;
         Ok(Engine {
@@ -128,7 +139,8 @@ impl Engine {
             operator_path,
             tls,
             store: Mutex::new(store),
-            secrets: SecretStore::new(),
+            store_notice,
+            secrets,
             account: Mutex::new(account),
             auth: Mutex::new(None),
             events,
@@ -141,6 +153,12 @@ impl Engine {
 
     pub fn profile_dir(&self) -> &ProfileDir {
         &self.dir
+    }
+
+    /// Set when [`Engine::open`] had to make the local store anew because its key was lost
+    /// (see [`ProfileDir::open_store`]): the French message to show.
+    pub fn store_notice(&self) -> Option<&str> {
+        self.store_notice.as_deref()
     }
 
     pub(crate) fn store(&self) -> Result<MutexGuard<'_, Store>> {
@@ -466,6 +484,10 @@ impl Engine {
                 }
             }
             self.secrets.delete_all(&account.profile_id)?;
+        }
+        // The store's key, under the folder's id.
+        if let Ok(id) = self.dir.folder_id() {
+            self.secrets.delete_all(&id)?;
         }
         let dir = self.dir.clone();
         drop(self);
