@@ -35,7 +35,7 @@ pub struct CommandError {
 }
 
 impl CommandError {
-    fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: &'static str, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),
@@ -68,6 +68,7 @@ impl From<EngineError> for CommandError {
             EngineError::ServerRefused { .. } => "server_refused",
             EngineError::Io { .. } => "profile_io",
             EngineError::Cancelled => "cancelled",
+            EngineError::StoreKeyLost => "store_key_lost",
         };
         // The provider's refusals come as OAuth codes in English: say them in French.
         if let EngineError::Psc(relais_net::PscError::Denied { error: reason, .. }) = &error {
@@ -100,10 +101,10 @@ impl From<relais_store::StoreError> for CommandError {
     }
 }
 
-type Outcome<T> = Result<T, CommandError>;
+pub(crate) type Outcome<T> = Result<T, CommandError>;
 
 /// Runs engine work off the UI thread.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Outcome<T> + Send + 'static,
 ) -> Outcome<T> {
     tauri::async_runtime::spawn_blocking(work)
@@ -111,7 +112,14 @@ async fn blocking<T: Send + 'static>(
         .map_err(|error| CommandError::new("internal", format!("Erreur interne : {error}")))?
 }
 
-fn engine(state: &State<'_, AppState>) -> Outcome<(Arc<Engine>, Arc<Shared>)> {
+/// The session's engine, unless the window is locked (see `lock::lock_session`).
+pub(crate) fn engine(state: &State<'_, AppState>) -> Outcome<(Arc<Engine>, Arc<Shared>)> {
+    if state.locked.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(CommandError::new(
+            "locked",
+            "Relais est verrouillé : reconnectez-vous pour continuer.",
+        ));
+    }
     state.current().ok_or_else(CommandError::not_signed_in)
 }
 
@@ -142,7 +150,7 @@ pub fn demo_personas() -> Result<Vec<DemoPersona>, CommandError> {
     })
 }
 
-fn demo_identity(login: &str) -> Option<demo::DemoIdentity> {
+pub(crate) fn demo_identity(login: &str) -> Option<demo::DemoIdentity> {
     let path = std::env::var_os(PERSONAS_ENV)?;
     demo::identity(Path::new(&path), login)
 }
@@ -218,7 +226,7 @@ fn open_engine(
 }
 
 /// The session as the UI sees it, with unread counts from the store.
-fn info_of(engine: &Engine) -> Outcome<SessionInfo> {
+pub(crate) fn info_of(engine: &Engine) -> Outcome<SessionInfo> {
     let person = engine.person()?;
     let boxes = engine.boxes()?;
     let mut views = engine.with_store(|store| -> Outcome<Vec<dto::BoxView>> {
@@ -249,7 +257,7 @@ fn info_of(engine: &Engine) -> Outcome<SessionInfo> {
     })
 }
 
-fn start(state: &AppState, engine: Engine, shared: Arc<Shared>) -> Outcome<SessionInfo> {
+pub(crate) fn start(state: &AppState, engine: Engine, shared: Arc<Shared>) -> Outcome<SessionInfo> {
     let info = info_of(&engine)?;
     shared.set_box_names(
         info.boxes
@@ -257,6 +265,9 @@ fn start(state: &AppState, engine: Engine, shared: Arc<Shared>) -> Outcome<Sessi
             .map(|b| (b.address.clone(), b.display_name.clone())),
     );
     state.replace(Some(Session::start(Arc::new(engine), shared)));
+    state
+        .locked
+        .store(false, std::sync::atomic::Ordering::SeqCst);
     Ok(info)
 }
 
@@ -328,7 +339,7 @@ pub async fn session_info(state: State<'_, AppState>) -> Outcome<SessionInfo> {
     blocking(move || info_of(&engine)).await
 }
 
-fn parse_box(address: &str) -> Outcome<BoxAddress> {
+pub(crate) fn parse_box(address: &str) -> Outcome<BoxAddress> {
     BoxAddress::parse(address).map_err(|error| {
         CommandError::new(
             "invalid_address",

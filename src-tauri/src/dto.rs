@@ -24,6 +24,27 @@
 //! | `delete_message` | `id: i64` | `()` |
 //! | `sync_now` | — | `()` |
 //! | `sign_out` | — | `()` |
+//! | `resume_session` | — | `Option<`[`SessionInfo`]`>` |
+//! | `check_ins` | `text` | [`InsCheck`] |
+//! | `check_patient` | `patient: `[`PatientInput`] | [`PatientCheck`] |
+//! | `known_addresses` | — | `Vec<`[`AddressView`]`>` |
+//! | `send_limits` | — | [`SendLimits`] |
+//! | `attach_path` | `path` | [`HeldAttachment`] |
+//! | `attach_bytes` | raw body, headers `x-filename`, `x-content-type` | [`HeldAttachment`] |
+//! | `release_attachment` | `token: u64` | `()` |
+//! | `compose_reply` | `id: i64, all: bool` | [`ComposeView`] |
+//! | `compose_forward` | `id: i64, as_attachment: bool` | [`ComposeView`] |
+//! | `signature` | `box_address` | `String` |
+//! | `save_draft` | `request: `[`ComposeRequest`] | [`DraftSavedView`] |
+//! | `send_message` | `request: `[`ComposeRequest`] | [`SendOutcome`] |
+//! | `outbox` / `outbox_counts` / `retry_outbox` | — | `Vec<`[`OutboxRowView`]`>` / [`OutboxChanged`] |
+//! | `save_attachment` / `open_attachment` | `id: i64, index: u32` | saved path / `()` |
+//! | `preview_attachment` | `id: i64, index: u32` | `data:` URL (images only) |
+//! | `get_settings` / `set_settings` | — / `settings: `[`AppSettings`] | [`SettingsView`] |
+//! | `box_signature` / `set_box_signature` | `box_address` / `+ signature` | [`BoxSignatureView`] |
+//! | `lock_session` / `lock_info` | — | `()` / [`LockInfo`] |
+//! | `unlock_password` | `password` | [`SessionInfo`] |
+//! | `unlock_ecps` | — | [`SessionInfo`] |
 //!
 //! Command arguments keep Tauri's default naming: plain `#[tauri::command]`, the UI sends
 //! the Rust parameter `box_address` as `boxAddress`. Only the DTOs are snake_case.
@@ -331,6 +352,208 @@ pub struct Connection {
 pub struct SessionEnded {
     /// French explanation, shown on the sign-in screen.
     pub reason: String,
+}
+
+// ─── Composer, outbox, settings, lock (see compose.rs, settings.rs, lock.rs) ─────────
+
+/// A file held for the composer on the Rust side; the UI refers to it by `token`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct HeldAttachment {
+    pub token: u64,
+    pub filename: String,
+    pub content_type: String,
+    /// Bytes.
+    pub size: u64,
+}
+
+/// The patient of a message in « Patient (INS) » mode, as typed.
+#[derive(Serialize, Deserialize, Clone, Debug, Default)]
+#[serde(rename_all = "snake_case")]
+pub struct PatientInput {
+    /// The matricule INS, spaces allowed.
+    pub ins: String,
+    pub birth_name: String,
+    pub first_names: String,
+    /// `YYYY-MM-DD`.
+    pub birth_date: String,
+    /// `F`, `M` or `I`.
+    pub sex: String,
+    /// INSEE code of the place of birth (5 characters).
+    pub birthplace: String,
+}
+
+/// What the composer sends to `save_draft` and `send_message`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct ComposeRequest {
+    /// The box it is sent from.
+    pub from_box: String,
+    pub to: Vec<AddressView>,
+    pub cc: Vec<AddressView>,
+    pub bcc: Vec<AddressView>,
+    pub subject: String,
+    /// The person's words, with the signature line they may have edited.
+    pub body: String,
+    /// The quoted or forwarded text below, when replying or forwarding.
+    pub quoted: Option<String>,
+    /// Tokens of held attachments.
+    pub attachments: Vec<u64>,
+    pub delivery_receipt: bool,
+    pub read_receipt: bool,
+    /// The person confirmed sending outside the MSSanté trust space.
+    pub allow_outside: bool,
+    pub patient: Option<PatientInput>,
+    /// `X-MSS-NIL: FIN` (patient mode only).
+    pub close_conversation: bool,
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+    /// The draft this message was saved as, once autosaved.
+    pub draft_id: Option<i64>,
+}
+
+/// A reply or forward pre-filled by the engine.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct ComposeView {
+    pub from_box: String,
+    pub to: Vec<AddressView>,
+    pub cc: Vec<AddressView>,
+    pub subject: String,
+    pub quoted: Option<String>,
+    pub attachments: Vec<HeldAttachment>,
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+}
+
+/// `save_draft`'s result.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct DraftSavedView {
+    pub id: i64,
+    /// Why the copy in the box's Drafts folder was not written (French), if it was not.
+    pub server_error: Option<String>,
+}
+
+/// `send_message`'s result.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct SendOutcome {
+    /// The submission server accepted it.
+    pub sent: bool,
+    /// Outbox state: `done`, `submitted`, `queued`…
+    pub state: String,
+    pub message_id: String,
+    /// Why it waits in the outbox (French).
+    pub error: Option<String>,
+}
+
+/// Size limits checked before sending (bytes).
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct SendLimits {
+    pub per_attachment: u64,
+    pub per_message: Option<u64>,
+    pub patient_message: u64,
+}
+
+/// The live check of a matricule INS.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct InsCheck {
+    pub valid: bool,
+    /// `2 85 03 64 445 123 79`.
+    pub formatted: Option<String>,
+    /// `<INS>@patient.mssante.fr`.
+    pub address: Option<String>,
+    /// `nir` or `nia`.
+    pub kind: Option<String>,
+    /// The French message of `Ins::parse`.
+    pub error: Option<String>,
+}
+
+/// The check of a patient's INS and identity traits, field by field.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct PatientCheck {
+    pub ins: InsCheck,
+    pub birth_name_error: Option<String>,
+    pub first_names_error: Option<String>,
+    pub birth_date_error: Option<String>,
+    pub sex_error: Option<String>,
+    pub birthplace_error: Option<String>,
+    /// « DUBOIS Camille, née le 14/03/1985 (F), lieu de naissance 64445 » when all is valid.
+    pub summary: Option<String>,
+}
+
+/// One message of the outbox that has not left yet.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct OutboxRowView {
+    pub id: i64,
+    pub box_address: String,
+    pub subject: String,
+    /// `queued`, `submitting`, `submitted`, `appending` or `failed`.
+    pub state: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+    pub next_attempt_at: i64,
+}
+
+/// The app's own settings (not per box).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub struct AppSettings {
+    /// Minutes without input before the window locks (1–240; default 10).
+    pub lock_minutes: u32,
+    /// `fr` or `en`.
+    pub language: String,
+    /// Where attachments are saved; the system's download folder when `None`.
+    pub download_dir: Option<String>,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        AppSettings {
+            lock_minutes: 10,
+            language: "fr".to_owned(),
+            download_dir: None,
+        }
+    }
+}
+
+/// The settings with what they resolve to on this computer.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct SettingsView {
+    pub settings: AppSettings,
+    /// The delay actually applied, in seconds (`RELAIS_LOCK_SECONDS` overrides the setting).
+    pub lock_seconds: u32,
+    /// True when `RELAIS_LOCK_SECONDS` sets the delay.
+    pub lock_from_env: bool,
+    /// The folder used when `download_dir` is `None`.
+    pub default_download_dir: String,
+}
+
+/// A box's signature line.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct BoxSignatureView {
+    pub box_address: String,
+    /// The configured line (`{name}` stands for the sender), `None` for the default.
+    pub signature: Option<String>,
+    /// The line the signed-in person gets now.
+    pub effective: String,
+}
+
+/// Who must sign in again to unlock the window.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct LockInfo {
+    pub display_name: String,
+    pub login: String,
+    /// `password` or `ecps`: how the person signed in.
+    pub method: String,
 }
 
 #[cfg(test)]

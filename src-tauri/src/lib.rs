@@ -5,9 +5,12 @@
 //! between the webview and that engine, and engine events into Tauri events.
 
 mod commands;
+mod compose;
 mod demo;
 mod dto;
+mod lock;
 mod session;
+mod settings;
 mod views;
 
 use tauri::Manager;
@@ -40,8 +43,43 @@ pub fn run() {
             commands::delete_message,
             commands::sync_now,
             commands::sign_out,
+            compose::send_limits,
+            compose::attach_path,
+            compose::attach_bytes,
+            compose::release_attachment,
+            compose::check_ins,
+            compose::check_patient,
+            compose::compose_reply,
+            compose::compose_forward,
+            compose::signature,
+            compose::save_draft,
+            compose::send_message,
+            compose::outbox,
+            compose::outbox_counts,
+            compose::retry_outbox,
+            compose::known_addresses,
+            settings::get_settings,
+            settings::set_settings,
+            settings::box_signature,
+            settings::set_box_signature,
+            settings::save_attachment,
+            settings::open_attachment,
+            settings::preview_attachment,
+            lock::lock_session,
+            lock::lock_info,
+            lock::unlock_password,
+            lock::unlock_ecps,
+            lock::resume_session,
         ])
-        .run(tauri::generate_context!());
+        .build(tauri::generate_context!())
+        .map(|app| {
+            app.run(|_app, event| {
+                if let tauri::RunEvent::Exit = event {
+                    // Attachments opened with the system were written here: do not leave them.
+                    let _ = std::fs::remove_dir_all(settings::open_dir());
+                }
+            })
+        });
 
     if let Err(error) = result {
         // Nothing can be shown without a window; stderr is all that is left.

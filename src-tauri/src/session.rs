@@ -46,6 +46,10 @@ pub struct Shared {
     /// The last folder listing, grouped by thread (see `Shared::listing`).
     listing: Mutex<Option<Listing>>,
     watchers: Mutex<Vec<JoinHandle<()>>>,
+    /// Attachments chosen in the composer (files, dropped paths, forwarded parts), by the
+    /// token the UI holds; kept on this side so that their bytes cross the bridge once.
+    pub held: Mutex<HashMap<u64, relais_engine::ComposeAttachment>>,
+    next_token: AtomicU64,
 }
 
 struct Listing {
@@ -64,7 +68,33 @@ impl Shared {
             generation: AtomicU64::new(0),
             listing: Mutex::new(None),
             watchers: Mutex::new(Vec::new()),
+            held: Mutex::new(HashMap::new()),
+            next_token: AtomicU64::new(1),
         })
+    }
+
+    /// Keeps an attachment for the composer; returns its token.
+    pub fn hold(&self, attachment: relais_engine::ComposeAttachment) -> u64 {
+        let token = self.next_token.fetch_add(1, Ordering::SeqCst);
+        lock(&self.held).insert(token, attachment);
+        token
+    }
+
+    /// The attachments behind `tokens`, in order; the first unknown token is an error.
+    pub fn held(&self, tokens: &[u64]) -> Result<Vec<relais_engine::ComposeAttachment>, u64> {
+        let held = lock(&self.held);
+        tokens
+            .iter()
+            .map(|t| held.get(t).cloned().ok_or(*t))
+            .collect()
+    }
+
+    /// Forgets attachments once their message is queued.
+    pub fn release(&self, tokens: &[u64]) {
+        let mut held = lock(&self.held);
+        for t in tokens {
+            held.remove(t);
+        }
     }
 
     /// The store changed: listings must be read again.
@@ -266,6 +296,9 @@ fn watch(engine: &Engine, shared: &Shared, entitlement: &relais_core::Entitlemen
 #[derive(Default, Clone)]
 pub struct AppState {
     session: Arc<Mutex<Option<Session>>>,
+    /// Set by the inactivity lock: commands that read mail refuse until the person signs in
+    /// again (the background synchronisation goes on).
+    pub locked: Arc<AtomicBool>,
     /// Profile folders whose sign-out is still finishing.
     busy_dirs: Arc<Mutex<HashSet<PathBuf>>>,
 }
@@ -277,6 +310,7 @@ impl AppState {
     /// by a long way (engine issue), so the screen does not wait for it; meanwhile that
     /// folder is busy and a new sign-in uses another one (see [`AppState::free_profile_dir`]).
     pub fn sign_out(&self) {
+        self.locked.store(false, Ordering::SeqCst);
         let Some(session) = self.replace(None) else {
             return;
         };

@@ -33,6 +33,18 @@ export const config = {
   framework: 'mocha',
   reporters: ['spec'],
   mochaOpts: { ui: 'bdd', timeout: 90_000 },
+  // A spec that failed before signing out leaves a session that the next launch resumes
+  // (the app opens a remembered account directly): start every spec from the sign-in screen.
+  before: async () => {
+    await browser.waitUntil(
+      async () => (await $('nav.rail').isExisting()) || (await $('#signin-title').isExisting()),
+      { timeout: 45_000, timeoutMsg: 'neither the sign-in screen nor the mailbox appeared' },
+    );
+    if (await $('nav.rail').isExisting()) {
+      await $('button=Se déconnecter').click();
+      await $('#signin-title').waitForExist({ timeout: 20_000 });
+    }
+  },
   // A failed test leaves a picture of the window behind, to see what went wrong.
   afterTest: async (test, _context, { passed }) => {
     if (passed) return;

@@ -45,3 +45,45 @@ export async function frameImageSources() {
     await browser.switchToParentFrame();
   }
 }
+
+export const MARIE_SECRETARIAT = 'secretariat.cardio@ch-demo.mssante.fr';
+
+/** Signs in from the sign-in screen with a demo persona's password. */
+export async function signInAs(persona) {
+  await $(`button.persona*=${persona}`).click();
+  await $('#password').setValue(PASSWORD);
+  await $('button=Se connecter').click();
+  await waitForMailbox();
+}
+
+/**
+ * Sets an input's value as typing would (an `input` event), for fields whose native
+ * widget WebDriver cannot type into reliably (dates).
+ */
+export async function setFieldValue(selector, value) {
+  await browser.execute(
+    (sel, val) => {
+      const el = document.querySelector(sel);
+      const setter = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(el), 'value').set;
+      setter.call(el, val);
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    },
+    selector,
+    value,
+  );
+}
+
+/** Opens the composer with « Nouveau message » and waits for it. */
+export async function openComposer() {
+  await $('button=Nouveau message').click();
+  await $('.composer').waitForDisplayed({ timeout: 15_000 });
+  // The signature of the From box arrives with the composer.
+  await browser.waitUntil(async () => (await $('#compose-body').getValue()).trim().length > 0, { timeout: 10_000 });
+}
+
+/** Adds a recipient by typing it and Enter. */
+export async function addRecipient(field, address) {
+  await $(field).setValue(address);
+  await browser.keys('Enter');
+  await expect($(field).parentElement().$(`.chip*=${address}`)).toBeDisplayed();
+}

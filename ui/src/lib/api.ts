@@ -242,6 +242,133 @@ export interface SessionEnded {
   reason: string;
 }
 
+// ─── Composer, outbox, settings, lock (mirrors the second half of dto.rs) ─────────────
+
+/** A file held for the composer on the Rust side. */
+export interface HeldAttachment {
+  token: number;
+  filename: string;
+  content_type: string;
+  size: number;
+}
+
+/** The patient of a message in « Patient (INS) » mode, as typed. */
+export interface PatientInput {
+  ins: string;
+  birth_name: string;
+  first_names: string;
+  /** `YYYY-MM-DD`. */
+  birth_date: string;
+  /** `F`, `M` or `I`. */
+  sex: string;
+  /** INSEE code of the place of birth. */
+  birthplace: string;
+}
+
+export interface ComposeRequest {
+  from_box: string;
+  to: AddressView[];
+  cc: AddressView[];
+  bcc: AddressView[];
+  subject: string;
+  body: string;
+  quoted: string | null;
+  attachments: number[];
+  delivery_receipt: boolean;
+  read_receipt: boolean;
+  allow_outside: boolean;
+  patient: PatientInput | null;
+  close_conversation: boolean;
+  in_reply_to: string | null;
+  references: string[];
+  draft_id: number | null;
+}
+
+/** A reply or forward pre-filled by the engine. */
+export interface ComposeView {
+  from_box: string;
+  to: AddressView[];
+  cc: AddressView[];
+  subject: string;
+  quoted: string | null;
+  attachments: HeldAttachment[];
+  in_reply_to: string | null;
+  references: string[];
+}
+
+export interface DraftSavedView {
+  id: number;
+  server_error: string | null;
+}
+
+export interface SendOutcome {
+  sent: boolean;
+  state: string;
+  message_id: string;
+  error: string | null;
+}
+
+export interface SendLimits {
+  per_attachment: number;
+  per_message: number | null;
+  patient_message: number;
+}
+
+export interface InsCheck {
+  valid: boolean;
+  formatted: string | null;
+  address: string | null;
+  kind: string | null;
+  /** The French message of `Ins::parse`. */
+  error: string | null;
+}
+
+export interface PatientCheck {
+  ins: InsCheck;
+  birth_name_error: string | null;
+  first_names_error: string | null;
+  birth_date_error: string | null;
+  sex_error: string | null;
+  birthplace_error: string | null;
+  summary: string | null;
+}
+
+export interface OutboxRowView {
+  id: number;
+  box_address: string;
+  subject: string;
+  state: string;
+  attempts: number;
+  last_error: string | null;
+  next_attempt_at: number;
+}
+
+export interface AppSettings {
+  lock_minutes: number;
+  language: 'fr' | 'en';
+  download_dir: string | null;
+}
+
+export interface SettingsView {
+  settings: AppSettings;
+  /** The delay applied, in seconds (`RELAIS_LOCK_SECONDS` overrides the setting). */
+  lock_seconds: number;
+  lock_from_env: boolean;
+  default_download_dir: string;
+}
+
+export interface BoxSignatureView {
+  box_address: string;
+  signature: string | null;
+  effective: string;
+}
+
+export interface LockInfo {
+  display_name: string;
+  login: string;
+  method: 'password' | 'ecps';
+}
+
 // Command arguments follow Tauri's default: a Rust parameter `box_address` is sent as
 // `boxAddress`. The payloads themselves (DTOs) stay snake_case.
 export const api = {
@@ -267,6 +394,47 @@ export const api = {
   messageSource: (id: number) => call<string>('message_source', { id }),
   syncNow: () => call<void>('sync_now'),
   signOut: () => call<void>('sign_out'),
+  resumeSession: () => call<SessionInfo | null>('resume_session'),
+  checkIns: (text: string) => call<InsCheck>('check_ins', { text }),
+  checkPatient: (patient: PatientInput) => call<PatientCheck>('check_patient', { patient }),
+  knownAddresses: () => call<AddressView[]>('known_addresses'),
+  sendLimits: () => call<SendLimits>('send_limits'),
+  attachPath: (path: string) => call<HeldAttachment>('attach_path', { path }),
+  /** The file's bytes go as the raw body of the call, not as JSON. */
+  attachBytes: async (filename: string, contentType: string, bytes: Uint8Array) => {
+    try {
+      return await invoke<HeldAttachment>('attach_bytes', bytes, {
+        headers: { 'x-filename': encodeURIComponent(filename), 'x-content-type': contentType },
+      });
+    } catch (error) {
+      if (isCommandError(error)) throw new ApiError(error.code, error.message);
+      throw new ApiError('internal', String(error));
+    }
+  },
+  releaseAttachment: (token: number) => call<void>('release_attachment', { token }),
+  composeReply: (id: number, all: boolean) => call<ComposeView>('compose_reply', { id, all }),
+  composeForward: (id: number, asAttachment: boolean) =>
+    call<ComposeView>('compose_forward', { id, asAttachment }),
+  signature: (boxAddress: string) => call<string>('signature', { boxAddress }),
+  saveDraft: (request: ComposeRequest) => call<DraftSavedView>('save_draft', { request }),
+  sendMessage: (request: ComposeRequest) => call<SendOutcome>('send_message', { request }),
+  outbox: () => call<OutboxRowView[]>('outbox'),
+  outboxCounts: () => call<OutboxChanged>('outbox_counts'),
+  retryOutbox: () => call<OutboxChanged>('retry_outbox'),
+  getSettings: () => call<SettingsView>('get_settings'),
+  setSettings: (settings: AppSettings) => call<SettingsView>('set_settings', { settings }),
+  boxSignature: (boxAddress: string) => call<BoxSignatureView>('box_signature', { boxAddress }),
+  setBoxSignature: (boxAddress: string, signature: string | null) =>
+    call<BoxSignatureView>('set_box_signature', { boxAddress, signature }),
+  saveAttachment: (id: number, index: number) => call<string>('save_attachment', { id, index }),
+  openAttachment: (id: number, index: number) => call<void>('open_attachment', { id, index }),
+  /** A `data:` URL, for images only. */
+  previewAttachment: (id: number, index: number) =>
+    call<string>('preview_attachment', { id, index }),
+  lockSession: () => call<void>('lock_session'),
+  lockInfo: () => call<LockInfo>('lock_info'),
+  unlockPassword: (password: string) => call<SessionInfo>('unlock_password', { password }),
+  unlockEcps: () => call<SessionInfo>('unlock_ecps'),
   /** Opens `url` in the system browser, never inside the app's window. */
   openExternal: (url: string) => call<void>('plugin:opener|open_url', { url }),
 };
@@ -278,6 +446,17 @@ export interface AppEvents {
   'outbox-changed': OutboxChanged;
   connection: Connection;
   'session-ended': SessionEnded;
+}
+
+/** Files dropped on the window (paths), while `handler` is registered. */
+export async function onFileDrop(handler: (event: { kind: 'over' | 'drop' | 'leave'; paths: string[] }) => void): Promise<UnlistenFn> {
+  const { getCurrentWebview } = await import('@tauri-apps/api/webview');
+  return getCurrentWebview().onDragDropEvent((event) => {
+    const payload = event.payload;
+    if (payload.type === 'drop') handler({ kind: 'drop', paths: payload.paths });
+    else if (payload.type === 'leave') handler({ kind: 'leave', paths: [] });
+    else handler({ kind: 'over', paths: [] });
+  });
 }
 
 export function onEvent<K extends keyof AppEvents & string>(

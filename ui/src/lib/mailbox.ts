@@ -6,6 +6,7 @@ import { api, onEvent, type MessageRow, type SessionInfo } from './api';
 import { problemText } from './errors';
 import { ALL_INBOXES, boxes, type BoxSelection } from './stores/boxes.svelte';
 import { INBOX, folders } from './stores/folders.svelte';
+import { composer, type ComposeMode } from './stores/composer.svelte';
 import { messages, type ListSource } from './stores/messages.svelte';
 import { notice } from './stores/notice.svelte';
 import { reader } from './stores/reader.svelte';
@@ -16,9 +17,7 @@ import { status } from './stores/status.svelte';
 /** The list shown when no search runs, to come back to when the search is cleared. */
 let browsing: ListSource = { kind: 'unified' };
 
-/** Compose actions: the composer does not exist yet; it will listen for this event. */
-export type ComposeMode = 'new' | 'reply' | 'reply-all' | 'forward';
-export const COMPOSE_EVENT = 'relais:compose';
+export type { ComposeMode } from './stores/composer.svelte';
 
 /** Fills the stores from the session and listens to the engine. Returns the clean-up. */
 export function startMailbox(info: SessionInfo): () => void {
@@ -27,6 +26,10 @@ export function startMailbox(info: SessionInfo): () => void {
   status.reset();
   reader.clear();
   search.clear();
+  api
+    .outboxCounts()
+    .then((counts) => status.outboxChanged(counts))
+    .catch(() => undefined);
   const first = info.boxes.find((box) => box.address === info.person.own_box) ?? info.boxes[0];
   void openBox(first ? first.address : ALL_INBOXES);
   return listenToEngine(catchUp);
@@ -157,12 +160,85 @@ export async function deleteSelected(): Promise<void> {
   await messages.refresh();
 }
 
-/** Reply, forward, new message: announced for the composer, which comes later. */
+/** The boxes the person may send from; the open one first when it allows it. */
+function sendableBoxes(): { list: string[]; preferred: string } {
+  const list = boxes.list.filter((box) => box.can_send).map((box) => box.address);
+  const own = session.info?.person.own_box ?? null;
+  const selected = boxes.selected !== ALL_INBOXES ? boxes.selected : null;
+  const preferred =
+    (selected && list.includes(selected) ? selected : null) ??
+    (own && list.includes(own) ? own : null) ??
+    list[0] ??
+    '';
+  return { list, preferred };
+}
+
+/** New message, reply, reply-all, forward: opens the composer, pre-filled by the engine. */
 export function compose(mode: ComposeMode): void {
-  const row = mode === 'new' ? undefined : (reader.view?.row ?? messages.selected);
-  if (mode !== 'new' && !row) return;
-  window.dispatchEvent(new CustomEvent(COMPOSE_EVENT, { detail: { mode, id: row?.id ?? null } }));
-  notice.show(t('notice.composeSoon'));
+  if (composer.isOpen) return;
+  const { list, preferred } = sendableBoxes();
+  if (!preferred) {
+    notice.show(t('notice.cannotSend'));
+    return;
+  }
+  if (mode === 'new') {
+    void composer.openNew(preferred);
+    return;
+  }
+  const row = reader.view?.row ?? messages.selected;
+  if (!row) return;
+  void composer.openFrom(mode, row.id, list, preferred);
+}
+
+/** After sending: say so, and read the Sent folder again soon. */
+export function composerSent(): void {
+  const outcome = composer.lastOutcome;
+  const text =
+    outcome && !outcome.sent && outcome.error
+      ? t('compose.queued', { error: outcome.error })
+      : t('compose.sent');
+  status.announce(text);
+  notice.show(text);
+  api
+    .outboxCounts()
+    .then((counts) => status.outboxChanged(counts))
+    .catch(() => undefined);
+  syncNow();
+}
+
+/** « Réessayer »: every message waiting in the outbox, now. */
+export async function retryOutbox(): Promise<void> {
+  try {
+    status.outboxChanged(await api.retryOutbox());
+  } catch (error) {
+    notice.show(problemOf(error));
+  }
+}
+
+export async function saveAttachment(id: number, index: number): Promise<void> {
+  try {
+    const path = await api.saveAttachment(id, index);
+    notice.show(t('reader.saved', { path }));
+  } catch (error) {
+    notice.show(problemOf(error));
+  }
+}
+
+export async function openAttachment(id: number, index: number): Promise<void> {
+  try {
+    await api.openAttachment(id, index);
+  } catch (error) {
+    notice.show(problemOf(error));
+  }
+}
+
+export async function previewAttachment(id: number, index: number): Promise<string | null> {
+  try {
+    return await api.previewAttachment(id, index);
+  } catch (error) {
+    notice.show(problemOf(error));
+    return null;
+  }
 }
 
 let countsTimer: ReturnType<typeof setTimeout> | undefined;

@@ -1,7 +1,7 @@
 import { ApiError, api, type EcpsSignIn, type PasswordSignIn, type SessionInfo } from '../api';
 import type { Problem } from '../errors';
 
-export type SessionStatus = 'signed-out' | 'signing-in' | 'signed-in';
+export type SessionStatus = 'resuming' | 'signed-out' | 'signing-in' | 'signed-in';
 
 // Who is signed in, and how the last attempt went. The credentials themselves are
 // never kept here: they go straight to the back end.
@@ -44,6 +44,32 @@ export class SessionStore {
           ? { code: error.code, message: error.message }
           : { code: 'internal', message: String(error) };
     }
+  }
+
+  /**
+   * At start-up: when the profile holds an account whose secret is in the keyring, the
+   * engine opens it and the mailbox shows at once; otherwise the sign-in screen.
+   */
+  async resume(): Promise<void> {
+    this.status = 'resuming';
+    try {
+      const info = await api.resumeSession();
+      if (info) {
+        this.info = info;
+        this.status = 'signed-in';
+        return;
+      }
+    } catch (error) {
+      console.warn('Relais: no session to resume', error);
+    }
+    if (this.status === 'resuming') this.status = 'signed-out';
+  }
+
+  /** The lock screen signed the same person in again. */
+  unlocked(info: SessionInfo): void {
+    this.info = info;
+    this.status = 'signed-in';
+    this.problem = null;
   }
 
   /** Signs out on request; the screen goes back to sign-in even if the engine fails. */

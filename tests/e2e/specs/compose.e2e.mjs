@@ -1,0 +1,185 @@
+// Writing from the secretariat as Marie MARTIN, against the real local operator: a letter
+// with an attachment that shows in the shared Sent folder with its Auteur; a patient by
+// INS (a wrong key refused in French, then the right one sent with the identity traits);
+// the trust-space warning; the settings (signature per box, download folder); saving an
+// attachment from the reader.
+import fs from 'node:fs';
+import path from 'node:path';
+import { artifactsDir } from '../wdio.conf.mjs';
+import {
+  MARIE_SECRETARIAT,
+  SECRETARIAT,
+  addRecipient,
+  boxButton,
+  folderButton,
+  messageRow,
+  openComposer,
+  screenshot,
+  setFieldValue,
+  signInAs,
+  signOut,
+} from './helpers.mjs';
+
+const KEY_ERROR = 'La clé du matricule INS ne correspond pas : vérifiez la saisie.';
+const stamp = new Date().toISOString().slice(11, 19);
+const LETTER = `Compte rendu de consultation E2E ${stamp}`;
+const PATIENT_SUBJECT = `Vos résultats E2E ${stamp}`;
+const attachmentPath = path.join(artifactsDir, 'Compte-rendu-E2E.pdf');
+
+describe('Rédaction (Marie MARTIN, secrétariat)', () => {
+  before(() => {
+    fs.writeFileSync(
+      attachmentPath,
+      '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n',
+    );
+  });
+
+  it('signs in and opens the secretariat', async () => {
+    await signInAs('Marie MARTIN');
+    await boxButton(SECRETARIAT).click();
+    await expect($('.list-title')).toHaveText(expect.stringContaining(SECRETARIAT), { wait: 20_000 });
+  });
+
+  it('writes from the secretariat with an attachment and sends with Ctrl+Entrée', async () => {
+    await openComposer();
+    const from = $('#compose-from');
+    await from.selectByAttribute('value', MARIE_SECRETARIAT);
+    const label = await from.$(`option[value="${MARIE_SECRETARIAT}"]`).getText();
+    expect(label).toContain('Envoyé par Marie MARTIN pour Secrétariat de cardiologie');
+    const own = await from.$('option[value="marie.martin@ch-demo.mssante.fr"]').getText();
+    expect(own).toMatch(/^Envoyé par Marie MARTIN —/);
+    // The box's signature line is in the body, editable.
+    await browser.waitUntil(async () => (await $('#compose-body').getValue()).includes('pour le Secrétariat de cardiologie'), {
+      timeout: 10_000,
+      timeoutMsg: 'the secretariat signature never reached the body',
+    });
+
+    await addRecipient('#compose-to', 'pierre.durand@ch-demo.mssante.fr');
+    await $('#compose-subject').setValue(LETTER);
+    const signature = (await $('#compose-body').getValue()).trim();
+    await $('#compose-body').setValue(`Bonjour Docteur,\n\nVeuillez trouver le compte rendu ci-joint.\n\n${signature}\n`);
+    await $('#compose-files').setValue(attachmentPath);
+    await expect($('.composer .attachments').$('.filename=Compte-rendu-E2E.pdf')).toBeDisplayed({ wait: 10_000 });
+    await $('#compose-dsn').click();
+    // The draft saves itself every few seconds.
+    await expect($('.draft-state')).toHaveText(expect.stringContaining('Brouillon enregistré'), { wait: 15_000 });
+    await screenshot('composer.png');
+
+    await $('#compose-body').click();
+    await browser.keys(['Control', 'Enter']);
+    await $('.composer').waitForExist({ reverse: true, timeout: 30_000 });
+    await expect($('.notice')).toHaveText(expect.stringContaining('Message envoyé.'), { wait: 10_000 });
+  });
+
+  it("shows the letter in the secretariat's Envoyés with Auteur « Marie MARTIN »", async () => {
+    await folderButton('Envoyés').click();
+    await expect($('.author-header')).toHaveText('Auteur');
+    const row = messageRow(LETTER);
+    await row.waitForDisplayed({ timeout: 45_000, timeoutMsg: 'the sent letter never reached the Sent folder' });
+    await expect(row.$('.author')).toHaveText('Marie MARTIN');
+    await row.click();
+    await expect($('.reader .author')).toHaveText('Rédigé par Marie MARTIN', { wait: 20_000 });
+    await expect($('.reader .attachments').$('.filename=Compte-rendu-E2E.pdf')).toBeDisplayed();
+    await screenshot('compose-sent.png');
+  });
+
+  it('refuses an INS with a wrong key in French, then writes to the patient', async () => {
+    await folderButton('Boîte de réception').click();
+    await openComposer();
+    await $('#compose-from').selectByAttribute('value', MARIE_SECRETARIAT);
+    await $('#compose-patient-mode').click();
+    await $('#compose-ins').setValue('2 85 03 64 445 123 78');
+    await expect($('.ins-error')).toHaveText(KEY_ERROR, { wait: 5_000 });
+    await expect($('#compose-ins')).toHaveAttribute('aria-invalid', 'true');
+    await expect($('.patient-card .address')).not.toBeExisting();
+    await screenshot('composer-ins-invalid.png');
+
+    // Sending is refused with the same message.
+    await $('#compose-subject').setValue(PATIENT_SUBJECT);
+    await $('button=Envoyer').click();
+    await expect($('.send-problem')).toHaveText(KEY_ERROR, { wait: 10_000 });
+
+    await $('#compose-ins').setValue('2 85 03 64 445 123 79');
+    await expect($('.ins-error')).not.toBeExisting({ wait: 5_000 });
+    await expect($('.patient-card .address')).toHaveText('285036444512379@patient.mssante.fr');
+    await $('#compose-birth-name').setValue('Dubois');
+    await $('#compose-first-names').setValue('Camille');
+    await setFieldValue('#compose-birth-date', '1985-03-14');
+    await $('#compose-sex').selectByAttribute('value', 'F');
+    await $('#compose-birthplace').setValue('64445');
+    await $('#compose-close').click();
+    const signature = (await $('#compose-body').getValue()).trim();
+    await $('#compose-body').setValue(`Bonjour Madame,\n\nVos résultats sont normaux.\n\n${signature}\n`);
+    await screenshot('composer-patient.png');
+
+    await $('button=Envoyer').click();
+    await $('.composer').waitForExist({ reverse: true, timeout: 30_000 });
+    await expect($('.notice')).toHaveText(expect.stringContaining('Message envoyé.'), { wait: 10_000 });
+    await folderButton('Envoyés').click();
+    await messageRow(PATIENT_SUBJECT).waitForDisplayed({ timeout: 45_000 });
+    await messageRow(PATIENT_SUBJECT).click();
+    await expect($('.reader')).toHaveText(expect.stringContaining('285036444512379@patient.mssante.fr'), { wait: 20_000 });
+  });
+
+  it('warns before sending outside the MSSanté trust space', async () => {
+    await openComposer();
+    await addRecipient('#compose-to', 'someone@example.com');
+    await $('#compose-subject').setValue('Hors espace de confiance');
+    await $('#compose-body').click();
+    await browser.keys(['Control', 'Enter']);
+    const dialog = $('.confirm[role="alertdialog"]');
+    await expect(dialog).toBeDisplayed({ wait: 10_000 });
+    await expect(dialog).toHaveText(expect.stringContaining("Hors de l'espace de confiance MSSanté"));
+    await expect(dialog).toHaveText(expect.stringContaining('someone@example.com'));
+    await screenshot('composer-outside.png');
+    await $('button=Revenir au message').click();
+    await expect(dialog).not.toBeExisting();
+    await expect($('.composer')).toBeDisplayed();
+    await $('button=Abandonner').click();
+    await $('.composer').waitForExist({ reverse: true, timeout: 10_000 });
+  });
+
+  it('sets a signature per box and the download folder in the settings', async () => {
+    await $('button=Paramètres').click();
+    const dialog = $('.settings');
+    await expect(dialog).toBeDisplayed();
+    const signature = $(`[id="signature-${MARIE_SECRETARIAT}"]`);
+    await expect($(`[id="signature-now-${MARIE_SECRETARIAT}"]`)).toHaveText(
+      expect.stringContaining('pour le Secrétariat de cardiologie'),
+      { wait: 10_000 },
+    );
+    await signature.setValue('{name} — Secrétariat de cardiologie, CH Démo (poste 4521)');
+    await $('#settings-downloads').setValue(artifactsDir);
+    await expect($('#settings-lock')).toHaveValue('10');
+    await screenshot('settings.png');
+    await $('button=Enregistrer').click();
+    await expect(dialog.$('.saved')).toHaveText('Paramètres enregistrés.', { wait: 10_000 });
+    await expect($(`[id="signature-now-${MARIE_SECRETARIAT}"]`)).toHaveText(
+      'Signature actuelle : Marie MARTIN — Secrétariat de cardiologie, CH Démo (poste 4521)',
+    );
+    await $('button=Fermer').click();
+
+    await openComposer();
+    await $('#compose-from').selectByAttribute('value', MARIE_SECRETARIAT);
+    await browser.waitUntil(async () => (await $('#compose-body').getValue()).includes('CH Démo (poste 4521)'), {
+      timeout: 10_000,
+      timeoutMsg: 'the new signature is not in the body',
+    });
+    await $('button=Abandonner').click();
+  });
+
+  it('saves an attachment from the reader into the download folder', async () => {
+    await folderButton('Boîte de réception').click();
+    const row = messageRow('Adressage — M. GARCIA Louis');
+    await row.waitForDisplayed({ timeout: 30_000 });
+    await row.click();
+    const name = "Courrier d'adressage - GARCIA.pdf";
+    await $(`button[aria-label="Enregistrer ${name}"]`).click();
+    await expect($('.notice')).toHaveText(expect.stringContaining(`Enregistré : ${artifactsDir}`), { wait: 10_000 });
+    expect(fs.existsSync(path.join(artifactsDir, name))).toBe(true);
+    expect(fs.readFileSync(path.join(artifactsDir, name)).subarray(0, 5).toString()).toBe('%PDF-');
+    await screenshot('reader-attachment-saved.png');
+    fs.rmSync(path.join(artifactsDir, name));
+    await signOut();
+  });
+});

@@ -1,0 +1,69 @@
+// The inactivity lock (RELAIS_LOCK_SECONDS=3): the window hides every message and asks
+// Marie to sign in again; then the session resumed at start-up (the account and its
+// secret in the keyring open the mailbox without the sign-in screen).
+import { PASSWORD, SECRETARIAT, boxButton, screenshot, signInAs, signOut, waitForMailbox } from './helpers.mjs';
+
+const launcher = new URL('../launch-with-env', import.meta.url).pathname;
+
+/** Restarts the app, with `env` (NAME=VALUE strings) for this launch. */
+async function relaunch(env = []) {
+  await browser.reloadSession({
+    'tauri:options': env.length > 0 ? { application: launcher, args: env } : { application: process.env.RELAIS_APP },
+    'wdio:enforceWebDriverClassic': true,
+  });
+}
+
+describe('Verrouillage après inactivité et reprise de session', () => {
+  before(async () => {
+    await relaunch(['RELAIS_LOCK_SECONDS=3']);
+    await $('#signin-title').waitForExist({ timeout: 45_000 });
+  });
+
+  it('locks after 3 s without input and removes the mail from the page', async () => {
+    await signInAs('Marie MARTIN');
+    await expect(boxButton(SECRETARIAT)).toBeExisting();
+    const started = Date.now();
+    await $('.lock').waitForDisplayed({ timeout: 20_000, timeoutMsg: 'the window never locked' });
+    const lockedAfter = (Date.now() - started) / 1000;
+    console.log(`[lock] locked ${lockedAfter.toFixed(1)} s after the mailbox showed`);
+    await expect($('h1')).toHaveText('Session verrouillée');
+    await expect($('.lock')).toHaveText(expect.stringContaining('Marie MARTIN'), { wait: 10_000 });
+    // Nothing of the mailbox is left in the page, not even hidden.
+    expect(await $('nav.rail').isExisting()).toBe(false);
+    expect(await $('.scroller').isExisting()).toBe(false);
+    const html = await browser.execute(() => document.documentElement.outerHTML);
+    for (const text of ['Congés de fin', 'Adressage', 'GARCIA', 'La lettre du GHT', SECRETARIAT]) {
+      expect(html).not.toContain(text);
+    }
+    await screenshot('lock.png');
+  });
+
+  it('refuses a wrong password, then unlocks with hers', async () => {
+    await $('#lock-password').setValue('pas-le-bon');
+    await $('button=Déverrouiller').click();
+    await expect($('.lock .problem')).toBeDisplayed({ wait: 20_000 });
+    await expect($('.lock')).toBeDisplayed();
+    await $('#lock-password').setValue(PASSWORD);
+    await $('button=Déverrouiller').click();
+    await waitForMailbox();
+    await expect($('.person')).toHaveText('Connecté(e) : Marie MARTIN');
+  });
+
+  it('opens the mailbox directly at the next start (session resumed)', async () => {
+    const started = Date.now();
+    await relaunch();
+    await waitForMailbox();
+    console.log(`[resume] mailbox ${((Date.now() - started) / 1000).toFixed(1)} s after the relaunch`);
+    expect(await $('#signin-title').isExisting()).toBe(false);
+    await expect($('.person')).toHaveText('Connecté(e) : Marie MARTIN');
+    await expect(boxButton(SECRETARIAT)).toBeDisplayed();
+    await screenshot('resume.png');
+    await signOut();
+  });
+
+  it('starts on the sign-in screen once signed out', async () => {
+    await relaunch();
+    await $('#signin-title').waitForExist({ timeout: 45_000 });
+    expect(await $('nav.rail').isExisting()).toBe(false);
+  });
+});
