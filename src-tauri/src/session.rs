@@ -317,6 +317,9 @@ impl AppState {
         session.shared.stop.store(true, Ordering::SeqCst);
         let Session { engine, .. } = session;
         let dir = engine.profile_dir().root().to_path_buf();
+        // At once, not when the wipe below finishes: the next start must not resume this
+        // account (the engine keeps it in memory until then).
+        let _ = std::fs::remove_file(dir.join("account.json"));
         lock(&self.busy_dirs).insert(dir.clone());
         let busy = Arc::clone(&self.busy_dirs);
         let work = move || {

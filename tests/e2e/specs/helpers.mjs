@@ -87,3 +87,29 @@ export async function addRecipient(field, address) {
   await browser.keys('Enter');
   await expect($(field).parentElement().$(`.chip*=${address}`)).toBeDisplayed();
 }
+
+/**
+ * Chooses a file in the composer's file dialog: WebDriver types the path into the file
+ * input (shown for the moment: the person uses the « Joindre des fichiers… » button).
+ */
+export async function attachFile(filePath) {
+  await browser.execute(() => {
+    const input = document.getElementById('compose-files');
+    input.classList.remove('visually-hidden');
+    input.removeAttribute('aria-hidden');
+  });
+  await $('#compose-files').setValue(filePath);
+  await browser.execute(() => {
+    const input = document.getElementById('compose-files');
+    input.classList.add('visually-hidden');
+    input.setAttribute('aria-hidden', 'true');
+  });
+}
+
+/** Waits for the notice (the toast) to say `text`; it is re-rendered as news comes in. */
+export async function waitForNotice(text, timeout = 15_000) {
+  await browser.waitUntil(
+    async () => ((await browser.execute(() => document.querySelector('.notice')?.textContent ?? '')) || '').includes(text),
+    { timeout, timeoutMsg: `the notice never said « ${text} »` },
+  );
+}

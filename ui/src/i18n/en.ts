@@ -191,6 +191,7 @@ export const en: Messages = {
   'compose.sexM': 'Male',
   'compose.sexI': 'Undetermined',
   'compose.birthplace': 'Place of birth (INSEE code)',
+  'compose.birthplaceShort': 'Place of birth',
   'compose.birthplaceHint': '5 characters, e.g. 64445; 99 + country code abroad.',
   'compose.patientAddress': "Patient's address",
   'compose.patientAddressPending': 'Type a valid INS number to build the address.',

@@ -192,6 +192,7 @@ export const fr = {
   "compose.sexM": "Masculin",
   "compose.sexI": "Indéterminé",
   "compose.birthplace": "Lieu de naissance (code INSEE)",
+  "compose.birthplaceShort": "Lieu de naissance",
   "compose.birthplaceHint": "5 caractères, ex. 64445 ; 99 + code pays pour l'étranger.",
   "compose.patientAddress": "Adresse du patient",
   "compose.patientAddressPending": "Saisissez un matricule INS valide pour construire l’adresse.",

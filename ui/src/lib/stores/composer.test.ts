@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ComposeRequest, InsCheck, PatientInput, SessionInfo } from '../api';
+import type { ComposeRequest, InsCheck, PatientCheck, PatientInput, SessionInfo } from '../api';
 import { fromOptions, outsideAddresses, parseRecipient, swapSignature, signatureBlock } from '../compose';
 import { AUTOSAVE_MS, ComposerStore, INS_CHECK_MS, type ComposerApi } from './composer.svelte';
 
@@ -18,7 +18,7 @@ function fakeApi() {
         ? { valid: true, formatted: '2 85 03 64 445 123 79', address: '285036444512379@patient.mssante.fr', kind: 'nir', error: null }
         : { valid: false, formatted: null, address: null, kind: null, error: KEY_ERROR },
     ),
-    checkPatient: vi.fn(async (p: PatientInput) => ({
+    checkPatient: vi.fn(async (p: PatientInput): Promise<PatientCheck> => ({
       ins: { valid: true, formatted: null, address: null, kind: 'nir', error: null },
       birth_name_error: null,
       first_names_error: null,
