@@ -35,6 +35,25 @@ struct Target {
     folder_id: relais_store::FolderId,
     folder: String,
     uid: u32,
+    /// The message's MODSEQ as last synchronised (CONDSTORE), for `UNCHANGEDSINCE`.
+    modseq: Option<u64>,
+}
+
+/// The `detail` of the refusal when another client changed or removed the message since
+/// our last sync (CONDSTORE `[MODIFIED]`, RFC 7162 §3.1.3): nothing was changed, the
+/// message's current state was fetched into the store, and the person is told.
+pub const MODIFIED_ELSEWHERE: &str =
+    "[MODIFIED] le message a été modifié entre-temps depuis un autre poste ; son état actuel est affiché, refaites l'action si besoin";
+/// The same when the message is no longer in its folder (moved or deleted elsewhere).
+pub const GONE_ELSEWHERE: &str =
+    "le message n'est plus dans ce dossier : il a été déplacé ou supprimé depuis un autre poste";
+
+fn flag_is(flags: &relais_store::Flags, flag: Flag) -> bool {
+    match flag {
+        Flag::Seen => flags.seen,
+        Flag::Flagged => flags.flagged,
+        Flag::Answered => flags.answered,
+    }
 }
 
 impl Engine {
@@ -52,6 +71,11 @@ impl Engine {
             folder_id: folder.id,
             folder: folder.name,
             uid: message.summary.uid,
+            // The store holds the folder as it was at its HIGHESTMODSEQ of the last sync
+            // (or the message's own MODSEQ, if fetched later): "unchanged since" that.
+            modseq: message
+                .modseq
+                .max(self.store()?.folder_state(folder.id)?.highestmodseq),
         })
     }
 
@@ -84,8 +108,14 @@ impl Engine {
             return Err(self.not_allowed(&t, "modifier les indicateurs des messages"));
         }
         let mut conn = self.selected(&t)?;
+        // With CONDSTORE, only if nobody changed the message since we last saw it: a
+        // colleague's concurrent change is then reported, never silently overwritten.
+        let unchanged_since = match (conn.condstore, t.modseq) {
+            (true, Some(modseq)) => format!("(UNCHANGEDSINCE {modseq}) "),
+            _ => String::new(),
+        };
         let command = format!(
-            "{}FLAGS.SILENT ({})",
+            "{unchanged_since}{}FLAGS.SILENT ({})",
             if on { "+" } else { "-" },
             flag.imap()
         );
@@ -94,14 +124,54 @@ impl Engine {
             .session
             .session()
             .uid_store(t.uid.to_string(), &command);
+        let items = if conn.condstore {
+            "(UID FLAGS MODSEQ)"
+        } else {
+            "(UID FLAGS)"
+        };
         let fetched = conn
             .session
             .session()
-            .uid_fetch(t.uid.to_string(), "(UID FLAGS)")
+            .uid_fetch(t.uid.to_string(), items)
             .ok();
         conn.session.logout();
+        // The message as it is now on the server (None: gone, or not fetched).
+        let now = fetched.as_ref().and_then(|f| {
+            f.iter()
+                .find(|x| x.uid == Some(t.uid))
+                .map(|x| (flags_of(x.flags()), x.mod_seq()))
+        });
         match result {
             Ok(_) => {
+                let refused = match &now {
+                    // A conditional STORE refused by `[MODIFIED]` leaves the flag as it was.
+                    Some((flags, _)) if flag_is(flags, flag) != on => Some(MODIFIED_ELSEWHERE),
+                    Some(_) => None,
+                    None if fetched.is_some() => Some(GONE_ELSEWHERE),
+                    None => None,
+                };
+                if let Some((flags, modseq)) = now {
+                    self.store()?.update_flags(
+                        t.folder_id,
+                        &[FlagUpdate {
+                            uid: t.uid,
+                            flags,
+                            modseq,
+                        }],
+                    )?;
+                } else if fetched.is_some() {
+                    self.store()?.remove_uids(t.folder_id, &[t.uid])?;
+                }
+                if let Some(detail) = refused {
+                    self.audit(
+                        &t.entitlement.address,
+                        AuditAction::Flag,
+                        &request,
+                        detail,
+                        false,
+                    );
+                    return Err(self.server_refused(&t.entitlement.address, detail));
+                }
                 self.audit(
                     &t.entitlement.address,
                     relais_store::AuditAction::Flag,
@@ -109,19 +179,6 @@ impl Engine {
                     "OK",
                     true,
                 );
-                if let Some(f) = fetched
-                    .as_ref()
-                    .and_then(|f| f.iter().next().map(|x| flags_of(x.flags())))
-                {
-                    self.store()?.update_flags(
-                        t.folder_id,
-                        &[FlagUpdate {
-                            uid: t.uid,
-                            flags: f,
-                            modseq: None,
-                        }],
-                    )?;
-                }
                 Ok(())
             }
             Err(e) => {
@@ -193,6 +250,7 @@ impl Engine {
             folder_id: trash.id,
             folder: trash.name,
             uid: 0,
+            modseq: None,
         };
         self.expunge_uids(&t, &uids)?;
         Ok(uids.len())
@@ -202,6 +260,15 @@ impl Engine {
         let mut conn = self.selected(t)?;
         let dest = conn.server_name(destination);
         let request = format!("UID MOVE {} {destination}", t.uid);
+        // Moved or deleted by another client since our sync: say so, rather than report a
+        // move of nothing as done.
+        let present = conn.session.session().uid_search(format!("UID {}", t.uid));
+        if present.as_ref().is_ok_and(|uids| !uids.contains(&t.uid)) {
+            conn.session.logout();
+            self.audit(&t.entitlement.address, action, &request, GONE_ELSEWHERE, false);
+            self.store()?.remove_uids(t.folder_id, &[t.uid])?;
+            return Err(self.server_refused(&t.entitlement.address, GONE_ELSEWHERE));
+        }
         let result = conn.session.session().uid_mv(t.uid.to_string(), &dest);
         conn.session.logout();
         match result {

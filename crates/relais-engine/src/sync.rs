@@ -333,14 +333,10 @@ impl Engine {
             }
         }
 
-        // HIGHESTMODSEQ as of now (changes during the sync show up next time).
+        // HIGHESTMODSEQ as of the SELECT, before the fetches above: a change made during
+        // the sync is fetched again next time. (One taken now would skip it for good.)
         let highest = if conn.condstore {
-            conn.session
-                .session()
-                .status(&server_name, "(HIGHESTMODSEQ UIDNEXT)")
-                .ok()
-                .and_then(|m| m.highest_mod_seq)
-                .or(mailbox.highest_mod_seq)
+            mailbox.highest_mod_seq
         } else {
             None
         };
