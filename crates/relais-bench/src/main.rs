@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use relais_store::{SearchQuery, Store};
+use relais_store::SearchQuery;
 use relais_testkit::{Operator, Options};
 use serde_json::Value;
 
@@ -543,7 +543,11 @@ impl Bench {
 
     fn search(&self, p: &Persona) -> Res<SearchResult> {
         progress(self.started, "local search, 20 queries × 5");
-        let store = Store::open(self.profile_dir(p).join("relais.db")).map_err(err)?;
+        // The store is encrypted with the profile's key from the keyring.
+        let store = relais_engine::ProfileDir::new(self.profile_dir(p))
+            .open_store(&relais_net::SecretStore::new())
+            .map_err(err)?
+            .store;
         let mut samples = Vec::new();
         let mut first_round = Vec::new();
         let mut worst = (0.0f64, "");
