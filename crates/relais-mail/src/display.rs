@@ -304,8 +304,18 @@ fn first_boundary_line(body: &[u8]) -> Option<String> {
     None
 }
 
+/// Notes shown at most: a hostile message with thousands of anomalies (20,000 parts each in
+/// its own unknown charset) gets a readable list, not thousands of lines (and no quadratic
+/// de-duplication).
+const MAX_NOTES: usize = 20;
+const MORE_NOTES: &str = "… et d'autres anomalies, non détaillées.";
+
 fn push_note(notes: &mut Vec<String>, note: String) {
-    if !notes.contains(&note) {
+    if notes.len() >= MAX_NOTES {
+        if notes.last().is_none_or(|last| last != MORE_NOTES) {
+            notes.push(MORE_NOTES.to_owned());
+        }
+    } else if !notes.contains(&note) {
         notes.push(note);
     }
 }
@@ -547,6 +557,7 @@ fn collect_notes(message: &Message<'_>, raw: &[u8], notes: &mut Vec<String>, dep
             push_note(notes, unknown_charset_note(&charset));
         }
     }
+    let mut boundaries = HashSet::new();
     for part in &message.parts {
         if let Some(charset) = part
             .content_type()
@@ -566,12 +577,47 @@ fn collect_notes(message: &Message<'_>, raw: &[u8], notes: &mut Vec<String>, dep
                 "Le message est mal formé : frontière MIME introuvable.".to_owned(),
             );
         }
-        if part.is_encoding_problem {
+        let cte = part
+            .content_transfer_encoding()
+            .map(|c| c.trim().to_ascii_lowercase());
+        if let Some(cte) = cte.as_deref().filter(|c| {
+            !matches!(
+                *c,
+                "7bit" | "8bit" | "binary" | "base64" | "quoted-printable"
+            )
+        }) {
+            push_note(
+                notes,
+                format!(
+                    "Encodage de transfert inconnu ({}) : la partie est affichée telle quelle.",
+                    one_line(cte).chars().take(40).collect::<String>()
+                ),
+            );
+        }
+        let body = raw
+            .get(part.offset_body as usize..part.offset_end as usize)
+            .unwrap_or_default();
+        if part.is_encoding_problem
+            || (cte.as_deref() == Some("quoted-printable") && bad_quoted_printable(body))
+        {
             push_note(
                 notes,
                 "Une partie du message est mal encodée : elle est affichée telle quelle."
                     .to_owned(),
             );
+        }
+        if let Some(boundary) = part
+            .content_type()
+            .filter(|ct| ct.ctype().eq_ignore_ascii_case("multipart"))
+            .and_then(|ct| ct.attribute("boundary"))
+        {
+            if !boundaries.insert(boundary) {
+                push_note(
+                    notes,
+                    "Le message est mal formé : une frontière MIME est réutilisée par une partie imbriquée."
+                        .to_owned(),
+                );
+            }
         }
         if let PartType::Message(nested) = &part.body {
             if depth < MAX_NESTED {
@@ -579,6 +625,19 @@ fn collect_notes(message: &Message<'_>, raw: &[u8], notes: &mut Vec<String>, dep
             }
         }
     }
+}
+
+/// A quoted-printable body with an `=` that is neither a soft line break nor two hex digits.
+fn bad_quoted_printable(body: &[u8]) -> bool {
+    body.iter().enumerate().any(|(i, b)| {
+        *b == b'=' && {
+            let next = &body[i + 1..body.len().min(i + 3)];
+            !(next
+                .first()
+                .is_none_or(|c| matches!(c, b'\r' | b'\n' | b' ' | b'\t'))
+                || (next.len() == 2 && next.iter().all(u8::is_ascii_hexdigit)))
+        }
+    })
 }
 
 fn unknown_charset_note(charset: &str) -> String {
