@@ -265,7 +265,13 @@ impl Engine {
         let present = conn.session.session().uid_search(format!("UID {}", t.uid));
         if present.as_ref().is_ok_and(|uids| !uids.contains(&t.uid)) {
             conn.session.logout();
-            self.audit(&t.entitlement.address, action, &request, GONE_ELSEWHERE, false);
+            self.audit(
+                &t.entitlement.address,
+                action,
+                &request,
+                GONE_ELSEWHERE,
+                false,
+            );
             self.store()?.remove_uids(t.folder_id, &[t.uid])?;
             return Err(self.server_refused(&t.entitlement.address, GONE_ELSEWHERE));
         }

@@ -75,7 +75,7 @@ mod relais_fuzz_check {
                         .unwrap_or(bytes.len());
                     let value = decode(&lower[value_start..end]);
                     assert!(
-                        !scripted(&value),
+                        !scripted(name, &value),
                         "script URL in {name}={value:?} of {html}"
                     );
                     i = end + 1;
@@ -88,7 +88,7 @@ mod relais_fuzz_check {
     /// browser reads it: leading spaces and controls dropped, tabs and newlines removed
     /// anywhere, any case), or a CSS `url(javascript:…)`/`expression(`. A script scheme
     /// further inside an `https:` URL is only text of its path.
-    pub fn scripted(value: &str) -> bool {
+    pub fn scripted(name: &str, value: &str) -> bool {
         let url: String = value
             .trim_start_matches(|c: char| c <= ' ')
             .chars()
@@ -100,11 +100,35 @@ mod relais_fuzz_check {
             .chars()
             .filter(|c| !c.is_whitespace() && !c.is_control() && !matches!(c, '"' | '\''))
             .collect();
-        url.starts_with("javascript:")
-            || url.starts_with("vbscript:")
-            || css.contains("url(javascript:")
-            || css.contains("url(vbscript:")
-            || css.contains("expression(")
+        // Attributes a browser follows or loads as URLs (any other, e.g. `width`, is text).
+        const URL_ATTRIBUTES: [&str; 17] = [
+            "href",
+            "src",
+            "action",
+            "formaction",
+            "xlink:href",
+            "background",
+            "poster",
+            "cite",
+            "data",
+            "srcset",
+            "longdesc",
+            "lowsrc",
+            "dynsrc",
+            "usemap",
+            "codebase",
+            "ping",
+            "manifest",
+        ];
+        let is_url = URL_ATTRIBUTES.contains(&name);
+        (is_url
+            && (url.starts_with("javascript:")
+                || url.starts_with("vbscript:")
+                || (name == "srcset" && url.contains("javascript:"))))
+            || (name == "style"
+                && (css.contains("url(javascript:")
+                    || css.contains("url(vbscript:")
+                    || css.contains("expression(")))
     }
 
     /// The few character references the serialiser writes, and numeric ones.
