@@ -198,6 +198,28 @@ pub struct MessageRow {
     pub thread_id: Option<i64>,
     /// Number of messages of that thread in this listing (1 when alone).
     pub thread_size: u32,
+    /// The shared status (« Pris en charge par … », « Traité »), when there is one.
+    #[serde(default)]
+    pub status: Option<StatusView>,
+    /// « Répondu par Pierre DURAND, 14:32 » when an answer from the box exists.
+    #[serde(default)]
+    pub answered_by: Option<String>,
+}
+
+/// The shared status of a message in a box (claims as IMAP keywords, see
+/// `docs/collaboration.md`).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub struct StatusView {
+    /// The badge: « Pris en charge par Marie MARTIN », « Traité par vous », « Traité »; `None`
+    /// for a message to handle.
+    pub label: Option<String>,
+    /// The claimant's name (« Marie MARTIN »), « un·e collègue » when unknown.
+    pub claimed_by: Option<String>,
+    /// The claim is the signed-in person's.
+    pub mine: bool,
+    /// « Traité ».
+    pub done: bool,
 }
 
 /// A window of a message listing (`list_messages`, `search`).
@@ -578,6 +600,8 @@ mod tests {
             author_name: Some("Marie MARTIN".to_owned()),
             thread_id: None,
             thread_size: 1,
+            status: None,
+            answered_by: None,
         };
         let json = serde_json::to_value(&row).expect("serialisable");
         assert_eq!(json["box_address"], "secretariat.cardio@ch-demo.mssante.fr");
@@ -612,4 +636,106 @@ mod tests {
         assert!(request.unread_only);
         assert_eq!(request.until, Some(1_700_000_000));
     }
+}
+
+// ─── Shared box: claims, filters, conversations ─────────────────────────────────────────
+
+/// Whether a box can hold the shared status (`collab_support`).
+#[derive(Serialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct CollabSupportView {
+    pub box_address: String,
+    /// Claims and « Traité » are possible (keywords kept, `w` right).
+    pub enabled: bool,
+    pub keywords: bool,
+    pub condstore: bool,
+    pub can_write: bool,
+    /// Why it is off or weaker, in French.
+    pub message: Option<String>,
+}
+
+/// The counters next to the filters (`status_counts`).
+#[derive(Serialize, Clone, Debug, Default)]
+#[serde(rename_all = "snake_case")]
+pub struct StatusCounts {
+    pub all: u64,
+    pub to_handle: u64,
+    pub mine: u64,
+    pub done: u64,
+}
+
+/// The outcome of a claim, a release or « Traité ».
+#[derive(Serialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct StatusOutcome {
+    pub id: i64,
+    /// The status now; on a refusal, the status that holds.
+    pub status: StatusView,
+    /// `None` when done; `already_claimed` (a colleague holds it: confirm, then force),
+    /// `keywords_unsupported`, `busy`, or an engine error code.
+    pub refused: Option<String>,
+    /// French explanation of the refusal (« Déjà pris en charge par Sophie BERNARD. »).
+    pub message: Option<String>,
+    /// The colleague who holds it, for `already_claimed`.
+    pub claimant: Option<String>,
+}
+
+/// One message of a conversation.
+#[derive(Serialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct ConversationMessageView {
+    pub id: i64,
+    pub folder: String,
+    pub outgoing: bool,
+    pub subject: String,
+    pub from_name: Option<String>,
+    pub from_addr: Option<String>,
+    /// Who in the service wrote an outgoing message.
+    pub author: Option<String>,
+    pub date: i64,
+    pub seen: bool,
+}
+
+#[derive(Serialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct ConversationThreadView {
+    pub subject: String,
+    pub last_date: i64,
+    pub messages: Vec<ConversationMessageView>,
+}
+
+/// Everything the box exchanged with one correspondent (`conversation`).
+#[derive(Serialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct ConversationView {
+    pub box_address: String,
+    pub correspondent: String,
+    pub threads: Vec<ConversationThreadView>,
+}
+
+// ─── Annuaire Santé ────────────────────────────────────────────────────────────────────
+
+/// Event: progress of a directory import ([`relais_directory::ImportProgress`]).
+pub const EVENT_DIRECTORY_PROGRESS: &str = "directory-progress";
+/// Event: a directory import ended ([`DirectoryImportEnd`]).
+pub const EVENT_DIRECTORY_DONE: &str = "directory-done";
+
+/// The end of an import: its report, or the French reason it failed.
+#[derive(Serialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct DirectoryImportEnd {
+    pub report: Option<relais_directory::ImportReport>,
+    pub error: Option<String>,
+    pub info: Option<relais_directory::DirectoryInfo>,
+}
+
+/// What Settings shows about the directory (`directory_info`).
+#[derive(Serialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct DirectoryStateView {
+    pub info: Option<relais_directory::DirectoryInfo>,
+    /// An import is running.
+    pub importing: bool,
+    /// The last progress of the running import.
+    pub progress: Option<relais_directory::ImportProgress>,
 }

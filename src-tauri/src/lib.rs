@@ -4,6 +4,8 @@
 //! Mail, identity and audit logic belong to the engine crates; commands here translate
 //! between the webview and that engine, and engine events into Tauri events.
 
+mod annuaire;
+mod collab;
 mod commands;
 mod compose;
 mod demo;
@@ -43,6 +45,19 @@ pub fn run() {
             commands::delete_message,
             commands::sync_now,
             commands::sign_out,
+            commands::painted,
+            collab::collab_support,
+            collab::claim,
+            collab::release,
+            collab::mark_done,
+            collab::list_by_status,
+            collab::status_counts,
+            collab::conversation,
+            annuaire::directory_info,
+            annuaire::directory_import,
+            annuaire::directory_import_bytes,
+            annuaire::directory_search,
+            annuaire::directory_hint,
             compose::send_limits,
             compose::attach_path,
             compose::attach_bytes,

@@ -73,6 +73,10 @@ impl Shared {
         })
     }
 
+    pub fn app(&self) -> &AppHandle {
+        &self.app
+    }
+
     /// Keeps an attachment for the composer; returns its token.
     pub fn hold(&self, attachment: relais_engine::ComposeAttachment) -> u64 {
         let token = self.next_token.fetch_add(1, Ordering::SeqCst);
@@ -301,6 +305,8 @@ pub struct AppState {
     pub locked: Arc<AtomicBool>,
     /// Profile folders whose sign-out is still finishing.
     busy_dirs: Arc<Mutex<HashSet<PathBuf>>>,
+    /// The Annuaire Santé of the signed-in profile, and its import.
+    pub directory: Arc<crate::annuaire::DirectoryState>,
 }
 
 impl AppState {

@@ -193,6 +193,8 @@ pub fn row(summary: &MessageSummary, folder: &str, thread: Option<(i64, u32)>) -
         author_name: summary.author.as_ref().map(|a| a.display_name().to_owned()),
         thread_id: thread.map(|(id, _)| id),
         thread_size: thread.map_or(1, |(_, size)| size),
+        status: None,
+        answered_by: None,
     }
 }
 

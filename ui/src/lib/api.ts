@@ -149,6 +149,133 @@ export interface MessageRow {
   thread_id: number | null;
   /** Messages of that thread in this listing (1 when alone); they are contiguous. */
   thread_size: number;
+  /** Shared boxes: « Pris en charge par … » / « Traité ». */
+  status?: StatusView | null;
+  /** Shared boxes: « Répondu par Pierre DURAND, 14:32 ». */
+  answered_by?: string | null;
+}
+
+/** The shared status of a message in a box (IMAP keywords, docs/collaboration.md). */
+export interface StatusView {
+  /** The badge; `null` for a message to handle. */
+  label: string | null;
+  claimed_by: string | null;
+  /** The claim is the signed-in person's. */
+  mine: boolean;
+  done: boolean;
+}
+
+export type StatusFilter = 'to_handle' | 'mine' | 'in_progress' | 'done';
+
+export interface CollabSupportView {
+  box_address: string;
+  /** Claims and « Traité » work in this box. */
+  enabled: boolean;
+  keywords: boolean;
+  condstore: boolean;
+  can_write: boolean;
+  /** Why it is off or weaker (French). */
+  message: string | null;
+}
+
+export interface StatusCounts {
+  all: number;
+  to_handle: number;
+  mine: number;
+  done: number;
+}
+
+/** A claim, release or « Traité »: the status now, or why it was refused. */
+export interface StatusOutcome {
+  id: number;
+  status: StatusView;
+  /** `already_claimed`, `keywords_unsupported`, `busy`; `null` when done. */
+  refused: string | null;
+  message: string | null;
+  claimant: string | null;
+}
+
+export interface ConversationMessageView {
+  id: number;
+  folder: string;
+  outgoing: boolean;
+  subject: string;
+  from_name: string | null;
+  from_addr: string | null;
+  author: string | null;
+  date: number;
+  seen: boolean;
+}
+
+export interface ConversationThreadView {
+  subject: string;
+  last_date: number;
+  messages: ConversationMessageView[];
+}
+
+export interface ConversationView {
+  box_address: string;
+  correspondent: string;
+  threads: ConversationThreadView[];
+}
+
+/** One box of the Annuaire Santé. */
+export interface DirectoryEntry {
+  address: string;
+  kind: string;
+  /** « personnelle », « organisationnelle »… */
+  kind_label: string;
+  civility: string;
+  first_name: string;
+  last_name: string;
+  display_name: string;
+  national_id: string;
+  category: string;
+  profession: string;
+  specialty: string;
+  structure: string;
+  service: string;
+  postcode: string;
+  town: string;
+  department: string;
+}
+
+export interface DirectoryInfo {
+  source: string;
+  imported_at: number;
+  rows: number;
+}
+
+export interface ImportProgress {
+  phase: 'reading' | 'indexing' | 'done';
+  bytes_read: number;
+  bytes_total: number;
+  rows: number;
+  skipped: number;
+  fraction: number;
+}
+
+export interface ImportReport {
+  rows: number;
+  skipped: number;
+  skipped_lines: number[];
+  ignored_columns: string[];
+  missing_columns: string[];
+  read_ms: number;
+  index_ms: number;
+  total_ms: number;
+}
+
+export interface DirectoryImportEnd {
+  report: ImportReport | null;
+  error: string | null;
+  info: DirectoryInfo | null;
+}
+
+export interface DirectoryStateView {
+  info: DirectoryInfo | null;
+  importing: boolean;
+  progress: ImportProgress | null;
 }
 
 /** A window of a listing: rows `offset .. offset + rows.length` of `total`. */
@@ -435,6 +562,31 @@ export const api = {
   lockInfo: () => call<LockInfo>('lock_info'),
   unlockPassword: (password: string) => call<SessionInfo>('unlock_password', { password }),
   unlockEcps: () => call<SessionInfo>('unlock_ecps'),
+  collabSupport: (boxAddress: string) => call<CollabSupportView>('collab_support', { boxAddress }),
+  claim: (id: number, force: boolean) => call<StatusOutcome>('claim', { id, force }),
+  release: (id: number, force: boolean) => call<StatusOutcome>('release', { id, force }),
+  markDone: (id: number, done: boolean) => call<StatusOutcome>('mark_done', { id, done }),
+  listByStatus: (boxAddress: string, folder: string, filter: StatusFilter, offset: number, limit: number) =>
+    call<MessagePage>('list_by_status', { boxAddress, folder, filter, offset, limit }),
+  statusCounts: (boxAddress: string, folder: string) =>
+    call<StatusCounts>('status_counts', { boxAddress, folder }),
+  conversation: (boxAddress: string, correspondent: string) =>
+    call<ConversationView>('conversation', { boxAddress, correspondent }),
+  directoryInfo: () => call<DirectoryStateView>('directory_info'),
+  directoryImport: (path: string) => call<DirectoryImportEnd>('directory_import', { path }),
+  /** A file chosen in the webview: its bytes go as the raw body of the call. */
+  directoryImportBytes: async (bytes: Uint8Array) => {
+    try {
+      return await invoke<DirectoryImportEnd>('directory_import_bytes', bytes);
+    } catch (error) {
+      if (isCommandError(error)) throw new ApiError(error.code, error.message);
+      throw new ApiError('internal', String(error));
+    }
+  },
+  directorySearch: (text: string) => call<DirectoryEntry[]>('directory_search', { text }),
+  directoryHint: (address: string) => call<string | null>('directory_hint', { address }),
+  /** Cold-start benchmark: the first screen of `kind` is painted (no-op unless asked). */
+  painted: (kind: 'list' | 'signin') => call<void>('painted', { kind }),
   /** Opens `url` in the system browser, never inside the app's window. */
   openExternal: (url: string) => call<void>('plugin:opener|open_url', { url }),
 };
@@ -446,6 +598,8 @@ export interface AppEvents {
   'outbox-changed': OutboxChanged;
   connection: Connection;
   'session-ended': SessionEnded;
+  'directory-progress': ImportProgress;
+  'directory-done': DirectoryImportEnd;
 }
 
 /** Files dropped on the window (paths), while `handler` is registered. */

@@ -2,10 +2,18 @@
 // delete; react to the engine's events. Components call these; stores stay single-purpose.
 
 import { t } from '../i18n';
-import { api, onEvent, type MessageRow, type SessionInfo } from './api';
+import {
+  api,
+  onEvent,
+  type MessageRow,
+  type SessionInfo,
+  type StatusFilter,
+  type StatusOutcome,
+} from './api';
 import { problemText } from './errors';
 import { ALL_INBOXES, boxes, type BoxSelection } from './stores/boxes.svelte';
 import { INBOX, folders } from './stores/folders.svelte';
+import { collab } from './stores/collab.svelte';
 import { composer, type ComposeMode } from './stores/composer.svelte';
 import { messages, type ListSource } from './stores/messages.svelte';
 import { notice } from './stores/notice.svelte';
@@ -26,6 +34,7 @@ export function startMailbox(info: SessionInfo): () => void {
   status.reset();
   reader.clear();
   search.clear();
+  collab.reset();
   api
     .outboxCounts()
     .then((counts) => status.outboxChanged(counts))
@@ -48,7 +57,7 @@ function catchUp(): void {
     void openBox(selected);
   } else {
     void folders.load(selected);
-    void messages.refresh();
+    void refreshList();
   }
 }
 
@@ -76,7 +85,132 @@ async function showBrowsing(source: ListSource): Promise<void> {
   browsing = source;
   search.clear();
   reader.clear();
-  await messages.show(source);
+  collab.confirm = null;
+  const shown = messages.show(source);
+  collabAfterShow();
+  await shown;
+}
+
+// ─── Shared boxes: claims, « Traité », filters, conversations ──────────────────────────
+
+/** The folder shown belongs to a shared (organisational) box. */
+export function showsSharedFolder(): boolean {
+  const source = messages.source;
+  return source.kind === 'folder' && source.box.kind === 'organisational';
+}
+
+/** Counters and support of the shared box shown (nothing for other lists). */
+function collabAfterShow(): void {
+  const source = messages.source;
+  if (source.kind === 'folder' && source.box.kind === 'organisational') {
+    collab.ensureSupport(source.box.address);
+    void collab.loadCounts(source.box.address, source.folder.name);
+  } else {
+    collab.clearCounts();
+  }
+}
+
+/** Reads the list again after a change (ours or a colleague's), and the open message's status. */
+async function refreshList(): Promise<void> {
+  await messages.refresh();
+  collabAfterShow();
+  const open = reader.view?.row;
+  if (open) {
+    const row = messages.list.byId(open.id);
+    if (row) reader.patch(open.id, { status: row.status, answered_by: row.answered_by });
+  }
+}
+
+/** « À traiter », « Mes prises en charge », « Traités », or every message (`null`). */
+export async function setStatusFilter(filter: StatusFilter | null): Promise<void> {
+  const source = messages.source;
+  if (source.kind !== 'folder') return;
+  await showBrowsing({ ...source, filter });
+}
+
+async function statusChange(
+  row: MessageRow,
+  work: () => Promise<StatusOutcome>,
+  done: string,
+): Promise<void> {
+  collab.busy = true;
+  collab.confirm = null;
+  try {
+    const outcome = await work();
+    messages.patch(row.id, { status: outcome.status });
+    reader.patch(row.id, { status: outcome.status });
+    const text = outcome.refused ? (outcome.message ?? '') : done;
+    notice.show(text);
+    status.announce(text);
+    if (outcome.refused === 'keywords_unsupported') {
+      const support = collab.support[row.box_address];
+      if (support) collab.support[row.box_address] = { ...support, enabled: false, message: outcome.message };
+    }
+  } catch (error) {
+    notice.show(problemOf(error));
+  } finally {
+    collab.busy = false;
+  }
+  // A filter may no longer hold the message; the counters moved.
+  const source = messages.source;
+  if (source.kind === 'folder' && source.filter) await refreshList();
+  else collabAfterShow();
+}
+
+/**
+ * « Prendre en charge ». A message a colleague holds asks first (« Déjà pris en charge par
+ * … : reprendre ? ») and then takes it over; a race lost is said by the engine.
+ */
+export async function claimOpen(force = false): Promise<void> {
+  const row = reader.view?.row;
+  if (!row) return;
+  const current = row.status;
+  if (!force && current?.claimed_by && !current.mine) {
+    collab.confirm = { id: row.id, name: current.claimed_by };
+    return;
+  }
+  await statusChange(row, () => api.claim(row.id, force), t('collab.claimed'));
+}
+
+export async function releaseOpen(): Promise<void> {
+  const row = reader.view?.row;
+  if (!row) return;
+  await statusChange(row, () => api.release(row.id, false), t('collab.released'));
+}
+
+export async function markDoneOpen(done: boolean): Promise<void> {
+  const row = reader.view?.row;
+  if (!row) return;
+  await statusChange(
+    row,
+    () => api.markDone(row.id, done),
+    t(done ? 'collab.doneNow' : 'collab.reopened'),
+  );
+}
+
+/** « Voir la conversation »: every message exchanged with the open message's correspondent. */
+export async function openConversation(): Promise<void> {
+  const view = reader.view;
+  if (!view) return;
+  const box = view.row.box_address;
+  const outgoing = view.row.from_addr.toLowerCase() === box.toLowerCase();
+  const correspondent = outgoing ? view.to[0]?.address : view.row.from_addr;
+  if (!correspondent) return;
+  collab.conversation = null;
+  collab.conversationOpen = true;
+  try {
+    collab.conversation = await api.conversation(box, correspondent);
+  } catch (error) {
+    collab.conversationOpen = false;
+    notice.show(problemOf(error));
+  }
+}
+
+/** Opens a message of the conversation in the reader. */
+export async function openFromConversation(id: number): Promise<void> {
+  collab.conversationOpen = false;
+  const view = await reader.open(id);
+  if (view && !view.row.seen) await setSeen(view.row, true);
 }
 
 /** Called on every change of the search field or its filters: searches once typing pauses. */
@@ -157,7 +291,7 @@ export async function deleteSelected(): Promise<void> {
     if (row.folder === INBOX) boxes.addUnread(row.box_address, -1);
   }
   status.announce(t('notice.deleted'));
-  await messages.refresh();
+  await refreshList();
 }
 
 /** The boxes the person may send from; the open one first when it allows it. */
@@ -292,7 +426,7 @@ function listenToEngine(ready: () => void): () => void {
         return;
       }
       if (folders.of(event.box_address).length > 0) void folders.load(event.box_address);
-      if (showsBox(event.box_address, event.folder)) void messages.refresh();
+      if (showsBox(event.box_address, event.folder)) void refreshList();
     }),
     onEvent('new-mail', (event) => {
       refreshCounts();
@@ -303,7 +437,7 @@ function listenToEngine(ready: () => void): () => void {
       status.announce(text);
       // Also on screen: the desktop notification may be missing (no notification service).
       notice.show(text);
-      if (showsBox(event.box_address, INBOX)) void messages.refresh();
+      if (showsBox(event.box_address, INBOX)) void refreshList();
     }),
     onEvent('outbox-changed', (event) => status.outboxChanged(event)),
     onEvent('connection', (event) => status.connection(event.online)),

@@ -1,20 +1,33 @@
-import { api, type BoxView, type FolderView, type MessageRow, type SearchRequest } from '../api';
+import {
+  api,
+  type BoxView,
+  type FolderView,
+  type MessageRow,
+  type SearchRequest,
+  type StatusFilter,
+} from '../api';
 import { ThreadView, isThreadHead } from '../threads';
 import { PagedMessages, type PageFetcher } from './pagedMessages.svelte';
 import { INBOX } from './folders.svelte';
 
 /** What the message list shows. */
 export type ListSource =
-  | { kind: 'folder'; box: BoxView; folder: FolderView }
+  | { kind: 'folder'; box: BoxView; folder: FolderView; filter?: StatusFilter | null }
   | { kind: 'unified' }
   | { kind: 'search'; request: SearchRequest };
 
 /** How each source is fetched. The unified inboxes are a search with no words. */
 export function fetcherFor(source: ListSource): PageFetcher {
   switch (source.kind) {
-    case 'folder':
+    case 'folder': {
+      const filter = source.filter;
+      if (filter) {
+        return (offset, limit) =>
+          api.listByStatus(source.box.address, source.folder.name, filter, offset, limit);
+      }
       return (offset, limit) =>
         api.listMessages(source.box.address, source.folder.name, offset, limit);
+    }
     case 'unified':
       return (offset, limit) => api.search(unifiedInboxRequest(), offset, limit);
     case 'search':
@@ -104,7 +117,10 @@ export class MessagesStore {
   }
 
   /** Updates a row in place after a flag change (the engine confirmed it). */
-  patch(id: number, change: Partial<Pick<MessageRow, 'seen' | 'flagged' | 'answered'>>): void {
+  patch(
+    id: number,
+    change: Partial<Pick<MessageRow, 'seen' | 'flagged' | 'answered' | 'status' | 'answered_by'>>,
+  ): void {
     this.list.patch(id, change);
   }
 }

@@ -47,6 +47,16 @@ export class PagedMessages {
     return [...this.pages.keys()].sort((a, b) => a - b);
   }
 
+  /** The cached row with engine id `id`, if loaded. */
+  byId(id: number): MessageRow | undefined {
+    void this.version;
+    for (const rows of this.pages.values()) {
+      const found = rows.find((candidate) => candidate.id === id);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
   /** Changes a cached row's flags in place (the engine already applied the change). */
   patch(id: number, change: Partial<MessageRow>): void {
     for (const rows of this.pages.values()) {
