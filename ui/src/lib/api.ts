@@ -585,8 +585,11 @@ export const api = {
   },
   directorySearch: (text: string) => call<DirectoryEntry[]>('directory_search', { text }),
   directoryHint: (address: string) => call<string | null>('directory_hint', { address }),
-  /** Cold-start benchmark: the first screen of `kind` is painted (no-op unless asked). */
-  painted: (kind: 'list' | 'signin') => call<void>('painted', { kind }),
+  /**
+   * Cold-start benchmark: `signin` / `list` painted, `mailbox` (session resumed, the mailbox
+   * screen mounted) — a no-op unless `RELAIS_PAINTED_MARKER` is set.
+   */
+  painted: (kind: 'list' | 'signin' | 'mailbox') => call<void>('painted', { kind }),
   /** Opens `url` in the system browser, never inside the app's window. */
   openExternal: (url: string) => call<void>('plugin:opener|open_url', { url }),
 };

@@ -1,0 +1,173 @@
+//! Cold start of the desktop app (`src-tauri`, the `relais-app` binary) under Xvfb: from the
+//! spawn of `xvfb-run -a relais-app` to the moment the UI says its first message-list page
+//! is painted. The app writes that moment (Unix ms) into the file named by
+//! `RELAIS_PAINTED_MARKER` (`list <ms>`, or `signin <ms>` for the sign-in screen), after a
+//! `requestAnimationFrame` following the rows' render.
+//!
+//! - **100k cached**: `RELAIS_PROFILE_DIR` on the bench's synced profile of the largest box;
+//!   session resume opens the mailbox and the person's own box directly.
+//! - **Baseline**: the same binary on an empty profile, to a painted sign-in screen.
+//! - **Xvfb alone**: `xvfb-run -a true`, the part of both figures that is the display server.
+
+use std::io::Read;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::proxy::unix_ms;
+
+/// What one cold-start measurement gives (medians of 3 runs, seconds).
+pub struct ColdStart {
+    pub app: PathBuf,
+    pub list: f64,
+    pub list_runs: Vec<f64>,
+    /// Spawn → the mailbox screen mounted (session resumed), same runs.
+    pub mailbox: f64,
+    pub signin: f64,
+    pub signin_runs: Vec<f64>,
+    pub xvfb: f64,
+}
+
+/// `RELAIS_BENCH_APP`, else `target/release/relais-app`, else `target/debug/relais-app`.
+pub fn app_binary() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("RELAIS_BENCH_APP").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    ["release", "debug"]
+        .iter()
+        .map(|p| target.join(p).join("relais-app"))
+        .find(|p| p.is_file())
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
+/// Stops a process group started with `process_group(0)`.
+fn stop_group(child: &mut std::process::Child) {
+    let pgid = format!("-{}", child.id());
+    let _ = Command::new("kill").args(["-TERM", "--", &pgid]).status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = Command::new("kill").args(["-KILL", "--", &pgid]).status();
+    let _ = child.wait();
+}
+
+/// One launch: seconds from spawn to the marker line `kind <ms>`, and to each other line.
+fn launch(
+    app: &Path,
+    profile_dir: &Path,
+    operator: &Path,
+    kind: &str,
+    work: &Path,
+    run: usize,
+) -> Result<(f64, Vec<(String, f64)>), String> {
+    let marker = work.join(format!("painted-{kind}-{run}"));
+    let _ = std::fs::remove_file(&marker);
+    let log = std::fs::File::create(work.join(format!("app-{kind}-{run}.log")))
+        .map_err(|e| e.to_string())?;
+    let spawned_ms = unix_ms();
+    let mut child = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(app)
+        .env("RELAIS_PROFILE_DIR", profile_dir)
+        .env("RELAIS_OPERATOR", operator)
+        .env("RELAIS_PAINTED_MARKER", &marker)
+        // The kernel keyring (as the bench's children used), no desktop's single instance.
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("RELAIS_PERSONAS")
+        .env_remove("RELAIS_ANNUAIRE")
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().map_err(|e| e.to_string())?)
+        .stderr(log)
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("xvfb-run {}: {e}", app.display()))?;
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let mut text = String::new();
+    let found = loop {
+        text.clear();
+        if let Ok(mut f) = std::fs::File::open(&marker) {
+            let _ = f.read_to_string(&mut text);
+        }
+        if let Some(ms) = text.lines().find_map(|l| {
+            l.strip_prefix(kind)
+                .and_then(|rest| rest.trim().parse::<u64>().ok())
+        }) {
+            break Some(ms);
+        }
+        if Instant::now() > deadline || matches!(child.try_wait(), Ok(Some(_))) {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    stop_group(&mut child);
+    let secs = |ms: u64| ms.saturating_sub(spawned_ms) as f64 / 1000.0;
+    let others = text
+        .lines()
+        .filter_map(|l| {
+            let (k, ms) = l.split_once(' ')?;
+            Some((k.to_owned(), secs(ms.trim().parse().ok()?)))
+        })
+        .collect();
+    match found {
+        Some(ms) => Ok((secs(ms), others)),
+        None => Err(format!(
+            "the app never painted « {kind} » (see {})",
+            work.join(format!("app-{kind}-{run}.log")).display()
+        )),
+    }
+}
+
+/// Three launches on the cached profile, three on an empty one, three of Xvfb alone.
+pub fn measure(
+    app: &Path,
+    cached_profile: &Path,
+    operator: &Path,
+    work: &Path,
+) -> Result<ColdStart, String> {
+    let mut list_runs = Vec::new();
+    let mut signin_runs = Vec::new();
+    let mut xvfb_runs = Vec::new();
+    let mut mailbox_runs = Vec::new();
+    for run in 0..3 {
+        let (list, others) = launch(app, cached_profile, operator, "list", work, run)?;
+        list_runs.push(list);
+        if let Some((_, s)) = others.iter().find(|(k, _)| k == "mailbox") {
+            mailbox_runs.push(*s);
+        }
+        let empty = work.join(format!("empty-profile-{run}"));
+        let _ = std::fs::remove_dir_all(&empty);
+        std::fs::create_dir_all(&empty).map_err(|e| e.to_string())?;
+        signin_runs.push(launch(app, &empty, operator, "signin", work, run)?.0);
+        let t = Instant::now();
+        let status = Command::new("xvfb-run")
+            .args(["-a", "true"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map_err(|e| e.to_string())?;
+        if status.success() {
+            xvfb_runs.push(t.elapsed().as_secs_f64());
+        }
+    }
+    Ok(ColdStart {
+        app: app.to_path_buf(),
+        list: median(list_runs.clone()),
+        list_runs,
+        mailbox: median(mailbox_runs),
+        signin: median(signin_runs.clone()),
+        signin_runs,
+        xvfb: median(xvfb_runs),
+    })
+}
