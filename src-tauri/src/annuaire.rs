@@ -45,9 +45,9 @@ impl DirectoryState {
             let directory = Directory::open(path).map_err(directory_error)?;
             *open = Some((path.to_path_buf(), directory));
         }
-        let (_, directory) = open.as_ref().ok_or_else(|| {
-            CommandError::new("directory", "L'annuaire n'a pas pu être ouvert.")
-        })?;
+        let (_, directory) = open
+            .as_ref()
+            .ok_or_else(|| CommandError::new("directory", "L'annuaire n'a pas pu être ouvert."))?;
         work(directory).map_err(directory_error)
     }
 
@@ -119,7 +119,10 @@ pub fn import_at_sign_in(app: &AppHandle, state: &AppState, profile_dir: &Path) 
         .spawn(move || {
             let end = directory.import(&app, &db, &source);
             if let Some(error) = end.error {
-                eprintln!("Relais : import de l'annuaire {} : {error}", source.display());
+                eprintln!(
+                    "Relais : import de l'annuaire {} : {error}",
+                    source.display()
+                );
             }
         });
 }
@@ -220,7 +223,10 @@ pub async fn directory_search(
 /// « adresse inconnue de l'annuaire » for a recipient neither in the directory nor a
 /// patient's; `None` otherwise, or when no directory was imported.
 #[tauri::command]
-pub async fn directory_hint(state: State<'_, AppState>, address: String) -> Outcome<Option<String>> {
+pub async fn directory_hint(
+    state: State<'_, AppState>,
+    address: String,
+) -> Outcome<Option<String>> {
     let (engine, _) = engine(&state)?;
     let directory = Arc::clone(&state.directory);
     if directory.importing.load(Ordering::SeqCst) {

@@ -37,11 +37,10 @@ impl From<ClaimError> for CommandError {
 pub fn status_view(status: &MessageStatus) -> StatusView {
     StatusView {
         label: status.label.clone(),
-        claimed_by: status.claimed_by.as_ref().map(|c| {
-            c.name
-                .clone()
-                .unwrap_or_else(|| "un·e collègue".to_owned())
-        }),
+        claimed_by: status
+            .claimed_by
+            .as_ref()
+            .map(|c| c.name.clone().unwrap_or_else(|| "un·e collègue".to_owned())),
         mine: status.claimed_by.as_ref().is_some_and(|c| c.is_me),
         done: status.done,
     }
@@ -59,7 +58,11 @@ pub fn decorate(engine: &Engine, rows: &mut [MessageRow]) {
         .collect();
     let ids: Vec<MessageId> = rows
         .iter()
-        .filter(|r| shared.iter().any(|s| s.eq_ignore_ascii_case(&r.box_address)))
+        .filter(|r| {
+            shared
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(&r.box_address))
+        })
         .map(|r| MessageId(r.id))
         .collect();
     if ids.is_empty() {

@@ -555,18 +555,28 @@ impl Bench {
     /// when there is no built app or no `xvfb-run`.
     fn cold_start(&self, p: &Persona, n: usize) -> Option<Result<coldstart::ColdStart, String>> {
         let Some(app) = coldstart::app_binary() else {
-            progress(self.started, "app cold start: no built relais-app (tauri build), skipped");
+            progress(
+                self.started,
+                "app cold start: no built relais-app (tauri build), skipped",
+            );
             return None;
         };
         if Command::new("xvfb-run").arg("--help").output().is_err() {
-            progress(self.started, "app cold start: xvfb-run missing (apt-get install xvfb), skipped");
+            progress(
+                self.started,
+                "app cold start: xvfb-run missing (apt-get install xvfb), skipped",
+            );
             return None;
         }
         progress(
             self.started,
-            &format!("{n}: app cold start under Xvfb, 3 × ({}, empty profile, Xvfb alone)", app.display()),
+            &format!(
+                "{n}: app cold start under Xvfb, 3 × ({}, empty profile, Xvfb alone)",
+                app.display()
+            ),
         );
-        let result = coldstart::measure(&app, &self.profile_dir(p), &self.profile, self.work.path());
+        let result =
+            coldstart::measure(&app, &self.profile_dir(p), &self.profile, self.work.path());
         if let Err(e) = &result {
             progress(self.started, &format!("app cold start failed: {e}"));
         }
