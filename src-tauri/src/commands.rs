@@ -394,16 +394,28 @@ pub async fn list_messages(
             return Err(EngineError::UnknownFolder { address, folder }.into());
         };
         let listing = shared.listing(found.id, || {
-            let rows = engine.with_store(|store| store.list(found.id, 0, u32::MAX))?;
-            Ok(views::group_threads(rows))
+            let order = engine.with_store(|store| store.list_order(found.id))?;
+            Ok(views::group_threads(order))
         })?;
         let total = u32::try_from(listing.len()).unwrap_or(u32::MAX);
-        let mut rows: Vec<dto::MessageRow> = listing
+        let page: Vec<views::ListedMessage> = listing
             .iter()
             .skip(offset as usize)
             .take(limit as usize)
-            .map(|(summary, size)| {
-                views::row(summary, &found.name, Some((summary.thread_id.0, *size)))
+            .copied()
+            .collect();
+        let ids: Vec<MessageId> = page.iter().map(|listed| listed.id).collect();
+        let summaries = engine.with_store(|store| store.summaries(&ids))?;
+        // A message removed since the listing was built is left out of its page.
+        let mut rows: Vec<dto::MessageRow> = page
+            .iter()
+            .filter_map(|listed| {
+                let summary = summaries.iter().find(|s| s.id == listed.id)?;
+                Some(views::row(
+                    summary,
+                    &found.name,
+                    Some((listed.thread.0, listed.size)),
+                ))
             })
             .collect();
         crate::collab::decorate(&engine, &mut rows);

@@ -9,11 +9,12 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use relais_engine::{Engine, EngineError, Event, EventSink, ProfileDir};
-use relais_store::{FolderId, MessageSummary};
+use relais_store::FolderId;
 use tauri::{AppHandle, Emitter};
 use tauri_plugin_notification::NotificationExt;
 
 use crate::dto;
+use crate::views::ListedMessage;
 
 /// Environment variable naming the profile folder (default: the platform's data folder).
 pub const PROFILE_DIR_ENV: &str = "RELAIS_PROFILE_DIR";
@@ -55,7 +56,7 @@ pub struct Shared {
 struct Listing {
     folder: FolderId,
     generation: u64,
-    rows: Arc<Vec<(MessageSummary, u32)>>,
+    rows: Arc<Vec<ListedMessage>>,
 }
 
 impl Shared {
@@ -106,12 +107,13 @@ impl Shared {
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// A folder's listing grouped by thread, cached until the store changes.
+    /// A folder's listing grouped by thread (ids only: each page reads its own rows), cached
+    /// until the store changes.
     pub fn listing(
         &self,
         folder: FolderId,
-        build: impl FnOnce() -> Result<Vec<(MessageSummary, u32)>, EngineError>,
-    ) -> Result<Arc<Vec<(MessageSummary, u32)>>, EngineError> {
+        build: impl FnOnce() -> Result<Vec<ListedMessage>, EngineError>,
+    ) -> Result<Arc<Vec<ListedMessage>>, EngineError> {
         let generation = self.generation.load(Ordering::SeqCst);
         if let Some(cached) = lock(&self.listing).as_ref() {
             if cached.folder == folder && cached.generation == generation {

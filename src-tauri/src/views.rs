@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use relais_core::{BoxKind, Entitlement, NationalId, Person};
 use relais_mail::{MailboxDisplay, MessageDisplay};
-use relais_store::{Folder, FolderRole as StoreRole, Mailbox, Message, MessageSummary};
+use relais_store::{Folder, FolderRole as StoreRole, Mailbox, Message, MessageId, MessageSummary};
 
 use crate::dto::{
     AddressView, AttachmentView, AuthorView, BoxKindView, BoxView, FolderRole, FolderView,
@@ -199,29 +199,42 @@ pub fn row(summary: &MessageSummary, folder: &str, thread: Option<(i64, u32)>) -
 }
 
 /// A folder's messages grouped by thread: newest thread first (a thread dates from its
-/// newest message), each thread's messages contiguous, newest first. `rows` come newest
-/// first. Returns each row with its thread's size.
-pub fn group_threads(rows: Vec<MessageSummary>) -> Vec<(MessageSummary, u32)> {
-    let mut order: Vec<i64> = Vec::new();
-    let mut groups: HashMap<i64, Vec<MessageSummary>> = HashMap::new();
-    for summary in rows {
-        let key = summary.thread_id.0;
+/// newest message), each thread's messages contiguous, newest first. `order` is
+/// `(id, thread id)` newest first ([`relais_store::Store::list_order`]). Returns each message
+/// as `(id, thread id, thread size)`.
+pub fn group_threads(order: Vec<(MessageId, MessageId)>) -> Vec<ListedMessage> {
+    let mut threads: Vec<MessageId> = Vec::new();
+    let mut groups: HashMap<MessageId, Vec<MessageId>> = HashMap::new();
+    for (id, thread) in order {
         groups
-            .entry(key)
+            .entry(thread)
             .or_insert_with(|| {
-                order.push(key);
+                threads.push(thread);
                 Vec::new()
             })
-            .push(summary);
+            .push(id);
     }
     let mut out = Vec::new();
-    for key in order {
-        if let Some(group) = groups.remove(&key) {
+    for thread in threads {
+        if let Some(group) = groups.remove(&thread) {
             let size = u32::try_from(group.len()).unwrap_or(u32::MAX);
-            out.extend(group.into_iter().map(|s| (s, size)));
+            out.extend(
+                group
+                    .into_iter()
+                    .map(|id| ListedMessage { id, thread, size }),
+            );
         }
     }
     out
+}
+
+/// One message of a folder listing: where it stands is its place in the listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListedMessage {
+    pub id: MessageId,
+    pub thread: MessageId,
+    /// How many messages its thread holds in this folder.
+    pub size: u32,
 }
 
 fn address(m: &MailboxDisplay) -> AddressView {

@@ -615,6 +615,49 @@ impl Store {
         crate::collect(rows, OP)
     }
 
+    /// A folder's messages as `(id, thread id)`, in list order (most recent first), without
+    /// their envelopes: a 100,000-message folder is ordered from the covering index
+    /// `messages_by_date_thread` alone, so a listing costs this thin read, then
+    /// [`Store::summaries`] of the one page on screen.
+    pub fn list_order(&self, folder: FolderId) -> Result<Vec<(MessageId, MessageId)>> {
+        const OP: &str = "list_order";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, thread_id FROM messages INDEXED BY messages_by_date_thread
+                 WHERE folder_id = ?1 ORDER BY date DESC, id DESC",
+            )
+            .op(OP)?;
+        let rows = stmt
+            .query_map([folder.0], |row| {
+                Ok((MessageId(row.get(0)?), MessageId(row.get(1)?)))
+            })
+            .op(OP)?;
+        rows.collect::<rusqlite::Result<_>>().op(OP)
+    }
+
+    /// The summaries of `ids`, in the order of `ids`; an id no longer stored is left out.
+    pub fn summaries(&self, ids: &[MessageId]) -> Result<Vec<MessageSummary>> {
+        const OP: &str = "summaries";
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {SUMMARY_COLUMNS} FROM messages AS m JOIN folders AS f ON f.id = m.folder_id
+                 WHERE m.id = ?1"
+            ))
+            .op(OP)?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let mut rows = stmt
+                .query_map([id.0], |row| summary_from_row(row, OP))
+                .op(OP)?;
+            if let Some(row) = rows.next() {
+                out.push(row.op(OP)??);
+            }
+        }
+        Ok(out)
+    }
+
     /// The messages of a thread, oldest first.
     pub fn thread(&self, thread_id: MessageId) -> Result<Vec<MessageSummary>> {
         const OP: &str = "thread";

@@ -8,7 +8,7 @@ use std::time::Instant;
 use relais_core::{Access, Author, BoxAddress, BoxKind, Entitlement, NationalId, Rights};
 use relais_store::{
     AuditAction, AuditEntry, DraftContent, FlagUpdate, Flags, FolderId, FolderRole, FolderState,
-    Mailbox, MessagePart, NewMessage, NewOutboxMessage, OutboxState, SearchQuery, Store,
+    Mailbox, MessageId, MessagePart, NewMessage, NewOutboxMessage, OutboxState, SearchQuery, Store,
     StoreError, SCHEMA_VERSION,
 };
 
@@ -576,6 +576,27 @@ fn threads_follow_references() {
         .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].folder_id, sent);
+
+    // The thin listing: the folder's order with each message's thread, as list() orders it.
+    let order = store.list_order(inbox).unwrap();
+    assert_eq!(
+        order,
+        [(more[1], more[1]), (more[0], ids[0]), (ids[0], ids[0])]
+    );
+    let listed: Vec<_> = store
+        .list(inbox, 0, 10)
+        .unwrap()
+        .iter()
+        .map(|m| (m.id, m.thread_id))
+        .collect();
+    assert_eq!(order, listed);
+    // A page of summaries comes in the order asked; an id no longer stored is left out.
+    let page = store
+        .summaries(&[ids[0], MessageId(987_654), more[1]])
+        .unwrap();
+    let subjects: Vec<_> = page.iter().map(|m| m.subject.as_str()).collect();
+    assert_eq!(subjects, ["Demande d'avis", "Sans rapport"]);
+    assert_eq!(store.list_order(sent).unwrap(), [(reply_ids[0], ids[0])]);
 }
 
 fn outgoing(message_id: &str) -> NewOutboxMessage {
