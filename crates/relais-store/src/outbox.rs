@@ -193,7 +193,7 @@ pub struct OutboxEvent {
 }
 
 const OUTBOX_COLUMNS: &str = "id, box, message_id, envelope_from, recipients, subject, author, \
-     length(raw), state, attempts, last_error, next_attempt_at, created_at, updated_at";
+     (SELECT length(raw) FROM outbox_raw WHERE outbox_id = outbox.id), state, attempts, last_error, next_attempt_at, created_at, updated_at";
 
 fn outbox_from_row(row: &Row<'_>, op: &'static str) -> rusqlite::Result<Result<OutboxMessage>> {
     let box_text: String = row.get(1)?;
@@ -244,14 +244,13 @@ impl Store {
         let tx = self.write(OP)?;
         let id: i64 = tx
             .query_row(
-                "INSERT INTO outbox (box, message_id, raw, envelope_from, recipients, subject,
+                "INSERT INTO outbox (box, message_id, envelope_from, recipients, subject,
                     author, state, attempts, next_attempt_at, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'queued', 0, ?8, ?8, ?8)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?7, ?7)
                  RETURNING id",
                 params![
                     message.box_address.as_str(),
                     bare_message_id(&message.message_id),
-                    message.raw,
                     message.envelope_from.as_str(),
                     to_json(&message.recipients, OP, "recipients")?,
                     message.subject,
@@ -261,6 +260,11 @@ impl Store {
                 |row| row.get(0),
             )
             .op(OP)?;
+        tx.execute(
+            "INSERT INTO outbox_raw (outbox_id, raw) VALUES (?1, ?2)",
+            params![id, message.raw],
+        )
+        .op(OP)?;
         tx.execute(
             "INSERT INTO outbox_events (outbox_id, at, state) VALUES (?1, ?2, 'queued')",
             params![id, now],
@@ -395,9 +399,11 @@ impl Store {
     /// The exact bytes of an outbox message.
     pub fn outbox_raw(&self, id: OutboxId) -> Result<Option<Vec<u8>>> {
         self.conn
-            .query_row("SELECT raw FROM outbox WHERE id = ?1", [id.0], |row| {
-                row.get(0)
-            })
+            .query_row(
+                "SELECT raw FROM outbox_raw WHERE outbox_id = ?1",
+                [id.0],
+                |row| row.get(0),
+            )
             .optional()
             .op("outbox_raw")
     }

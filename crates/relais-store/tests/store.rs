@@ -612,6 +612,51 @@ fn outgoing(message_id: &str) -> NewOutboxMessage {
     }
 }
 
+/// A message queued by a Relais whose outbox still held the bytes in its own row (schema 2)
+/// keeps them, byte for byte, once migration 3 has moved them apart; and a state change then
+/// leaves them as they were.
+#[test]
+fn an_outbox_message_queued_before_migration_3_keeps_its_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("profile.sqlite");
+    let raw: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("../src/migrations/001_initial.sql"))
+            .unwrap();
+        conn.execute_batch(include_str!("../src/migrations/002_list_order_index.sql"))
+            .unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute(
+            "INSERT INTO outbox (box, message_id, raw, envelope_from, recipients, subject,
+                author, state, attempts, next_attempt_at, created_at, updated_at)
+             VALUES (?1, 'old@relais', ?2, ?1, '[]', 'Ancien', ?3, 'queued', 0, 1, 1, 1)",
+            rusqlite::params![CARDIO, raw, serde_json::to_string(&marie()).unwrap()],
+        )
+        .unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let queued = store.outbox().unwrap();
+    assert_eq!(queued.len(), 1);
+    let id = queued[0].id;
+    assert_eq!(queued[0].size, raw.len() as u64);
+    assert_eq!(queued[0].subject, "Ancien");
+    assert_eq!(store.outbox_raw(id).unwrap().unwrap(), raw);
+    store
+        .set_outbox_state(id, OutboxState::Submitting, None, T0)
+        .unwrap();
+    assert_eq!(store.outbox_raw(id).unwrap().unwrap(), raw);
+    // A new message keeps its bytes apart too, and they go with it.
+    let new = store.enqueue(&outgoing("<new@relais>"), T0).unwrap();
+    assert_eq!(
+        store.outbox_raw(new).unwrap().unwrap(),
+        outgoing("<new@relais>").raw
+    );
+    assert!(store.remove_outbox(new).unwrap());
+    assert_eq!(store.outbox_raw(new).unwrap(), None);
+}
+
 #[test]
 fn outbox_transitions_survive_reopen() {
     let dir = tempfile::tempdir().unwrap();
