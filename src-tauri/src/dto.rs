@@ -51,7 +51,7 @@
 //!
 //! Events (names in the `EVENT_*` constants): `sync-progress` [`SyncProgress`],
 //! `new-mail` [`NewMail`], `outbox-changed` [`OutboxChanged`], `connection`
-//! [`Connection`], `session-ended` [`SessionEnded`].
+//! [`Connection`], `session-ended` [`SessionEnded`], `link-requested` [`LinkRequest`].
 
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +65,20 @@ pub const EVENT_OUTBOX_CHANGED: &str = "outbox-changed";
 pub const EVENT_CONNECTION: &str = "connection";
 /// Event: the session ended (refresh refused, signed out elsewhere…).
 pub const EVENT_SESSION_ENDED: &str = "session-ended";
+/// Event: a link was clicked in a message ([`LinkRequest`]).
+pub const EVENT_LINK_REQUESTED: &str = "link-requested";
+
+/// A link clicked in a message, for the UI to confirm (web) or to compose (`mailto:`).
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub struct LinkRequest {
+    /// The real target, in full.
+    pub url: String,
+    /// Its host, shown apart so that a look-alike name stands out (empty for `mailto:`).
+    pub host: String,
+    /// The address of a `mailto:` link.
+    pub mailto: Option<String>,
+}
 
 /// Who is signed in and which boxes they may open; returned by the sign-in commands
 /// and by `session_info`.

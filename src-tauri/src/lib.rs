@@ -10,6 +10,7 @@ mod commands;
 mod compose;
 mod demo;
 mod dto;
+mod links;
 mod lock;
 mod session;
 mod settings;
@@ -28,6 +29,23 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_notification::init())
         .manage(session::AppState::default())
+        .setup(|app| {
+            // The main window is built here rather than from the configuration alone, so
+            // that links clicked in a message never open a window (see `links`).
+            let config = app
+                .config()
+                .app
+                .windows
+                .iter()
+                .find(|w| w.label == "main")
+                .cloned()
+                .ok_or("la fenêtre principale manque à la configuration")?;
+            let handle = app.handle().clone();
+            tauri::WebviewWindowBuilder::from_config(app.handle(), &config)?
+                .on_new_window(move |url, _features| links::on_new_window(&handle, url))
+                .build()?;
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::demo_personas,

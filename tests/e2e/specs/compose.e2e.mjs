@@ -87,6 +87,38 @@ describe('Rédaction (Marie MARTIN, secrétariat)', () => {
     await screenshot('compose-sent.png');
   });
 
+  it("answers Dr LEROY's letter from the secretariat with « Répondre »: quoted, signed, authored", async () => {
+    await folderButton('Boîte de réception').click();
+    const letter = messageRow('Adressage — M. GARCIA Louis');
+    await letter.waitForDisplayed({ timeout: 30_000 });
+    await letter.click();
+    await expect($('.reader .subject')).toHaveText(expect.stringContaining('Adressage — M. GARCIA Louis'), { wait: 20_000 });
+    await $('.reader').$('button=Répondre').click();
+    await expect($('.composer')).toBeDisplayed({ wait: 10_000 });
+    // The engine fills the reply: from the box the letter came to, to its sender, quoted.
+    await expect($('#compose-from')).toHaveValue(MARIE_SECRETARIAT, { wait: 10_000 });
+    await expect($('.composer .chip[title="jacques.leroy@cardio-pau.mssante.fr"]')).toBeDisplayed();
+    const subject = await $('#compose-subject').getValue();
+    expect(subject).toMatch(/^R[Ee]\s?: Adressage — M\. GARCIA Louis/);
+    await browser.waitUntil(async () => (await $('#compose-body').getValue()).includes('pour le Secrétariat de cardiologie'), {
+      timeout: 10_000,
+      timeoutMsg: 'the secretariat signature never reached the reply',
+    });
+    const body = await $('#compose-body').getValue();
+    expect(body).toMatch(/^> /m);
+    await setFieldValue('#compose-body', `Bonjour Docteur,\n\nNous recevons M. GARCIA jeudi à 10 h.\n\n${body}`);
+    await screenshot('composer-reply.png');
+    await $('#compose-body').click();
+    await browser.keys(['Control', 'Enter']);
+    await $('.composer').waitForExist({ reverse: true, timeout: 30_000 });
+    expect(await $('.send-problem').isExisting()).toBe(false);
+
+    await folderButton('Envoyés').click();
+    const reply = messageRow(subject.split(',')[0]);
+    await reply.waitForDisplayed({ timeout: 45_000, timeoutMsg: 'the reply never reached the Sent folder' });
+    await expect(reply.$('.author')).toHaveAttribute('title', 'Rédigé par Marie MARTIN', { wait: 10_000 });
+  });
+
   it('refuses an INS with a wrong key in French, then writes to the patient', async () => {
     await folderButton('Boîte de réception').click();
     await openComposer();

@@ -161,8 +161,9 @@ describe('Vue sûre des messages : corpus hostile dans la vraie fenêtre', () =>
       const tag = /^\[(H\d+)\]/.exec(subject)?.[1];
       const c = tag ? byTag.get(tag) : null;
       if (state.frame) {
-        // The frame as written in Reader.svelte: an empty sandbox, the message's own CSP.
-        expect(state.sandbox).toBe('');
+        // The frame as written in Reader.svelte: no scripts, no same origin (pop-ups only,
+        // which the shell turns into the link dialog), the message's own CSP.
+        expect(state.sandbox).toBe('allow-popups');
         expect(state.csp).toBe(true);
       }
       opened.set(tag ?? 'control', { subject, frame: state.frame, remoteBar: state.remoteBar });

@@ -63,6 +63,38 @@ describe('Boîtes de Marie MARTIN (mot de passe)', () => {
     expect(await $('iframe.html').getAttribute('srcdoc')).toMatch(/<img[^>]*src="?https:/i);
   });
 
+  it("shows a link's real target before anything opens, and never opens a window", async () => {
+    const handles = await browser.getWindowHandles();
+    const clickInMessage = async (text) => {
+      await browser.switchToFrame(await $('.reader iframe.html'));
+      try {
+        await $(`a=${text}`).click();
+      } finally {
+        await browser.switchToParentFrame();
+      }
+    };
+    await clickInMessage('Lire la lettre en ligne');
+    await expect($('.link-dialog')).toBeDisplayed({ wait: 10_000 });
+    await expect($('.link-url')).toHaveText('https://ght-demo.example/lettre/novembre');
+    await expect($('.link-host')).toHaveText('ght-demo.example');
+    // « Annuler » has the focus: Enter alone never opens a link.
+    expect(await browser.execute(() => document.activeElement?.classList.contains('link-cancel'))).toBe(true);
+    await screenshot('reader-link.png');
+    await $('.link-cancel').click();
+    await expect($('.link-dialog')).not.toBeExisting();
+    expect(await browser.getWindowHandles()).toEqual(handles);
+    expect(await browser.getTitle()).toBe('Relais');
+
+    // A mailto: link starts a message to that address (its subject and body are not taken).
+    await clickInMessage('Écrire à la rédaction');
+    await expect($('.composer')).toBeDisplayed({ wait: 10_000 });
+    await expect($('.composer .chip[title="lettre@ght-demo.mssante.fr"]')).toBeDisplayed();
+    expect(await $('#compose-subject').getValue()).toBe('');
+    await $('button=Abandonner').click();
+    await $('.composer').waitForExist({ reverse: true, timeout: 10_000 });
+    expect(await browser.getWindowHandles()).toEqual(handles);
+  });
+
   it("shows the secretariat's Sent folder with each message's author", async () => {
     await folderButton('Envoyés').click();
     await expect($('.list-title')).toHaveText(expect.stringContaining('Envoyés'));

@@ -235,6 +235,7 @@ def seed_secretariat():
 et le calendrier des gardes de décembre.</p>
 <p><img src="https://tracker.ght-demo.example/pixel.gif?id=1234" width="1" height="1" alt=""></p>
 <p><a href="https://ght-demo.example/lettre/novembre">Lire la lettre en ligne</a></p>
+<p>Une question ? <a href="mailto:lettre@ght-demo.mssante.fr?subject=Question">Écrire à la rédaction</a></p>
 </body></html>"""
     inbox(make(email.utils.formataddr(("La lettre du GHT", "lettre@ght-demo.mssante.fr")), named(SECRETARIAT),
                "La lettre du GHT — novembre 2026",

@@ -120,6 +120,15 @@ export const en: Messages = {
   'status.newMailMany': '{count} new messages in {box}',
 
   'notice.cannotDelete': 'You cannot delete messages in “{box}”: your rights on this box do not allow it.',
+  'link.title': 'Open this link?',
+  'link.intro': 'This link in the message leads to:',
+  'link.host': 'Site:',
+  'link.insecure': 'Warning: this link is not encrypted (http).',
+  'link.hint': 'Check the address: it will open in your browser, outside Relais.',
+  'link.open': 'Open in the browser',
+  'link.cancel': 'Cancel',
+  'link.failed': 'The link could not be opened: {error}',
+
   'notice.deleted': 'Message deleted.',
   'notice.composeSoon': 'Writing messages is coming soon to Relais.',
   'notice.cannotSend': 'None of your boxes lets you send messages.',

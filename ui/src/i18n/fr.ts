@@ -121,6 +121,15 @@ export const fr = {
   'status.newMailMany': '{count} nouveaux messages dans {box}',
 
   'notice.cannotDelete': "Vous ne pouvez pas supprimer de message dans « {box} » : vos droits sur cette boîte ne le permettent pas.",
+  'link.title': 'Ouvrir ce lien ?',
+  'link.intro': 'Ce lien du message mène à :',
+  'link.host': 'Site :',
+  'link.insecure': "Attention : ce lien n'est pas chiffré (http).",
+  'link.hint': "Vérifiez l'adresse : il s'ouvrira dans votre navigateur, hors de Relais.",
+  'link.open': 'Ouvrir dans le navigateur',
+  'link.cancel': 'Annuler',
+  'link.failed': "Le lien n'a pas pu être ouvert : {error}",
+
   'notice.deleted': 'Message supprimé.',
   'notice.composeSoon': 'La rédaction de messages arrive bientôt dans Relais.',
   'notice.cannotSend': "Aucune de vos boîtes ne vous permet d'envoyer des messages.",

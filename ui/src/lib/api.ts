@@ -369,6 +369,13 @@ export interface SessionEnded {
   reason: string;
 }
 
+/** A link clicked in a message (`link-requested`): a web link to confirm, or a `mailto:`. */
+export interface LinkRequest {
+  url: string;
+  host: string;
+  mailto: string | null;
+}
+
 // ─── Composer, outbox, settings, lock (mirrors the second half of dto.rs) ─────────────
 
 /** A file held for the composer on the Rust side. */
@@ -601,6 +608,7 @@ export interface AppEvents {
   'outbox-changed': OutboxChanged;
   connection: Connection;
   'session-ended': SessionEnded;
+  'link-requested': LinkRequest;
   'directory-progress': ImportProgress;
   'directory-done': DirectoryImportEnd;
 }

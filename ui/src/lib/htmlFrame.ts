@@ -1,9 +1,10 @@
 // The document shown in the reader's sandboxed iframe.
 //
 // The engine already sanitised the HTML (ammonia) and replaced remote images. This is the
-// second wall: the iframe has `sandbox=""` (no scripts, no same origin, no forms, no
-// pop-ups) and the document carries its own CSP, so even a sanitiser slip cannot run code
-// or fetch anything from the network.
+// second wall: the iframe has `sandbox="allow-popups"` (no scripts, no same origin, no
+// forms) and the document carries its own CSP, so even a sanitiser slip cannot run code or
+// fetch anything from the network. `allow-popups` lets a click on a link ask for a new
+// window: the shell never opens one, it hands the link to LinkDialog (src-tauri/src/links.rs).
 
 /** The CSP of the message document: inline styles and embedded images, nothing else. */
 export const MESSAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src cid: data:";
@@ -27,8 +28,8 @@ export function messageSrcdoc(html: string, remoteImages = false): string {
   return [
     '<!doctype html><html><head><meta charset="utf-8">',
     `<meta http-equiv="Content-Security-Policy" content="${csp}">`,
-    // Links cannot open from a sandbox without pop-ups; `_blank` makes a click do nothing
-    // rather than navigate the frame.
+    // Every link asks for a new window (which the shell turns into LinkDialog) rather than
+    // navigating the frame.
     '<base target="_blank">',
     `<style>${BASE_STYLE}</style>`,
     '</head><body>',

@@ -5,6 +5,8 @@ import { t } from '../i18n';
 import {
   api,
   onEvent,
+  type AddressView,
+  type LinkRequest,
   type MessageRow,
   type SessionInfo,
   type StatusFilter,
@@ -13,6 +15,7 @@ import {
 import { problemText } from './errors';
 import { ALL_INBOXES, boxes, type BoxSelection } from './stores/boxes.svelte';
 import { INBOX, folders } from './stores/folders.svelte';
+import { link } from './stores/link.svelte';
 import { collab } from './stores/collab.svelte';
 import { composer, type ComposeMode } from './stores/composer.svelte';
 import { messages, type ListSource } from './stores/messages.svelte';
@@ -308,7 +311,7 @@ function sendableBoxes(): { list: string[]; preferred: string } {
 }
 
 /** New message, reply, reply-all, forward: opens the composer, pre-filled by the engine. */
-export function compose(mode: ComposeMode): void {
+export function compose(mode: ComposeMode, to: AddressView[] = []): void {
   if (composer.isOpen) return;
   const { list, preferred } = sendableBoxes();
   if (!preferred) {
@@ -316,12 +319,31 @@ export function compose(mode: ComposeMode): void {
     return;
   }
   if (mode === 'new') {
-    void composer.openNew(preferred);
+    void composer.openNew(preferred, to);
     return;
   }
   const row = reader.view?.row ?? messages.selected;
   if (!row) return;
   void composer.openFrom(mode, row.id, list, preferred);
+}
+
+/** A link clicked in the message: a `mailto:` starts a message, a web link asks first. */
+export function linkClicked(request: LinkRequest): void {
+  if (request.mailto) {
+    compose('new', [{ name: null, address: request.mailto }]);
+    return;
+  }
+  link.ask(request);
+}
+
+/** The person confirmed the link: the system browser opens it. */
+export async function openLink(url: string): Promise<void> {
+  link.close();
+  try {
+    await api.openExternal(url);
+  } catch (error) {
+    notice.show(t('link.failed', { error: problemOf(error) }));
+  }
 }
 
 /** After sending: say so, and read the Sent folder again soon. */
@@ -442,6 +464,7 @@ function listenToEngine(ready: () => void): () => void {
     onEvent('outbox-changed', (event) => status.outboxChanged(event)),
     onEvent('connection', (event) => status.connection(event.online)),
     onEvent('session-ended', (event) => session.ended(event.reason)),
+    onEvent('link-requested', (event) => linkClicked(event)),
   ].map((subscription) =>
     subscription.catch((error: unknown) => {
       // Outside Tauri (unit tests, the dev harness without mocks) there is nothing to hear.

@@ -40,7 +40,7 @@ afterEach(() => {
 });
 
 describe('Reader', () => {
-  it('shows the author and renders HTML in a fully sandboxed frame', () => {
+  it('shows the author and renders HTML in a sandboxed frame (no scripts, no same origin: pop-ups only, for links)', () => {
     const store = new ReaderStore();
     store.view = view;
     const target = document.createElement('div');
@@ -55,7 +55,7 @@ describe('Reader', () => {
     expect(target.textContent).toContain('Les images distantes sont bloquées.');
     expect(target.textContent).toContain('242\u00a0Ko');
     const frame = target.querySelector('iframe')!;
-    expect(frame.getAttribute('sandbox')).toBe('');
+    expect(frame.getAttribute('sandbox')).toBe('allow-popups');
     expect(frame.getAttribute('srcdoc')).toContain("default-src 'none'");
   });
 });

@@ -115,10 +115,11 @@ export class ComposerStore {
 
   // ─── opening ─────────────────────────────────────────────────────────────────────
 
-  /** A new message from `fromBox`. */
-  async openNew(fromBox: string): Promise<void> {
+  /** A new message from `fromBox`, to `to` when given (a `mailto:` link). */
+  async openNew(fromBox: string, to: AddressView[] = []): Promise<void> {
     this.reset('new');
     this.fromBox = fromBox;
+    this.to = to;
     this.isOpen = true;
     await this.loadSignature(true);
     this.afterOpen();
