@@ -104,8 +104,13 @@ describe('Rédaction (Marie MARTIN, secrétariat)', () => {
       timeout: 10_000,
       timeoutMsg: 'the secretariat signature never reached the reply',
     });
+    // The original stays below the signature, quoted under « … a écrit : », shown folded.
+    const quoted = $('.composer details.quoted');
+    await expect(quoted).toBeExisting();
+    const original = await quoted.$('pre').getProperty('textContent');
+    expect(original).toMatch(/LEROY a écrit :/);
+    expect(original).toMatch(/^> /m);
     const body = await $('#compose-body').getValue();
-    expect(body).toMatch(/^> /m);
     await setFieldValue('#compose-body', `Bonjour Docteur,\n\nNous recevons M. GARCIA jeudi à 10 h.\n\n${body}`);
     await screenshot('composer-reply.png');
     await $('#compose-body').click();
