@@ -96,13 +96,22 @@ fn db_path(engine: &relais_engine::Engine) -> PathBuf {
     relais_directory::file_in(engine.profile_dir().root())
 }
 
-/// Demo (or operator) set-up: at sign-in, a profile without a directory imports the file
-/// named by `RELAIS_ANNUAIRE`, in the background.
-pub fn import_at_sign_in(app: &AppHandle, state: &AppState, profile_dir: &Path) {
-    let Some(source) = std::env::var_os(ANNUAIRE_ENV).filter(|s| !s.is_empty()) else {
+/// Operator (or demo) set-up: at sign-in, a profile without a directory imports, in the
+/// background, the extraction named by `RELAIS_ANNUAIRE`, else by the operator profile's
+/// `[annuaire] extraction`.
+pub fn import_at_sign_in(
+    app: &AppHandle,
+    state: &AppState,
+    profile_dir: &Path,
+    operator: &relais_net::OperatorProfile,
+) {
+    let Some(source) = std::env::var_os(ANNUAIRE_ENV)
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| operator.annuaire.extraction.clone())
+    else {
         return;
     };
-    let source = PathBuf::from(source);
     let db = relais_directory::file_in(profile_dir);
     let directory = Arc::clone(&state.directory);
     if directory

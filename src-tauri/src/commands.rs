@@ -259,7 +259,12 @@ pub(crate) fn info_of(engine: &Engine) -> Outcome<SessionInfo> {
 
 pub(crate) fn start(state: &AppState, engine: Engine, shared: Arc<Shared>) -> Outcome<SessionInfo> {
     let info = info_of(&engine)?;
-    crate::annuaire::import_at_sign_in(shared.app(), state, engine.profile_dir().root());
+    crate::annuaire::import_at_sign_in(
+        shared.app(),
+        state,
+        engine.profile_dir().root(),
+        engine.operator(),
+    );
     shared.set_box_names(
         info.boxes
             .iter()

@@ -35,6 +35,11 @@
 //!
 //! [boxes]                      # optional
 //! organisational = ["secretariat.cardio@ch-demo.mssante.fr"]
+//!
+//! [annuaire]                   # optional
+//! # The Annuaire Santé extraction (Extraction_Correspondance_MSSante*.txt) that a profile
+//! # without a directory imports at first sign-in, relative to this file's folder or absolute.
+//! extraction = "Extraction_Correspondance_MSSante.txt"
 //! ```
 //!
 //! Unknown keys are refused, so that a misspelt key does not silently weaken the profile.
@@ -134,6 +139,16 @@ pub struct BoxesSettings {
     pub names: std::collections::BTreeMap<String, String>,
 }
 
+/// The `[annuaire]` table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AnnuaireSettings {
+    /// The Annuaire Santé extraction to import at first sign-in (resolved against the
+    /// profile's folder).
+    #[serde(default)]
+    pub extraction: Option<PathBuf>,
+}
+
 impl BoxesSettings {
     /// The operator's name for a box, if it gives one.
     pub fn name_of(&self, address: &BoxAddress) -> Option<&str> {
@@ -161,6 +176,8 @@ pub struct OperatorProfile {
     pub pro_sante_connect: Option<PscSettings>,
     #[serde(default)]
     pub boxes: BoxesSettings,
+    #[serde(default)]
+    pub annuaire: AnnuaireSettings,
 }
 
 /// Why a profile cannot be used. French messages: they reach the user.
@@ -206,6 +223,9 @@ impl OperatorProfile {
                 *source = resolve(base_dir, Path::new(source)).display().to_string();
             }
         }
+        if let Some(extraction) = &mut profile.annuaire.extraction {
+            *extraction = resolve(base_dir, extraction);
+        }
         if let Some(psc) = &profile.pro_sante_connect {
             url::Url::parse(&psc.issuer)
                 .map_err(|e| format!("[pro_sante_connect] issuer invalide : {e}"))?;
@@ -240,6 +260,7 @@ impl OperatorProfile {
             tls: TlsSettings::default(),
             pro_sante_connect: None,
             boxes: BoxesSettings::default(),
+            annuaire: AnnuaireSettings::default(),
         }
     }
 
@@ -340,6 +361,8 @@ issuer = "https://127.0.0.2:1"
 client_id = "relais"
 [boxes]
 organisational = ["secretariat.cardio@ch-demo.mssante.fr"]
+[annuaire]
+extraction = "annuaire/Extraction_Correspondance_MSSante.txt"
 "#;
 
     #[test]
@@ -353,6 +376,12 @@ organisational = ["secretariat.cardio@ch-demo.mssante.fr"]
             ["/etc/op/crl/a.crl", "http://x/y.crl", "/abs.crl"]
         );
         assert!(p.tls.check_revocation);
+        assert_eq!(
+            p.annuaire.extraction,
+            Some(PathBuf::from(
+                "/etc/op/annuaire/Extraction_Correspondance_MSSante.txt"
+            ))
+        );
         assert!(p.is_organisational(
             &BoxAddress::parse("secretariat.cardio@ch-demo.mssante.fr").unwrap()
         ));
