@@ -6,7 +6,9 @@
 //!    loop, retrying its outbox, while a colleague changes the box directly, until the wanted
 //!    number of faults was injected. Then, proxy off: the store matches the server (UIDs and
 //!    flags of every folder against a raw `UID FETCH 1:* (FLAGS)`), every queued message was
-//!    delivered and appended to Sent exactly once.
+//!    delivered and appended to Sent exactly once. (A message whose submission reply was lost
+//!    after DATA is sent again with the same Message-ID; the operator's duplicate filter keeps
+//!    one copy, and the test counts those it dropped.)
 //!
 //!    CI runs the full 1,000 faults (about 100 s on 2 cores); `RELAIS_FAULTS=N` asks for
 //!    another number, `RELAIS_FAULTS_SEED` for another seed, `RELAIS_FAULTS_SECS` bounds
@@ -616,22 +618,32 @@ fn store_and_outbox_survive_injected_faults() {
             n => duplicates.push((id.clone(), n)),
         }
     }
+    // SMTP cannot tell a client whether the server took a message whose reply was lost:
+    // Relais then sends again with the same Message-ID (docs/security-faults.md), and the
+    // operator's duplicate filter (Sieve `duplicate`, RFC 7352) keeps one copy. Dovecot logs
+    // each copy it dropped.
+    let lmtp = op.log("dovecot");
+    let resent_after_lost_reply: usize = ids
+        .iter()
+        .map(|id| lmtp.matches(&format!("msgid=<{id}>: discard action")).count())
+        .sum();
     println!(
         "checked: {checked} messages (UIDs and flags) equal to the server; {} queued messages \
-         each once in Sent; {} delivered exactly once, {} twice ({duplicates:?}); total {:.1?}",
+         each once in Sent; {} delivered exactly once, {} more than once ({duplicates:?}); \
+         {resent_after_lost_reply} accepted again after a lost reply and dropped by the \
+         operator as duplicates; total {:.1?}",
         ids.len(),
         ids.len() - duplicates.len(),
         duplicates.len(),
         started.elapsed()
     );
-    // SMTP cannot tell a client whether the server took a message whose reply was lost:
-    // Relais then sends again with the same Message-ID (docs/security-faults.md). Only a
-    // cut of the server's reply after the whole message had gone can cause that.
+    assert!(duplicates.is_empty(), "delivered more than once: {duplicates:?}");
+    // Only a cut of the server's reply after the whole message had gone can make Relais send
+    // a message again.
     assert!(
-        duplicates.len() as u64 <= c.smtp_after_data.load(Ordering::SeqCst),
-        "duplicates without a lost reply after DATA: {duplicates:?}"
+        resent_after_lost_reply as u64 <= c.smtp_after_data.load(Ordering::SeqCst),
+        "sent again without a lost reply after DATA: {resent_after_lost_reply}"
     );
-    assert!(duplicates.iter().all(|(_, n)| *n == 2), "{duplicates:?}");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -196,6 +196,8 @@ namespace inbox {{
 }}
 {shared_ns}
 plugin {{
+  sieve_before = {DIR}/dovecot/sieve/dedupe.sieve
+  sieve_duplicate_default_period = 1d
   acl = vfile
   acl_defaults_from_inbox = yes
   acl_shared_dict = file:{DIR}/dovecot/state/shared-mailboxes.db
@@ -206,6 +208,10 @@ protocol imap {{
 }}
 protocol lmtp {{
   postmaster_address = postmaster@operateur-demo.test
+  # Sieve before delivery: a message whose Message-ID this box already received is not
+  # delivered twice (RFC 7352 `duplicate`, dedupe.sieve). A client that lost the server's
+  # reply after DATA sends again with the same Message-ID; the box keeps one copy.
+  mail_plugins = $mail_plugins sieve
 }}
 
 service imap-login {{
@@ -255,6 +261,14 @@ service auth {{
 }}
 """
     write("dovecot/dovecot.conf", conf)
+    # One copy per box of a Message-ID (see `protocol lmtp` above); a message without a
+    # Message-ID is always delivered.
+    write("dovecot/sieve/dedupe.sieve", """require ["duplicate"];
+if allof (exists "message-id", duplicate :header "message-id") {
+  discard;
+  stop;
+}
+""")
 
 
 def auth_lua():
