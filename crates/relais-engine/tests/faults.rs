@@ -625,7 +625,10 @@ fn store_and_outbox_survive_injected_faults() {
     let lmtp = op.log("dovecot");
     let resent_after_lost_reply: usize = ids
         .iter()
-        .map(|id| lmtp.matches(&format!("msgid=<{id}>: discard action")).count())
+        .map(|id| {
+            lmtp.matches(&format!("msgid=<{id}>: discard action"))
+                .count()
+        })
         .sum();
     println!(
         "checked: {checked} messages (UIDs and flags) equal to the server; {} queued messages \
@@ -637,7 +640,10 @@ fn store_and_outbox_survive_injected_faults() {
         duplicates.len(),
         started.elapsed()
     );
-    assert!(duplicates.is_empty(), "delivered more than once: {duplicates:?}");
+    assert!(
+        duplicates.is_empty(),
+        "delivered more than once: {duplicates:?}"
+    );
     // Only a cut of the server's reply after the whole message had gone can make Relais send
     // a message again.
     assert!(
