@@ -209,3 +209,25 @@ fn fuzz_regression_obfuscated_script_urls() {
     assert!(html.contains("href=\"https://evil.example/"), "{html}");
     assert!(!html.contains("href=\"javascript"), "{html}");
 }
+
+/// Found by `tests/bin/fuzz` (mime_display, 4 Dec 2026): a hostile message whose nested
+/// `message/rfc822` and broken part headers lead mail-parser to its
+/// `debug_assert!(false, "Invalid part ID, could not find multipart.")` (message.rs:485). Its
+/// release build recovers there, and so does Relais: the message is shown, inert, and its
+/// parts can be saved.
+#[test]
+fn fuzz_regression_mail_parser_invalid_part_id() {
+    let raw = fixtures("fuzz")
+        .into_iter()
+        .find(|(n, _)| n == "mail-parser-invalid-part-id.eml")
+        .expect("fixture")
+        .1;
+    let shown = MessageDisplay::from_raw(&raw);
+    assert!(shown.subject.starts_with("[H007]"), "{:?}", shown.subject);
+    let html = shown.html.clone().unwrap_or_default().to_ascii_lowercase();
+    assert!(!html.contains("<script"), "{html}");
+    for attachment in &shown.attachments {
+        assert!(attachment_bytes(&raw, attachment.index).is_some());
+    }
+    let _ = parse_reports(&raw);
+}
