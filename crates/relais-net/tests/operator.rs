@@ -463,6 +463,52 @@ fn a_revoked_server_certificate_is_refused() {
     assert!(matches!(err, NetError::Tls(TlsError::Revoked)), "{err:?}");
 }
 
+/// The operator's servers present a certificate that expired: IMAP and submission are
+/// refused before any authentication, with a French message.
+#[test]
+fn an_expired_server_certificate_is_refused() {
+    let op = start(Options::default());
+    let p = profile(&op);
+    let tls = policy(&op);
+    ImapSession::connect(&p, &tls, &password(MARIE), &addr(MARIE)).expect("valid before");
+
+    let out = op.script(&["expire-server-cert"]).unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The servers reload their configuration: new connections get the new certificate.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let err = loop {
+        match ImapSession::connect(&p, &tls, &password(MARIE), &addr(MARIE)) {
+            Err(e) => break e,
+            Ok(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(200)),
+            Ok(_) => panic!("an expired certificate was accepted"),
+        }
+    };
+    assert!(matches!(err, NetError::Tls(TlsError::Expired)), "{err:?}");
+    assert!(err.to_string().contains("expiré"), "{err}");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let err = loop {
+        match smtp::submit(
+            &p,
+            &tls,
+            &password(MARIE),
+            &addr(MARIE),
+            &addr(MARIE),
+            &[addr(PIERRE)],
+            b"Subject: x\r\n\r\nx\r\n",
+            false,
+        ) {
+            Err(e) => break e,
+            Ok(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(200)),
+            Ok(_) => panic!("submission accepted an expired certificate"),
+        }
+    };
+    assert!(matches!(err, NetError::Tls(TlsError::Expired)), "{err:?}");
+}
+
 /// A man in the middle that hides STARTTLS from the client (a real downgrade attack) and
 /// records what the client sends.
 fn stripping_proxy(target: SocketAddr) -> (SocketAddr, Arc<Mutex<Vec<u8>>>) {

@@ -87,3 +87,13 @@ pki_revoke_server() {
   openssl ca -config "$pki/ca/ca.cnf" -revoke "$pki/server.pem" -crl_reason keyCompromise 2>/dev/null
   pki_publish_crl "$pki"
 }
+
+# Re-issue the server certificate (same key and names) valid only in January 2025, for the
+# expiry tests; the caller makes the servers load it.
+pki_expire_server() {
+  local pki="$1"
+  openssl ca -batch -config "$pki/ca/ca.cnf" -extensions server_ext \
+    -startdate 20250101000000Z -enddate 20250201000000Z \
+    -in "$pki/server.csr" -out "$pki/server.pem" -notext 2>/dev/null
+  cat "$pki/server.pem" "$pki/intermediate.pem" > "$pki/server-chain.pem"
+}
