@@ -38,6 +38,28 @@ describe('Verrouillage après inactivité et reprise de session', () => {
       expect(html).not.toContain(text);
     }
     await screenshot('lock.png');
+
+    // Behind the lock screen the back end refuses every command that reads mail, whoever
+    // calls it (here the page itself, as a script in the window would).
+    const refusals = await browser.executeAsync((done) => {
+      const invoke = window.__TAURI_INTERNALS__.invoke;
+      const calls = [
+        ['list_messages', { boxAddress: 'secretariat.cardio@ch-demo.mssante.fr', folder: 'INBOX', offset: 0, limit: 10 }],
+        ['get_message', { id: 1 }],
+        ['search', { request: { text: 'GARCIA', box_address: null, folder: null, unread_only: false, since: null, until: null }, offset: 0, limit: 10 }],
+        ['session_info', {}],
+      ];
+      Promise.all(
+        calls.map(([name, args]) =>
+          invoke(name, args).then(
+            () => ({ name, code: 'answered' }),
+            (error) => ({ name, code: error && error.code ? error.code : String(error) }),
+          ),
+        ),
+      ).then(done);
+    });
+    console.log(`[lock] while locked: ${JSON.stringify(refusals)}`);
+    for (const refusal of refusals) expect(refusal).toEqual({ name: refusal.name, code: 'locked' });
   });
 
   it('refuses a wrong password, then unlocks with hers', async () => {
