@@ -362,17 +362,7 @@ fn a_server_that_is_down_is_unreachable() {
     let err = ImapSession::connect(&p, &tls, &password(MARIE), &addr(MARIE)).unwrap_err();
     assert!(matches!(err, NetError::Unreachable { .. }), "{err:?}");
     assert!(err.to_string().contains("injoignable"), "{err}");
-    let err = smtp::submit(
-        &p,
-        &tls,
-        &password(MARIE),
-        &addr(MARIE),
-        &addr(MARIE),
-        &[addr(PIERRE)],
-        b"Subject: x\r\n\r\nx\r\n",
-        false,
-    )
-    .unwrap_err();
+    let err = submit_as_marie(&p, &tls).unwrap_err();
     assert!(matches!(err, NetError::Unreachable { .. }), "{err:?}");
 }
 
@@ -443,17 +433,7 @@ fn a_revoked_server_certificate_is_refused() {
     let err = ImapSession::connect(&p, &tls, &password(MARIE), &addr(MARIE)).unwrap_err();
     assert!(matches!(err, NetError::Tls(TlsError::Revoked)), "{err:?}");
     assert!(err.to_string().contains("révoqué"), "{err}");
-    let err = smtp::submit(
-        &p,
-        &tls,
-        &password(MARIE),
-        &addr(MARIE),
-        &addr(MARIE),
-        &[addr(PIERRE)],
-        b"Subject: x\r\n\r\nx\r\n",
-        false,
-    )
-    .unwrap_err();
+    let err = submit_as_marie(&p, &tls).unwrap_err();
     assert!(matches!(err, NetError::Tls(TlsError::Revoked)), "{err:?}");
 
     // With a CRL cached for an hour, the stale (pre-revocation) CRL would still be used:
@@ -461,6 +441,23 @@ fn a_revoked_server_certificate_is_refused() {
     let fresh = TlsPolicy::from_profile(&p).unwrap();
     let err = ImapSession::connect(&p, &fresh, &password(MARIE), &addr(MARIE)).unwrap_err();
     assert!(matches!(err, NetError::Tls(TlsError::Revoked)), "{err:?}");
+}
+
+/// Marie submits a one-line message to Pierre from her own box.
+fn submit_as_marie(
+    p: &relais_net::OperatorProfile,
+    tls: &TlsPolicy,
+) -> Result<smtp::SubmitReport, NetError> {
+    smtp::submit(
+        p,
+        tls,
+        &password(MARIE),
+        &addr(MARIE),
+        &addr(MARIE),
+        &[addr(PIERRE)],
+        b"Subject: x\r\n\r\nx\r\n",
+        false,
+    )
 }
 
 /// The operator's servers present a certificate that expired: IMAP and submission are
@@ -491,16 +488,7 @@ fn an_expired_server_certificate_is_refused() {
     assert!(err.to_string().contains("expiré"), "{err}");
     let deadline = Instant::now() + Duration::from_secs(15);
     let err = loop {
-        match smtp::submit(
-            &p,
-            &tls,
-            &password(MARIE),
-            &addr(MARIE),
-            &addr(MARIE),
-            &[addr(PIERRE)],
-            b"Subject: x\r\n\r\nx\r\n",
-            false,
-        ) {
+        match submit_as_marie(&p, &tls) {
             Err(e) => break e,
             Ok(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(200)),
             Ok(_) => panic!("submission accepted an expired certificate"),
@@ -563,17 +551,7 @@ fn no_credentials_without_starttls() {
     let err = ImapSession::connect(&p, &tls, &password(MARIE), &addr(MARIE)).unwrap_err();
     assert!(matches!(err, NetError::StartTlsMissing { .. }), "{err:?}");
     assert!(err.to_string().contains("STARTTLS"), "{err}");
-    let err = smtp::submit(
-        &p,
-        &tls,
-        &password(MARIE),
-        &addr(MARIE),
-        &addr(MARIE),
-        &[addr(PIERRE)],
-        b"Subject: x\r\n\r\nx\r\n",
-        false,
-    )
-    .unwrap_err();
+    let err = submit_as_marie(&p, &tls).unwrap_err();
     assert!(matches!(err, NetError::StartTlsMissing { .. }), "{err:?}");
 
     std::thread::sleep(Duration::from_millis(200));
