@@ -7,7 +7,7 @@ pub mod operator;
 pub mod psc;
 pub mod wire;
 
-pub use operator::{Mode, Operator, Options};
+pub use operator::{Imap, Mode, Operator, Options};
 
 /// The demo personas' shared password and e-CPS PIN (`tests/operator/personas.json`).
 pub const DEMO_PASSWORD: &str = "relais-demo";

@@ -18,10 +18,43 @@ pub enum Mode {
     Shared,
 }
 
+/// Which IMAP server family serves the boxes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Imap {
+    /// Dovecot 2.3 (IMAP + LMTP).
+    Dovecot,
+    /// Cyrus IMAP 3.6: organisational boxes only through the "Other Users" shared namespace
+    /// (plus delegated login for holders of the `a` right), passwords only (no token on IMAP).
+    Cyrus,
+}
+
+impl Imap {
+    /// The family named by `RELAIS_IMAP` (`dovecot` or `cyrus`), Dovecot when unset.
+    ///
+    /// # Panics
+    /// On any other value: a test run must not silently use another server than asked.
+    pub fn from_env() -> Imap {
+        match std::env::var("RELAIS_IMAP").as_deref() {
+            Err(_) | Ok("") | Ok("dovecot") => Imap::Dovecot,
+            Ok("cyrus") => Imap::Cyrus,
+            Ok(other) => panic!("RELAIS_IMAP={other}: attendu « dovecot » ou « cyrus »"),
+        }
+    }
+
+    fn as_arg(self) -> &'static str {
+        match self {
+            Imap::Dovecot => "dovecot",
+            Imap::Cyrus => "cyrus",
+        }
+    }
+}
+
 /// Options of a new instance.
 #[derive(Clone, Debug)]
 pub struct Options {
     pub mode: Mode,
+    /// The IMAP server family (default: `RELAIS_IMAP`, else Dovecot).
+    pub imap: Imap,
     /// Lifetime of the provider's access tokens, in seconds (short to watch one expire).
     pub access_token_ttl: u32,
 }
@@ -30,6 +63,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             mode: Mode::Delegated,
+            imap: Imap::from_env(),
             access_token_ttl: 300,
         }
     }
@@ -39,6 +73,7 @@ impl Default for Options {
 pub struct Operator {
     dir: tempfile::TempDir,
     vars: HashMap<String, String>,
+    imap: Imap,
 }
 
 /// The repository's root, found from this crate's manifest folder.
@@ -67,6 +102,8 @@ impl Operator {
             .arg(dir.path())
             .arg("--mode")
             .arg(mode)
+            .arg("--imap")
+            .arg(options.imap.as_arg())
             .env(
                 "RELAIS_OPERATOR_ACCESS_TOKEN_TTL",
                 options.access_token_ttl.to_string(),
@@ -76,6 +113,7 @@ impl Operator {
         let operator = Operator {
             dir,
             vars: parse_env(&String::from_utf8_lossy(&out.stdout)),
+            imap: options.imap,
         };
         if !out.status.success() {
             return Err(io::Error::other(format!(
@@ -84,6 +122,11 @@ impl Operator {
             )));
         }
         Ok(operator)
+    }
+
+    /// The IMAP server family of this instance.
+    pub fn imap(&self) -> Imap {
+        self.imap
     }
 
     /// A variable of the instance's `env` file (`RELAIS_OPERATOR_…`).
@@ -150,6 +193,7 @@ impl Operator {
 
     /// Write messages straight into a box's Maildir folder (`INBOX`, `Sent`…), as a fast way
     /// to fill a box with thousands of messages; Dovecot indexes them at the next SELECT.
+    /// With Cyrus (own storage), the files are then appended by IMAP (`run cyrus-import`).
     /// `flags` are Maildir info letters (`S` seen, `F` flagged, `R` answered).
     pub fn seed_maildir<'a>(
         &self,
@@ -184,6 +228,15 @@ impl Operator {
             );
             std::fs::write(cur.join(name), raw)?;
             n += 1;
+        }
+        if self.imap == Imap::Cyrus {
+            let out = self.script(&["cyrus-import", address, folder])?;
+            if !out.status.success() {
+                return Err(io::Error::other(format!(
+                    "cyrus-import: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                )));
+            }
         }
         Ok(n)
     }
