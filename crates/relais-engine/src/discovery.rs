@@ -7,9 +7,12 @@
 //!   (SASL PLAIN authzid = the box, or XOAUTH2 `user=` the box).
 //!
 //! Nobody types a shared password, and a box the person is not entitled to never appears.
+//! A login whose INBOX the server refuses (a person with rights on service boxes only) gives
+//! no own box. A failed discovery step is an error; rights the server will not tell are the
+//! least rights (read-only) with a warning, never full rights.
 
 use relais_core::{Access, BoxAddress, BoxKind, Entitlement, Rights};
-use relais_net::{Credentials, ImapSession, NetError, OperatorProfile, TlsPolicy};
+use relais_net::{least_rights, Credentials, ImapSession, NetError, OperatorProfile, TlsPolicy};
 
 use crate::error::{EngineError, Result};
 
@@ -19,6 +22,9 @@ pub struct Discovery {
     pub boxes: Vec<Entitlement>,
     /// The person's own box, if their login opened one.
     pub own_box: Option<BoxAddress>,
+    /// What the person should be told (French): boxes opened read-only because their rights
+    /// could not be read, shared names that are no box, a login without a mailbox.
+    pub warnings: Vec<String>,
 }
 
 /// A display name for a box the operator gives no name for: its local part in words
@@ -55,11 +61,25 @@ fn is_refusal(e: &NetError) -> bool {
     )
 }
 
-fn inbox_rights(session: &mut ImapSession, mailbox: &str) -> Rights {
-    // A server without the ACL extension gives no rights: the owner of a session has all.
-    session
-        .my_rights(mailbox)
-        .unwrap_or_else(|_| Rights::full())
+/// The rights on the INBOX of the box the session logged into.
+fn inbox_rights(session: &mut ImapSession, warnings: &mut Vec<String>) -> Result<Rights> {
+    // Without the ACL extension (RFC 4314) there is no rights model: the box the login
+    // opened is the session's own, with every right.
+    if !session.has_capability("ACL") {
+        return Ok(Rights::full());
+    }
+    match session.my_rights("INBOX") {
+        Ok(rights) => Ok(rights),
+        Err(e @ NetError::Unreachable { .. }) => Err(e.into()),
+        Err(e) => {
+            warnings.push(format!(
+                "Vos droits sur la boîte {} n'ont pas pu être lus ({e}) : elle est ouverte en \
+                 lecture seule.",
+                session.mailbox()
+            ));
+            Ok(least_rights())
+        }
+    }
 }
 
 /// Find the boxes `credentials` open. `own_candidate` is the login when it is an address.
@@ -72,30 +92,43 @@ pub fn discover(
     let mut boxes: Vec<Entitlement> = Vec::new();
     let mut own_box = None;
     let mut first_refusal: Option<NetError> = None;
+    let mut warnings = Vec::new();
 
     if let Some(own) = own_candidate.filter(|a| !profile.is_organisational(a)) {
         match ImapSession::connect(profile, tls, credentials, own) {
             Ok(mut session) => {
-                let rights = inbox_rights(&mut session, "INBOX");
-                boxes.push(Entitlement {
-                    address: own.clone(),
-                    kind: BoxKind::Nominative,
-                    display_name: String::new(),
-                    rights,
-                    access: Access::OwnLogin,
-                });
-                own_box = Some(own.clone());
+                if session.has_own_inbox()? {
+                    let rights = inbox_rights(&mut session, &mut warnings)?;
+                    boxes.push(Entitlement {
+                        address: own.clone(),
+                        kind: BoxKind::Nominative,
+                        display_name: String::new(),
+                        rights,
+                        access: Access::OwnLogin,
+                    });
+                    own_box = Some(own.clone());
+                } else {
+                    warnings.push(format!(
+                        "L'identifiant {own} n'a pas de boîte aux lettres à lui : seules les \
+                         boîtes partagées avec vous sont ouvertes."
+                    ));
+                }
                 // Shared-namespace operators show the service boxes inside this session.
-                if let Ok(shared) = session.list_shared_boxes() {
-                    for b in shared {
-                        boxes.push(Entitlement {
-                            display_name: display_name(profile, &b.address),
-                            address: b.address,
-                            kind: BoxKind::Organisational,
-                            rights: b.rights.unwrap_or_else(Rights::full),
-                            access: Access::SharedNamespace { prefix: b.prefix },
-                        });
+                let (shared, mut shared_warnings) =
+                    session.list_shared_boxes(Some(own.domain()))?;
+                warnings.append(&mut shared_warnings);
+                for b in shared {
+                    if boxes.iter().any(|known| known.address == b.address) {
+                        continue;
                     }
+                    warnings.extend(b.rights_warning);
+                    boxes.push(Entitlement {
+                        display_name: display_name(profile, &b.address),
+                        address: b.address,
+                        kind: BoxKind::Organisational,
+                        rights: b.rights,
+                        access: Access::SharedNamespace { prefix: b.prefix },
+                    });
                 }
                 session.logout();
             }
@@ -113,26 +146,28 @@ pub fn discover(
         .filter(|a| !boxes.iter().any(|b| &b.address == *a))
         .cloned()
         .collect();
-    let results: Vec<(BoxAddress, std::result::Result<Rights, NetError>)> =
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = candidates
-                .iter()
-                .map(|address| {
-                    scope.spawn(move || {
-                        let result = ImapSession::connect(profile, tls, credentials, address).map(
-                            |mut session| {
-                                let rights = inbox_rights(&mut session, "INBOX");
-                                session.logout();
-                                rights
-                            },
-                        );
-                        (address.clone(), result)
-                    })
+    type Tried = (BoxAddress, Result<Rights>, Vec<String>);
+    let results: Vec<Tried> = std::thread::scope(|scope| {
+        let handles: Vec<_> = candidates
+            .iter()
+            .map(|address| {
+                scope.spawn(move || {
+                    let mut box_warnings = Vec::new();
+                    let result = ImapSession::connect(profile, tls, credentials, address)
+                        .map_err(EngineError::from)
+                        .and_then(|mut session| {
+                            let rights = inbox_rights(&mut session, &mut box_warnings);
+                            session.logout();
+                            rights
+                        });
+                    (address.clone(), result, box_warnings)
                 })
-                .collect();
-            handles.into_iter().filter_map(|h| h.join().ok()).collect()
-        });
-    for (address, result) in results {
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    for (address, result, mut box_warnings) in results {
+        warnings.append(&mut box_warnings);
         match result {
             Ok(rights) => boxes.push(Entitlement {
                 display_name: display_name(profile, &address),
@@ -141,10 +176,10 @@ pub fn discover(
                 rights,
                 access: Access::Delegated,
             }),
-            Err(e) if is_refusal(&e) => {
+            Err(EngineError::Net(e)) if is_refusal(&e) => {
                 first_refusal.get_or_insert(e);
             }
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(e),
         }
     }
 
@@ -154,5 +189,9 @@ pub fn discover(
             _ => EngineError::NoBoxOpened,
         });
     }
-    Ok(Discovery { boxes, own_box })
+    Ok(Discovery {
+        boxes,
+        own_box,
+        warnings,
+    })
 }

@@ -20,6 +20,7 @@ use std::net::TcpStream;
 use relais_core::{BoxAddress, Rights};
 
 use crate::error::{Credentials, NetError};
+use crate::names::{quoted, shared_boxes_in, Listed};
 use crate::net::{open_tcp, ConnectOptions};
 use crate::profile::{OperatorProfile, Security};
 use crate::tls::{TlsPolicy, TlsStream};
@@ -64,10 +65,17 @@ pub struct Namespaces {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SharedBox {
     pub address: BoxAddress,
-    /// Mailbox-name prefix of the box, delimiter included: `shared/secretariat…@…/`.
+    /// Mailbox-name prefix of the box's folders, delimiter included:
+    /// `shared/secretariat…@…/` (Dovecot), `Other Users/secretariat.cardio/` (Cyrus).
     pub prefix: String,
-    /// The person's rights on the box's INBOX (MYRIGHTS), when the server says.
-    pub rights: Option<Rights>,
+    /// The exact server name of the box's INBOX: `shared/…@…/INBOX` (Dovecot) or the
+    /// owner level itself, `Other Users/secretariat.cardio` (Cyrus).
+    pub inbox: String,
+    /// The person's rights on the box's INBOX (MYRIGHTS on `inbox`); the least rights
+    /// (read-only, [`crate::names::least_rights`]) when the server would not say.
+    pub rights: Rights,
+    /// Why the rights are the least ones, in French, when MYRIGHTS failed.
+    pub rights_warning: Option<String>,
 }
 
 struct Sasl {
@@ -233,7 +241,8 @@ impl ImapSession {
         self.session
     }
 
-    /// The person's rights on `mailbox` (RFC 4314 MYRIGHTS).
+    /// The person's rights on `mailbox`, its exact server name (RFC 4314 MYRIGHTS; the
+    /// name is sent quoted).
     pub fn my_rights(&mut self, mailbox: &str) -> Result<Rights, NetError> {
         let server = self.server.clone();
         let response = self
@@ -241,12 +250,44 @@ impl ImapSession {
             .my_rights(mailbox)
             .map_err(|e| protocol(e, &server))?;
         let text = response.parsed().rights().to_string();
-        // RFC 2086's obsolete `c` and `d` stand for `k`/`x` and `e`/`t`: keep the standard set.
-        let standard: String = text.chars().filter(|c| !matches!(c, 'c' | 'd')).collect();
-        Rights::parse(&standard).map_err(|e| NetError::Protocol {
+        standard_rights(&text).map_err(|e| NetError::Protocol {
             server,
             detail: e.to_string(),
         })
+    }
+
+    /// LIST (RFC 3501) with the reference and the pattern sent as quoted strings, so that a
+    /// namespace prefix holding a space (`Other Users/`) or a quote is never sent bare.
+    pub fn list(&mut self, reference: &str, pattern: &str) -> Result<Vec<Listed>, NetError> {
+        let server = self.server.clone();
+        let quoted_pattern = quoted(pattern).ok_or_else(|| NetError::Protocol {
+            server: server.clone(),
+            detail: format!("motif LIST non représentable en chaîne IMAP : {pattern:?}"),
+        })?;
+        if quoted(reference).is_none() {
+            return Err(NetError::Protocol {
+                server,
+                detail: format!("référence LIST non représentable en chaîne IMAP : {reference:?}"),
+            });
+        }
+        // The crate quotes the reference but sends the pattern as given.
+        let names = self
+            .session
+            .list(Some(reference), Some(&quoted_pattern))
+            .map_err(|e| protocol(e, &server))?;
+        Ok(names.iter().map(Listed::from_name).collect())
+    }
+
+    /// Whether the session has an INBOX of its own: EXAMINE INBOX answered OK. A person
+    /// without a mailbox (rights on service boxes only) gets `NO`: `Ok(false)`. Any other
+    /// failure is an error.
+    pub fn has_own_inbox(&mut self) -> Result<bool, NetError> {
+        let server = self.server.clone();
+        match self.session.examine("INBOX") {
+            Ok(_) => Ok(true),
+            Err(imap::Error::No(_)) => Ok(false),
+            Err(e) => Err(protocol(e, &server)),
+        }
     }
 
     /// The server's namespaces (RFC 2342 NAMESPACE).
@@ -308,42 +349,55 @@ impl ImapSession {
     }
 
     /// The boxes shown under the other-users and shared namespaces (operators that expose
-    /// organisational boxes this way), with the person's rights on each.
-    pub fn list_shared_boxes(&mut self) -> Result<Vec<SharedBox>, NetError> {
+    /// organisational boxes this way), with the person's rights on each, and a warning in
+    /// French for each shared name that could not be taken for a box.
+    ///
+    /// Prefixes and delimiters come from NAMESPACE; a shared name without a domain
+    /// (`Other Users/secretariat.cardio`, Cyrus within one domain) is a box of
+    /// `person_domain`. MYRIGHTS is asked on the INBOX's exact server name; when the server
+    /// refuses it, the box gets the least rights (read-only) and a warning, never full
+    /// rights. A failed NAMESPACE or LIST is an error.
+    pub fn list_shared_boxes(
+        &mut self,
+        person_domain: Option<&str>,
+    ) -> Result<(Vec<SharedBox>, Vec<String>), NetError> {
         let namespaces = self.namespaces()?;
-        let server = self.server.clone();
         let mut boxes: Vec<SharedBox> = Vec::new();
+        let mut warnings = Vec::new();
         for ns in namespaces.other_users.iter().chain(&namespaces.shared) {
             if ns.prefix.is_empty() {
                 continue;
             }
-            let delimiter = ns.delimiter.clone().unwrap_or_else(|| "/".into());
-            let names = self
-                .session
-                .list(Some(""), Some(&format!("{}%", ns.prefix)))
-                .map_err(|e| protocol(e, &server))?;
-            for name in names.iter() {
-                let Some(rest) = name.name().strip_prefix(&ns.prefix) else {
-                    continue;
-                };
-                let first = rest.split(delimiter.as_str()).next().unwrap_or_default();
-                let Ok(address) = BoxAddress::parse(first) else {
-                    continue;
-                };
-                if boxes.iter().any(|b| b.address == address) {
-                    continue;
+            let listed = self.list("", &format!("{}*", ns.prefix))?;
+            let (found, mut ns_warnings) = shared_boxes_in(ns, &listed, person_domain);
+            warnings.append(&mut ns_warnings);
+            for b in found {
+                if !boxes.iter().any(|known| known.address == b.address) {
+                    boxes.push(b);
                 }
-                boxes.push(SharedBox {
-                    prefix: format!("{}{first}{delimiter}", ns.prefix),
-                    address,
-                    rights: None,
-                });
             }
         }
+        let acl = self.has_capability("ACL");
         for b in &mut boxes {
-            b.rights = self.my_rights(&format!("{}INBOX", b.prefix)).ok();
+            if !acl {
+                b.rights_warning = Some(format!(
+                    "Le serveur ne dit pas vos droits sur la boîte {} (pas d'extension ACL) :                      elle est ouverte en lecture seule.",
+                    b.address
+                ));
+                continue;
+            }
+            match self.my_rights(&b.inbox) {
+                Ok(rights) => b.rights = rights,
+                Err(e @ NetError::Unreachable { .. }) => return Err(e),
+                Err(e) => {
+                    b.rights_warning = Some(format!(
+                        "Vos droits sur la boîte {} n'ont pas pu être lus ({e}) : elle est                          ouverte en lecture seule.",
+                        b.address
+                    ));
+                }
+            }
         }
-        Ok(boxes)
+        Ok((boxes, warnings))
     }
 
     /// LOGOUT (errors ignored: the session is over either way).
@@ -502,8 +556,15 @@ fn read_line(tcp: &mut impl Read) -> std::io::Result<String> {
     }
 }
 
+/// RFC 4314 rights from a MYRIGHTS reply. RFC 2086's obsolete `c` and `d` (which Cyrus
+/// still adds) stand for `k`/`x` and `e`/`t`: only the standard set is kept.
+pub(crate) fn standard_rights(text: &str) -> Result<Rights, relais_core::RightsError> {
+    let standard: String = text.chars().filter(|c| !matches!(c, 'c' | 'd')).collect();
+    Rights::parse(&standard)
+}
+
 /// Parse the three groups of a NAMESPACE response.
-fn parse_namespace(text: &str) -> Option<Namespaces> {
+pub(crate) fn parse_namespace(text: &str) -> Option<Namespaces> {
     let mut p = Parser {
         s: text.as_bytes(),
         i: 0,

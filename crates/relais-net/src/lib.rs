@@ -17,6 +17,7 @@
 mod der;
 pub mod error;
 pub mod imap;
+pub mod names;
 mod net;
 pub mod profile;
 pub mod psc;
@@ -27,6 +28,7 @@ pub mod tls;
 
 pub use error::{Credentials, NetError};
 pub use imap::{ImapSession, Namespace, Namespaces, SharedBox};
+pub use names::{least_rights, quoted, Listed};
 pub use net::ConnectOptions;
 pub use profile::{OperatorProfile, ProfileError, Security, ServerEndpoint};
 pub use psc::{ProSanteConnect, PscError, PscIdentity, PscTokens, SignInOptions};

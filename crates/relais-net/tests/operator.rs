@@ -14,7 +14,7 @@ use relais_net::psc::ProSanteConnect;
 use relais_net::{
     smtp, ConnectOptions, Credentials, ImapSession, NetError, Security, TlsError, TlsPolicy,
 };
-use relais_testkit::{Mode, Options, DEMO_PASSWORD, DEMO_PIN};
+use relais_testkit::{Imap, Mode, Options, DEMO_PASSWORD, DEMO_PIN};
 
 fn password(login: &str) -> Credentials {
     Credentials::Password {
@@ -567,8 +567,10 @@ fn no_credentials_without_starttls() {
 
 #[test]
 fn shared_namespace_lists_entitled_boxes() {
+    // Dovecot's shared namespace (`shared/<box>/`); Cyrus's is tested below.
     let op = start(Options {
         mode: Mode::Shared,
+        imap: Imap::Dovecot,
         ..Options::default()
     });
     let (p, tls) = (profile(&op), policy(&op));
@@ -581,21 +583,95 @@ fn shared_namespace_lists_entitled_boxes() {
             .any(|n| n.prefix == "shared/"),
         "{ns:?}"
     );
-    let boxes = s.list_shared_boxes().unwrap();
+    let (boxes, warnings) = s.list_shared_boxes(Some("ch-demo.mssante.fr")).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
     let sec = boxes
         .iter()
         .find(|b| b.address == addr(SECRETARIAT))
         .unwrap_or_else(|| panic!("{boxes:?}"));
     assert_eq!(sec.prefix, format!("shared/{SECRETARIAT}/"));
-    assert_eq!(sec.rights, Some(Rights::full()));
+    assert_eq!(sec.inbox, format!("shared/{SECRETARIAT}/INBOX"));
+    assert_eq!(sec.rights, Rights::full());
+    assert_eq!(sec.rights_warning, None);
     assert!(!boxes.iter().any(|b| b.address == addr(ACCUEIL)));
     assert!(exists(&mut s, &format!("{}INBOX", sec.prefix)) >= 10);
 
     let mut k = ImapSession::connect(&p, &tls, &password(KARIM), &addr(KARIM)).unwrap();
-    let boxes = k.list_shared_boxes().unwrap();
+    let (boxes, _) = k.list_shared_boxes(Some("ch-demo.mssante.fr")).unwrap();
     let sec = boxes
         .iter()
         .find(|b| b.address == addr(SECRETARIAT))
         .unwrap();
-    assert_eq!(sec.rights, Some(Rights::parse("lrs").unwrap()));
+    assert_eq!(sec.rights, Rights::parse("lrs").unwrap());
+}
+
+/// Cyrus IMAP 3.6: organisational boxes reached through "Other Users" (a prefix with a space,
+/// sent quoted), named without their domain within the person's domain and with it across
+/// domains, MYRIGHTS on the exact server name, delegated login only with the `a` right.
+#[test]
+fn cyrus_other_users_namespace() {
+    let op = start(Options {
+        imap: Imap::Cyrus,
+        ..Options::default()
+    });
+    let (p, tls) = (profile(&op), policy(&op));
+
+    let mut s = ImapSession::connect(&p, &tls, &password(MARIE), &addr(MARIE)).unwrap();
+    assert!(s.has_own_inbox().unwrap());
+    let ns = s.namespaces().unwrap();
+    assert_eq!(ns.other_users[0].prefix, "Other Users/", "{ns:?}");
+    let (boxes, warnings) = s.list_shared_boxes(Some("ch-demo.mssante.fr")).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(boxes.len(), 1, "{boxes:?}");
+    assert_eq!(boxes[0].address, addr(SECRETARIAT));
+    assert_eq!(boxes[0].inbox, "Other Users/secretariat.cardio");
+    assert_eq!(boxes[0].prefix, "Other Users/secretariat.cardio/");
+    assert_eq!(boxes[0].rights, Rights::full());
+    assert!(exists(&mut s, &boxes[0].inbox) >= 10);
+    // The pattern is quoted: a bare `Other Users/*` would be two arguments (BAD).
+    let sent = s.list("", "Other Users/secretariat.cardio/*").unwrap();
+    assert!(
+        sent.iter()
+            .any(|l| l.name == "Other Users/secretariat.cardio/Sent"),
+        "{sent:?}"
+    );
+    s.logout();
+
+    // Karim (lrs, no `a`): the shared namespace gives the box read-only; a delegated login
+    // (authzid = box) is refused by Cyrus (loginuseacl needs `a`).
+    let mut k = ImapSession::connect(&p, &tls, &password(KARIM), &addr(KARIM)).unwrap();
+    let (boxes, _) = k.list_shared_boxes(Some("ch-demo.mssante.fr")).unwrap();
+    assert_eq!(boxes.len(), 1, "{boxes:?}");
+    assert_eq!(boxes[0].rights, Rights::parse("lrs").unwrap());
+    k.logout();
+    let err = ImapSession::connect_with(&p, &tls, &password(KARIM), &addr(SECRETARIAT), &from(7))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            NetError::AuthenticationFailed { .. } | NetError::AuthorizationFailed { .. }
+        ),
+        "{err:?}"
+    );
+
+    // Sophie and Julien have no mailbox; with the `a` right they open the box delegated,
+    // Julien across domains (an EHPAD box, an operator login without a domain).
+    for (person, shared) in [(SOPHIE, SECRETARIAT), (JULIEN, ACCUEIL)] {
+        let mut d = ImapSession::connect(&p, &tls, &password(person), &addr(shared))
+            .unwrap_or_else(|e| panic!("{person} opens {shared}: {e}"));
+        assert!(d.has_own_inbox().unwrap());
+        // The owner's rights, plus Cyrus's `n` (RFC 5464 shared annotations).
+        let rights = d.my_rights("INBOX").unwrap();
+        assert!(
+            "lrswipkxtea".chars().all(|r| rights.contains(r)),
+            "{rights:?}"
+        );
+        d.logout();
+    }
+    // The server log names the box and the person behind it.
+    let log = op.log("cyrus");
+    assert!(
+        log.contains(&format!("{SECRETARIAT} PLAIN+TLS User logged in")),
+        "{log}"
+    );
 }
