@@ -396,6 +396,10 @@ SERVICES {{
 EVENTS {{
   checkpoint cmd="{cmd('ctl_cyrusdb', '-c')}" period=30
 }}
+DAEMON {{
+  # Tells IDLE sessions at once of changes made by other sessions (else they poll each minute).
+  idled cmd="{cmd('idled')}"
+}}
 """
     write("cyrus/imapd.conf", imapd)
     write("cyrus/cyrus.conf", cyrus)
