@@ -26,10 +26,13 @@ pub enum Imap {
     /// Cyrus IMAP 3.6: organisational boxes only through the "Other Users" shared namespace
     /// (plus delegated login for holders of the `a` right), passwords only (no token on IMAP).
     Cyrus,
+    /// Dovecot advertising only IMAP4rev1 after login (no CONDSTORE, QRESYNC, IDLE, MOVE,
+    /// NAMESPACE, ACL, LIST-STATUS, SPECIAL-USE, UIDPLUS).
+    Poor,
 }
 
 impl Imap {
-    /// The family named by `RELAIS_IMAP` (`dovecot` or `cyrus`), Dovecot when unset.
+    /// The family named by `RELAIS_IMAP` (`dovecot`, `cyrus` or `poor`), Dovecot when unset.
     ///
     /// # Panics
     /// On any other value: a test run must not silently use another server than asked.
@@ -37,7 +40,8 @@ impl Imap {
         match std::env::var("RELAIS_IMAP").as_deref() {
             Err(_) | Ok("") | Ok("dovecot") => Imap::Dovecot,
             Ok("cyrus") => Imap::Cyrus,
-            Ok(other) => panic!("RELAIS_IMAP={other}: attendu « dovecot » ou « cyrus »"),
+            Ok("poor") => Imap::Poor,
+            Ok(other) => panic!("RELAIS_IMAP={other}: attendu « dovecot », « cyrus » ou « poor »"),
         }
     }
 
@@ -45,6 +49,7 @@ impl Imap {
         match self {
             Imap::Dovecot => "dovecot",
             Imap::Cyrus => "cyrus",
+            Imap::Poor => "poor",
         }
     }
 }
