@@ -139,11 +139,19 @@ pub fn discover(
 
     // The profile's service boxes not already found, tried at once: Dovecot delays every
     // later login from an address after a refusal, so sequential tries would add up.
+    // A box the shared namespace showed is still tried delegated: a delegated session sees
+    // the box as its owner does (its INBOX named INBOX, its own namespaces and special-use
+    // folders). The shared namespace carries the boxes that cannot be opened delegated (Cyrus
+    // refuses authzid = box without the `a` right).
     let candidates: Vec<BoxAddress> = profile
         .boxes
         .organisational
         .iter()
-        .filter(|a| !boxes.iter().any(|b| &b.address == *a))
+        .filter(|a| {
+            !boxes
+                .iter()
+                .any(|b| &b.address == *a && !matches!(b.access, Access::SharedNamespace { .. }))
+        })
         .cloned()
         .collect();
     type Tried = (BoxAddress, Result<Rights>, Vec<String>);
@@ -169,13 +177,16 @@ pub fn discover(
     for (address, result, mut box_warnings) in results {
         warnings.append(&mut box_warnings);
         match result {
-            Ok(rights) => boxes.push(Entitlement {
-                display_name: display_name(profile, &address),
-                address,
-                kind: BoxKind::Organisational,
-                rights,
-                access: Access::Delegated,
-            }),
+            Ok(rights) => {
+                boxes.retain(|b| b.address != address);
+                boxes.push(Entitlement {
+                    display_name: display_name(profile, &address),
+                    address,
+                    kind: BoxKind::Organisational,
+                    rights,
+                    access: Access::Delegated,
+                });
+            }
             Err(EngineError::Net(e)) if is_refusal(&e) => {
                 first_refusal.get_or_insert(e);
             }
