@@ -69,6 +69,9 @@ impl From<EngineError> for CommandError {
             EngineError::Io { .. } => "profile_io",
             EngineError::Cancelled => "cancelled",
             EngineError::StoreKeyLost => "store_key_lost",
+            EngineError::Locked => "locked",
+            EngineError::WrongPerson => "other_person",
+            EngineError::PendingOutgoing { .. } => "pending_outgoing",
         };
         // The provider's refusals come as OAuth codes in English: say them in French.
         if let EngineError::Psc(relais_net::PscError::Denied { error: reason, .. }) = &error {
@@ -112,15 +115,12 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(|error| CommandError::new("internal", format!("Erreur interne : {error}")))?
 }
 
-/// The session's engine, unless the window is locked (see `lock::lock_session`).
+/// The session's engine for a read or an action: refused by the engine's runtime while the
+/// session is locked, whatever the window does.
 pub(crate) fn engine(state: &State<'_, AppState>) -> Outcome<(Arc<Engine>, Arc<Shared>)> {
-    if state.locked.load(std::sync::atomic::Ordering::SeqCst) {
-        return Err(CommandError::new(
-            "locked",
-            "Relais est verrouillé : reconnectez-vous pour continuer.",
-        ));
-    }
-    state.current().ok_or_else(CommandError::not_signed_in)
+    let (runtime, shared) = state.current().ok_or_else(CommandError::not_signed_in)?;
+    let engine = Arc::clone(runtime.engine()?);
+    Ok((engine, shared))
 }
 
 #[derive(Debug, Serialize)]
@@ -270,10 +270,7 @@ pub(crate) fn start(state: &AppState, engine: Engine, shared: Arc<Shared>) -> Ou
             .iter()
             .map(|b| (b.address.clone(), b.display_name.clone())),
     );
-    state.replace(Some(Session::start(Arc::new(engine), shared)));
-    state
-        .locked
-        .store(false, std::sync::atomic::Ordering::SeqCst);
+    state.replace(Some(Session::start(Arc::new(engine), shared, false)));
     Ok(info)
 }
 
@@ -601,16 +598,23 @@ pub async fn sync_now(state: State<'_, AppState>) -> Outcome<()> {
     .await
 }
 
-/// Signs out: stops the background work, revokes the e-CPS session, wipes the secrets and
-/// the local copy of the mail (see `AppState::sign_out`).
+/// Signs out: stops the runtime, revokes the e-CPS session, wipes the secrets and the local
+/// copy of the mail (see `AppState::sign_out`). While messages wait in the outbox or drafts
+/// exist only here, it is refused (`pending_outgoing`, saying how many) unless the person
+/// confirmed (`discard_pending`).
 #[tauri::command]
-pub async fn sign_out(state: State<'_, AppState>) -> Outcome<()> {
+pub async fn sign_out(state: State<'_, AppState>, discard_pending: bool) -> Outcome<()> {
     let state = state.inner().clone();
-    blocking(move || {
-        state.sign_out();
-        Ok(())
-    })
-    .await
+    blocking(move || Ok(state.sign_out(discard_pending)?)).await
+}
+
+/// The person is active in the window (typing a message, reading): the engine's inactivity
+/// lock counts from now. The window calls it at most every few seconds.
+#[tauri::command]
+pub fn touch_session(state: State<'_, AppState>) {
+    if let Some((runtime, _)) = state.current() {
+        runtime.touch();
+    }
 }
 
 /// Environment variable naming a file where the app writes when its first screen is

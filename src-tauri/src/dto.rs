@@ -23,8 +23,9 @@
 //! | `set_flagged` | `id: i64, flagged: bool` | `()` |
 //! | `delete_message` | `id: i64` | `()` |
 //! | `sync_now` | — | `()` |
-//! | `sign_out` | — | `()` |
-//! | `resume_session` | — | `Option<`[`SessionInfo`]`>` |
+//! | `sign_out` | `discard_pending: bool` | `()` (refused with `pending_outgoing` while mail waits) |
+//! | `resume_session` | — | `Option<`[`Resumed`]`>` |
+//! | `touch_session` | — | `()` |
 //! | `check_ins` | `text` | [`InsCheck`] |
 //! | `check_patient` | `patient: `[`PatientInput`] | [`PatientCheck`] |
 //! | `known_addresses` | — | `Vec<`[`AddressView`]`>` |
@@ -65,6 +66,16 @@ pub const EVENT_OUTBOX_CHANGED: &str = "outbox-changed";
 pub const EVENT_CONNECTION: &str = "connection";
 /// Event: the session ended (refresh refused, signed out elsewhere…).
 pub const EVENT_SESSION_ENDED: &str = "session-ended";
+/// The engine locked the session (its inactivity timer, or the person): show the lock screen.
+pub const EVENT_SESSION_LOCKED: &str = "session-locked";
+/// The person signed in again behind the lock.
+pub const EVENT_SESSION_UNLOCKED: &str = "session-unlocked";
+/// The first synchronisation of every box is over.
+pub const EVENT_SYNCHRONISED: &str = "synchronised";
+/// A box could not be synchronised or watched: [`BoxError`].
+pub const EVENT_BOX_ERROR: &str = "box-error";
+/// Rows added, changed or gone in a folder: [`MessagesEvent`].
+pub const EVENT_MESSAGES: &str = "messages";
 /// Event: a link was clicked in a message ([`LinkRequest`]).
 pub const EVENT_LINK_REQUESTED: &str = "link-requested";
 
@@ -380,6 +391,31 @@ pub struct OutboxChanged {
 pub struct Connection {
     /// True when the engine can reach IMAP and SMTP.
     pub online: bool,
+}
+
+/// A box that could not be synchronised or watched, with the French reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoxError {
+    pub box_address: String,
+    pub message: String,
+}
+
+/// Messages of one folder that appeared (`added`), changed (`changed`: read, flagged,
+/// claimed… by this person or a colleague) or left it (`expunged`).
+#[derive(Debug, Clone, Serialize)]
+pub struct MessagesEvent {
+    pub change: &'static str,
+    pub box_address: String,
+    pub folder_id: i64,
+    pub ids: Vec<i64>,
+}
+
+/// What `resume_session` found at start-up: a session behind the lock screen (after a
+/// restart, always), or the open session when the window was reloaded.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resumed {
+    pub locked: bool,
+    pub info: Option<SessionInfo>,
 }
 
 /// Payload of `session-ended`: the person must sign in again.

@@ -63,6 +63,7 @@ pub fn run() {
             commands::delete_message,
             commands::sync_now,
             commands::sign_out,
+            commands::touch_session,
             commands::painted,
             collab::collab_support,
             collab::claim,

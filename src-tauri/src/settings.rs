@@ -57,6 +57,13 @@ fn env_lock_seconds() -> Option<u32> {
         .filter(|s| *s > 0)
 }
 
+/// The inactivity delay the engine's runtime locks after: the setting, or the test
+/// variable.
+pub fn lock_after(app: &AppHandle) -> Option<std::time::Duration> {
+    let seconds = env_lock_seconds().unwrap_or(load(app).lock_minutes.saturating_mul(60));
+    (seconds > 0).then(|| std::time::Duration::from_secs(u64::from(seconds)))
+}
+
 fn default_download_dir(app: &AppHandle) -> PathBuf {
     app.path()
         .download_dir()
@@ -80,7 +87,11 @@ pub fn get_settings(app: AppHandle) -> SettingsView {
 }
 
 #[tauri::command]
-pub fn set_settings(app: AppHandle, settings: AppSettings) -> Outcome<SettingsView> {
+pub fn set_settings(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    settings: AppSettings,
+) -> Outcome<SettingsView> {
     if !(1..=240).contains(&settings.lock_minutes) {
         return Err(CommandError::new(
             "invalid_setting",
@@ -121,6 +132,9 @@ pub fn set_settings(app: AppHandle, settings: AppSettings) -> Outcome<SettingsVi
             format!("Les paramètres n'ont pas pu être enregistrés : {e}"),
         )
     })?;
+    if let Some((runtime, _)) = state.current() {
+        runtime.set_lock_after(lock_after(&app));
+    }
     Ok(view(&app, settings))
 }
 

@@ -32,8 +32,13 @@ pub struct Cli {
 enum Command {
     /// Se connecter avec son identité : mot de passe (--password-stdin) ou e-CPS (--ecps).
     Login(commands::login::Args),
-    /// Se déconnecter : efface les secrets et le cache local de ce profil.
-    Logout,
+    /// Se déconnecter : efface les secrets et le cache local de ce profil. Les messages qui
+    /// attendent encore dans la boîte d'envoi partent d'abord ; s'il en reste (ou des
+    /// brouillons présents seulement ici), la déconnexion est refusée sauf avec --abandon.
+    Logout(commands::login::LogoutArgs),
+    /// Suit les boîtes en direct (nouveaux messages, indicateurs, suppressions, envois)
+    /// jusqu'à Ctrl+C ; --json : une ligne JSON par événement.
+    Watch(commands::watch::Args),
     /// Les boîtes ouvertes à la personne connectée, avec leur type et ses droits.
     Boxes(commands::boxes::Args),
     /// Synchronise les boîtes (toutes par défaut).
@@ -62,7 +67,8 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Login(args) => commands::login::run(&ctx, args),
-        Command::Logout => commands::login::logout(&ctx),
+        Command::Logout(args) => commands::login::logout(&ctx, args),
+        Command::Watch(args) => commands::watch::run(&ctx, args),
         Command::Boxes(args) => commands::boxes::run(&ctx, args),
         Command::Sync(args) => commands::sync::run(&ctx, args),
         Command::List(args) => commands::list::run(&ctx, args),

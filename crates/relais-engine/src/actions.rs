@@ -9,7 +9,8 @@ use relais_core::Entitlement;
 use relais_store::{AuditAction, FlagUpdate, FolderRole, MessageId};
 
 use crate::error::{EngineError, Result};
-use crate::sync::{flags_of, BoxConnection};
+use crate::pool::Pooled;
+use crate::sync::flags_of;
 use crate::Engine;
 
 /// A flag the person can set or clear.
@@ -86,12 +87,10 @@ impl Engine {
         }
     }
 
-    fn selected(&self, t: &Target) -> Result<BoxConnection> {
-        let mut conn = self.connect_box(&t.entitlement)?;
+    fn selected(&self, t: &Target) -> Result<Pooled<'_>> {
+        let mut conn = self.pooled(&t.entitlement)?;
         let name = conn.server_name(&t.folder);
-        conn.session
-            .session()
-            .select(&name)
+        conn.select(&name)
             .map_err(|e| self.server_refused(&t.entitlement.address, e))?;
         Ok(conn)
     }
@@ -134,7 +133,7 @@ impl Engine {
             .session()
             .uid_fetch(t.uid.to_string(), items)
             .ok();
-        conn.session.logout();
+        drop(conn);
         // The message as it is now on the server (None: gone, or not fetched).
         let now = fetched.as_ref().and_then(|f| {
             f.iter()
@@ -151,7 +150,8 @@ impl Engine {
                     None => None,
                 };
                 if let Some((flags, modseq)) = now {
-                    self.store()?.update_flags(
+                    self.apply_flags(
+                        &t.entitlement.address,
                         t.folder_id,
                         &[FlagUpdate {
                             uid: t.uid,
@@ -160,7 +160,7 @@ impl Engine {
                         }],
                     )?;
                 } else if fetched.is_some() {
-                    self.store()?.remove_uids(t.folder_id, &[t.uid])?;
+                    self.forget_uids(&t.entitlement.address, t.folder_id, &[t.uid])?;
                 }
                 if let Some(detail) = refused {
                     self.audit(
@@ -264,7 +264,7 @@ impl Engine {
         // move of nothing as done.
         let present = conn.session.session().uid_search(format!("UID {}", t.uid));
         if present.as_ref().is_ok_and(|uids| !uids.contains(&t.uid)) {
-            conn.session.logout();
+            drop(conn);
             self.audit(
                 &t.entitlement.address,
                 action,
@@ -272,16 +272,16 @@ impl Engine {
                 GONE_ELSEWHERE,
                 false,
             );
-            self.store()?.remove_uids(t.folder_id, &[t.uid])?;
+            self.forget_uids(&t.entitlement.address, t.folder_id, &[t.uid])?;
             return Err(self.server_refused(&t.entitlement.address, GONE_ELSEWHERE));
         }
         let result = conn.session.session().uid_mv(t.uid.to_string(), &dest);
-        conn.session.logout();
+        drop(conn);
         match result {
             Ok(()) => {
                 self.audit(&t.entitlement.address, action, &request, "OK", true);
                 // Gone from here; it appears in the destination at its next sync.
-                self.store()?.remove_uids(t.folder_id, &[t.uid])?;
+                self.forget_uids(&t.entitlement.address, t.folder_id, &[t.uid])?;
                 Ok(())
             }
             Err(e) => {
@@ -306,7 +306,7 @@ impl Engine {
             .session()
             .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
             .and_then(|_| conn.session.session().uid_expunge(&set));
-        conn.session.logout();
+        drop(conn);
         match result {
             Ok(_) => {
                 self.audit(
@@ -316,7 +316,7 @@ impl Engine {
                     "OK",
                     true,
                 );
-                self.store()?.remove_uids(t.folder_id, uids)?;
+                self.forget_uids(&t.entitlement.address, t.folder_id, uids)?;
                 Ok(())
             }
             Err(e) => {

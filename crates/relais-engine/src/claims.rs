@@ -50,7 +50,7 @@ use relais_store::{
 use serde::Serialize;
 
 use crate::error::EngineError;
-use crate::sync::{flags_of, BoxConnection};
+use crate::sync::flags_of;
 use crate::Engine;
 
 /// Prefix of the claim keyword.
@@ -304,8 +304,8 @@ enum Plan {
     Store(String),
 }
 
-struct Selected {
-    conn: BoxConnection,
+struct Selected<'e> {
+    conn: crate::pool::Pooled<'e>,
     address: BoxAddress,
     folder_id: FolderId,
     uid: u32,
@@ -403,15 +403,13 @@ impl Engine {
     pub fn collaboration_support(&self, address: &BoxAddress) -> Result<CollabSupport, ClaimError> {
         let entitlement = self.entitlement(address)?;
         let can_write = entitlement.rights.can_write_flags();
-        let mut conn = self.connect_box(&entitlement)?;
+        let mut conn = self.pooled(&entitlement)?;
         let name = conn.server_name("INBOX");
         let mailbox = conn
-            .session
-            .session()
             .select(&name)
             .map_err(|e| self.server_refused(address, e))?;
         let condstore = conn.condstore && mailbox.highest_mod_seq.is_some();
-        conn.session.logout();
+        drop(conn);
         let permanent: Vec<String> = mailbox
             .permanent_flags
             .iter()
@@ -524,7 +522,11 @@ impl Engine {
     }
 
     /// Connect, SELECT the message's folder, check PERMANENTFLAGS for `needed`.
-    fn select_for_status(&self, id: MessageId, needed: &[&str]) -> Result<Selected, ClaimError> {
+    fn select_for_status(
+        &self,
+        id: MessageId,
+        needed: &[&str],
+    ) -> Result<Selected<'_>, ClaimError> {
         let message = self
             .store()?
             .message(id)?
@@ -542,11 +544,9 @@ impl Engine {
             }
             .into());
         }
-        let mut conn = self.connect_box(&entitlement)?;
+        let mut conn = self.pooled(&entitlement)?;
         let name = conn.server_name(&folder.name);
         let mailbox = conn
-            .session
-            .session()
             .select(&name)
             .map_err(|e| self.server_refused(&address, e))?;
         let permanent: Vec<String> = mailbox
@@ -555,7 +555,7 @@ impl Engine {
             .map(|f| f.to_string())
             .collect();
         if !keywords_supported(&permanent, needed) {
-            conn.session.logout();
+            drop(conn);
             self.audit(
                 &address,
                 AuditAction::Other("claim".into()),
@@ -577,7 +577,7 @@ impl Engine {
     }
 
     /// Read the message's flags and MODSEQ from the server, store them, return them.
-    fn refresh_flags(&self, s: &mut Selected) -> Result<(Flags, Option<u64>), ClaimError> {
+    fn refresh_flags(&self, s: &mut Selected<'_>) -> Result<(Flags, Option<u64>), ClaimError> {
         let items = if s.conn.condstore {
             "(UID FLAGS MODSEQ)"
         } else {
@@ -595,7 +595,8 @@ impl Engine {
             .ok_or(EngineError::UnknownMessage)?;
         let flags = flags_of(fetch.flags());
         let modseq = fetch.mod_seq();
-        self.store()?.update_flags(
+        self.apply_flags(
+            &s.address,
             s.folder_id,
             &[FlagUpdate {
                 uid: s.uid,
@@ -609,7 +610,7 @@ impl Engine {
     /// `UID STORE`, conditional on `modseq` when the server has CONDSTORE.
     fn conditional_store(
         &self,
-        s: &mut Selected,
+        s: &mut Selected<'_>,
         modseq: Option<u64>,
         change: &str,
     ) -> Result<(String, StoreOutcome), ClaimError> {
@@ -699,8 +700,7 @@ impl Engine {
             }
             Err(ClaimError::Busy)
         })();
-        let Selected { conn, .. } = s;
-        conn.session.logout();
+        drop(s);
         result?;
         self.message_status(id)
     }

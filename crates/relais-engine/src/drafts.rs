@@ -253,7 +253,7 @@ impl Engine {
             raw = with_bcc;
         }
         let address = &entitlement.address;
-        let mut conn = self.connect_box(entitlement)?;
+        let mut conn = self.pooled(entitlement)?;
         let drafts = self.special_folder(&mut conn, address, FolderRole::Drafts)?;
         let request = format!("APPEND {drafts} (\\Draft \\Seen)");
         let appended = conn
@@ -273,7 +273,6 @@ impl Engine {
                     &e.to_string(),
                     false,
                 );
-                conn.session.logout();
                 return Err(self.server_refused(address, e).into());
             }
         };
@@ -289,7 +288,6 @@ impl Engine {
         if let Some(old) = old_uid.filter(|o| Some(*o) != new_uid) {
             self.delete_server_uid(&mut conn, address, &drafts, old);
         }
-        conn.session.logout();
         Ok(new_uid)
     }
 
@@ -301,11 +299,12 @@ impl Engine {
         uid: u32,
     ) {
         let request = format!("UID STORE {uid} +FLAGS (\\Deleted); UID EXPUNGE {uid} in {folder}");
-        let session = conn.session.session();
-        let result = session
-            .select(folder)
-            .and_then(|_| session.uid_store(uid.to_string(), "+FLAGS.SILENT (\\Deleted)"))
-            .and_then(|_| session.uid_expunge(uid.to_string()));
+        let result = conn.select(folder).and_then(|_| {
+            let session = conn.session.session();
+            session
+                .uid_store(uid.to_string(), "+FLAGS.SILENT (\\Deleted)")
+                .and_then(|_| session.uid_expunge(uid.to_string()))
+        });
         match result {
             Ok(_) => self.audit(address, AuditAction::Delete, &request, "OK", true),
             Err(e) => self.audit(
@@ -361,12 +360,11 @@ impl Engine {
         };
         if let (true, Some(uid)) = (queued, server_uid) {
             if let Ok(entitlement) = self.entitlement(&address) {
-                if let Ok(mut conn) = self.connect_box(&entitlement) {
+                if let Ok(mut conn) = self.pooled(&entitlement) {
                     if let Ok(drafts) = self.special_folder(&mut conn, &address, FolderRole::Drafts)
                     {
                         self.delete_server_uid(&mut conn, &address, &drafts, uid);
                     }
-                    conn.session.logout();
                 }
             }
         }

@@ -51,6 +51,12 @@ pub enum EngineError {
     StoreKeyLost,
     #[error("Opération annulée.")]
     Cancelled,
+    #[error("La session est verrouillée : identifiez-vous à nouveau pour accéder au courrier.")]
+    Locked,
+    #[error("Seule la personne connectée peut déverrouiller sa session ; les autres personnes se déconnectent d'abord.")]
+    WrongPerson,
+    #[error("{}", pending_message(*queued, *drafts))]
+    PendingOutgoing { queued: u32, drafts: u32 },
 }
 
 impl EngineError {
@@ -60,6 +66,27 @@ impl EngineError {
             detail: e.to_string(),
         }
     }
+}
+
+fn pending_message(queued: u32, drafts: u32) -> String {
+    let mut parts = Vec::new();
+    match queued {
+        0 => {}
+        1 => parts.push("1 message attend encore dans la boîte d'envoi".to_string()),
+        n => parts.push(format!(
+            "{n} messages attendent encore dans la boîte d'envoi"
+        )),
+    }
+    match drafts {
+        0 => {}
+        1 => parts.push("1 brouillon n'existe que sur ce poste".to_string()),
+        n => parts.push(format!("{n} brouillons n'existent que sur ce poste")),
+    }
+    format!(
+        "Déconnexion refusée : {}. Rien n'a été effacé. Envoyez-les (ou attendez le retour de la \
+         connexion), ou confirmez leur suppression pour vous déconnecter quand même.",
+        parts.join(" et ")
+    )
 }
 
 pub type Result<T> = std::result::Result<T, EngineError>;

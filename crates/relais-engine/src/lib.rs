@@ -10,13 +10,16 @@
 
 pub mod account;
 pub mod actions;
+mod changes;
 pub mod claims;
 pub mod discovery;
 pub mod drafts;
 pub mod error;
 pub mod events;
 pub mod outbox;
+mod pool;
 pub mod read;
+pub mod runtime;
 pub mod send;
 pub mod sync;
 pub mod threads;
@@ -42,9 +45,11 @@ pub use error::{EngineError, Result};
 pub use events::{Event, EventSink};
 pub use outbox::OutboxOutcome;
 pub use relais_mail::Recipient;
+pub use runtime::{Runtime, RuntimeOptions, Unlock};
 pub use send::{
     BoxSettings, Compose, ComposeAttachment, SendError, SendReceipt, DEFAULT_X_MSS_NIL,
 };
+pub use sync::WatchOptions;
 
 /// Who the person says they are when the sign-in itself does not tell (a password login
 /// carries no identity): their names and national identifier.
@@ -86,6 +91,8 @@ pub struct Engine {
     account: Mutex<Option<Account>>,
     auth: Mutex<Option<Auth>>,
     pub(crate) events: EventSink,
+    /// Kept connections for actions, one per box.
+    pool: pool::Pool,
 }
 
 pub(crate) fn now_secs() -> i64 {
@@ -102,7 +109,7 @@ pub(crate) fn now_ms() -> i64 {
         .unwrap_or_default()
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic elsewhere must not make the store unusable: the data is still consistent
     // (SQLite transactions), so take the guard back.
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -144,6 +151,7 @@ impl Engine {
             account: Mutex::new(account),
             auth: Mutex::new(None),
             events,
+            pool: pool::Pool::default(),
         })
     }
 
@@ -170,7 +178,7 @@ impl Engine {
         f(&lock(&self.store))
     }
 
-    fn account(&self) -> Result<Account> {
+    pub(crate) fn account(&self) -> Result<Account> {
         lock(&self.account).clone().ok_or(EngineError::NotSignedIn)
     }
 
@@ -469,8 +477,49 @@ impl Engine {
         }
     }
 
-    /// Sign out: revoke the e-CPS session, wipe the secrets and the local store.
+    /// Closes the connections kept for actions (sign-out, end of the runtime).
+    pub fn close_connections(&self) {
+        self.pool.close_all();
+    }
+
+    /// What a sign-out would destroy: messages not yet delivered (queued, in flight or
+    /// refused) and drafts that exist only on this device (never saved to a Drafts folder).
+    pub fn pending_outgoing(&self) -> Result<(u32, u32)> {
+        let store = self.store()?;
+        let queued = store
+            .outbox()?
+            .iter()
+            .filter(|m| m.state != relais_store::OutboxState::Done)
+            .count() as u32;
+        let mut drafts = 0u32;
+        for b in store.boxes()? {
+            drafts += store
+                .drafts(&b.address)?
+                .iter()
+                .filter(|d| d.server_uid.is_none())
+                .count() as u32;
+        }
+        Ok((queued, drafts))
+    }
+
+    /// Sign out: revoke the e-CPS session, wipe the secrets and the local store. Refused
+    /// with [`EngineError::PendingOutgoing`] while a message waits in the outbox or a draft
+    /// exists only here: nothing is destroyed silently. Deliver them first (the outbox), or
+    /// sign out with [`Engine::sign_out_discarding`] once the person confirmed.
     pub fn sign_out(self) -> Result<()> {
+        let (queued, drafts) = self.pending_outgoing()?;
+        if queued > 0 || drafts > 0 {
+            tracing::info!(queued, drafts, "déconnexion refusée : envois en attente");
+            return Err(EngineError::PendingOutgoing { queued, drafts });
+        }
+        self.sign_out_discarding()
+    }
+
+    /// Sign out even though messages wait in the outbox or drafts exist only here: the
+    /// person confirmed that they are to be destroyed (the audit log records how many).
+    pub fn sign_out_discarding(self) -> Result<()> {
+        self.close_connections();
+        let (queued, drafts) = self.pending_outgoing().unwrap_or_default();
         let account = self.account().ok();
         if let Some(Auth::Ecps { psc, tokens }) = lock(&self.auth).take() {
             if let Some(refresh) = tokens.refresh_token {
@@ -479,8 +528,13 @@ impl Engine {
         }
         if let Some(account) = &account {
             if let Ok(boxes) = self.boxes() {
+                let response = if queued > 0 || drafts > 0 {
+                    format!("OK ({queued} envoi(s) et {drafts} brouillon(s) abandonnés à la demande de la personne)")
+                } else {
+                    "OK".to_string()
+                };
                 for b in boxes {
-                    self.audit(&b.address, AuditAction::SignOut, "LOGOUT", "OK", true);
+                    self.audit(&b.address, AuditAction::SignOut, "LOGOUT", &response, true);
                 }
             }
             self.secrets.delete_all(&account.profile_id)?;

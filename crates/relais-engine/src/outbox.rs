@@ -130,6 +130,17 @@ impl Engine {
         Ok(self.store()?.outbox()?)
     }
 
+    /// When the next waiting message is due (unix seconds), if any waits.
+    pub fn next_outbox_attempt(&self) -> Result<Option<i64>> {
+        Ok(self
+            .store()?
+            .outbox()?
+            .iter()
+            .filter(|m| matches!(m.state, OutboxState::Queued | OutboxState::Submitted))
+            .map(|m| m.next_attempt_at)
+            .min())
+    }
+
     /// Finish what a killed process left in flight (`submitting`, `appending`; see the module
     /// doc). Run at start, and by [`Engine::retry_outbox`].
     pub fn resume_interrupted(&self) -> Result<Vec<OutboxOutcome>> {
@@ -375,8 +386,17 @@ impl Engine {
         address: &relais_core::BoxAddress,
         role: relais_store::FolderRole,
     ) -> Result<String> {
+        // The synchronised folder list knows the roles already: no LIST needed.
+        if let Some(f) = self.store()?.folder_by_role(address, role)? {
+            return Ok(conn.server_name(&f.name));
+        }
         let pattern = format!("{}*", conn.prefix);
-        if let Ok(names) = conn.session.session().list(Some(""), Some(&pattern)) {
+        let names = conn
+            .session
+            .session()
+            .list(Some(""), Some(&pattern))
+            .map_err(|e| self.server_refused(address, e))?;
+        {
             for name in names.iter() {
                 let hit = name.attributes().iter().any(|a| {
                     matches!(
@@ -395,9 +415,6 @@ impl Engine {
                 }
             }
         }
-        if let Some(f) = self.store()?.folder_by_role(address, role)? {
-            return Ok(conn.server_name(&f.name));
-        }
         Ok(conn.server_name(match role {
             relais_store::FolderRole::Drafts => "Drafts",
             _ => "Sent",
@@ -411,9 +428,7 @@ impl Engine {
         sent: &str,
     ) -> Result<usize> {
         let address = &row.box_address;
-        conn.session
-            .session()
-            .select(sent)
+        conn.select(sent)
             .map_err(|e| self.server_refused(address, e))?;
         let uids = conn
             .session
@@ -425,18 +440,17 @@ impl Engine {
 
     fn sent_copy_exists(&self, row: &OutboxMessage) -> Result<bool> {
         let entitlement = self.entitlement(&row.box_address)?;
-        let mut conn = self.connect_box(&entitlement)?;
+        let mut conn = self.pooled(&entitlement)?;
         let sent =
             self.special_folder(&mut conn, &row.box_address, relais_store::FolderRole::Sent)?;
         let n = self.sent_uids(&mut conn, row, &sent)?;
-        conn.session.logout();
         Ok(n > 0)
     }
 
     /// Step 4 of the protocol: `appending`, search Sent, APPEND the same bytes if absent.
     fn append_to_sent(&self, row: &OutboxMessage) -> Result<()> {
         let entitlement = self.entitlement(&row.box_address)?;
-        let mut conn = self.connect_box(&entitlement)?;
+        let mut conn = self.pooled(&entitlement)?;
         let sent =
             self.special_folder(&mut conn, &row.box_address, relais_store::FolderRole::Sent)?;
         if row.state == OutboxState::Submitted {
@@ -448,7 +462,6 @@ impl Engine {
             )?;
         }
         if self.sent_uids(&mut conn, row, &sent)? > 0 {
-            conn.session.logout();
             return Ok(());
         }
         let raw = self
@@ -462,7 +475,7 @@ impl Engine {
             .append(&sent, &raw)
             .flag(imap::types::Flag::Seen)
             .finish();
-        conn.session.logout();
+        drop(conn);
         match result {
             Ok(appended) => {
                 let uid = appended

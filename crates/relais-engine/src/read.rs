@@ -36,7 +36,7 @@ impl Engine {
             .folder(message.summary.folder_id)?
             .ok_or(EngineError::UnknownMessage)?;
         let entitlement = self.entitlement(&message.summary.box_address)?;
-        let mut conn = self.connect_box(&entitlement)?;
+        let mut conn = self.pooled(&entitlement)?;
         let raw = self.fetch_bodies(
             &mut conn,
             &entitlement.address,
@@ -44,7 +44,6 @@ impl Engine {
             &folder.name,
             &[message.summary.uid],
         )?;
-        conn.session.logout();
         raw.into_iter()
             .next()
             .map(|(_, raw)| raw)
@@ -64,11 +63,11 @@ impl Engine {
             return Ok(Vec::new());
         }
         let name = conn.server_name(folder);
-        let session = conn.session.session();
-        session
-            .examine(&name)
+        conn.examine(&name)
             .map_err(|e| self.server_refused(address, e))?;
-        let fetches = session
+        let fetches = conn
+            .session
+            .session()
             .uid_fetch(crate::sync::uid_set(uids), "(UID BODY.PEEK[])")
             .map_err(|e| self.server_refused(address, e))?;
         let mut out = Vec::new();

@@ -37,9 +37,44 @@ pub struct BoxConnection {
     /// Folder states from the last LIST-STATUS (RFC 5819), each taken by the next sync of
     /// its folder: an unchanged folder then costs no SELECT.
     pub listed: HashMap<String, imap::types::Mailbox>,
+    /// The folder selected on this connection (server name), whether read-write, and what
+    /// the server said of it: a kept connection skips the SELECT of an action on the folder
+    /// it already has open.
+    selected: Option<(String, bool, imap::types::Mailbox)>,
 }
 
 impl BoxConnection {
+    /// SELECT `name` (read-write), unless it is already selected read-write here.
+    pub(crate) fn select(&mut self, name: &str) -> imap::error::Result<imap::types::Mailbox> {
+        if let Some((current, true, mailbox)) = &self.selected {
+            if current == name {
+                return Ok(mailbox.clone());
+            }
+        }
+        self.select_fresh(name)
+    }
+
+    /// SELECT `name` always: synchronisation needs the folder's current state (UIDNEXT,
+    /// HIGHESTMODSEQ, EXISTS).
+    pub(crate) fn select_fresh(&mut self, name: &str) -> imap::error::Result<imap::types::Mailbox> {
+        self.selected = None;
+        let mailbox = self.session.session().select(name)?;
+        self.selected = Some((name.to_string(), true, mailbox.clone()));
+        Ok(mailbox)
+    }
+
+    /// EXAMINE `name` (read-only), unless it is already open here (either way: reading
+    /// does not change it).
+    pub(crate) fn examine(&mut self, name: &str) -> imap::error::Result<()> {
+        if self.selected.as_ref().is_some_and(|(n, _, _)| n == name) {
+            return Ok(());
+        }
+        self.selected = None;
+        let mailbox = self.session.session().examine(name)?;
+        self.selected = Some((name.to_string(), false, mailbox));
+        Ok(())
+    }
+
     pub fn server_name(&self, folder: &str) -> String {
         format!("{}{}", self.prefix, folder)
     }
@@ -86,6 +121,7 @@ impl Engine {
             prefix,
             condstore,
             listed: HashMap::new(),
+            selected: None,
         })
     }
 
@@ -188,11 +224,7 @@ impl Engine {
             }
         }
         let server_name = conn.server_name(folder);
-        let mailbox = conn
-            .session
-            .session()
-            .select(&server_name)
-            .map_err(refused)?;
+        let mailbox = conn.select_fresh(&server_name).map_err(refused)?;
         let mut report = FolderReport::default();
 
         let mut state = self.store()?.folder_state(folder_id)?;
@@ -242,6 +274,13 @@ impl Engine {
                 .collect();
             if !updates.is_empty() {
                 report.flags_changed = self.store()?.update_flags(folder_id, &updates)? as u32;
+                let uids: Vec<u32> = updates.iter().map(|u| u.uid).collect();
+                let ids = self.store()?.ids_of_uids(folder_id, &uids)?;
+                events(Event::MessagesChanged {
+                    box_address: address.clone(),
+                    folder_id,
+                    ids,
+                });
             }
         }
 
@@ -271,7 +310,14 @@ impl Engine {
                 let mut done = 0u32;
                 let mut inserted = 0u32;
                 for (fetched, messages) in batches {
-                    self.store()?.insert_messages(folder_id, &messages)?;
+                    let ids = self.store()?.insert_messages(folder_id, &messages)?;
+                    if !ids.is_empty() {
+                        events(Event::MessagesAdded {
+                            box_address: address.clone(),
+                            folder_id,
+                            ids,
+                        });
+                    }
                     done += fetched;
                     inserted += messages.len() as u32;
                     events(Event::SyncProgress {
@@ -329,7 +375,13 @@ impl Engine {
                 .filter(|uid| !server.contains(uid))
                 .collect();
             if !gone.is_empty() {
+                let ids = self.store()?.ids_of_uids(folder_id, &gone)?;
                 report.expunged = self.store()?.remove_uids(folder_id, &gone)? as u32;
+                events(Event::MessagesExpunged {
+                    box_address: address.clone(),
+                    folder_id,
+                    ids,
+                });
             }
         }
 
@@ -548,23 +600,77 @@ fn decode_words(value: &str) -> String {
         .unwrap_or_else(|| value.to_string())
 }
 
+/// How a live watch runs: how long an IDLE is held before the other folders are looked at.
+#[derive(Debug, Clone, Copy)]
+pub struct WatchOptions {
+    /// The longest an IDLE is held. The server pushes a change in the inbox at once; at the
+    /// end of each period the other folders are checked (one LIST-STATUS round trip when
+    /// nothing changed) and the IDLE is entered again.
+    pub period: std::time::Duration,
+}
+
+impl Default for WatchOptions {
+    fn default() -> WatchOptions {
+        WatchOptions {
+            period: std::time::Duration::from_secs(120),
+        }
+    }
+}
+
 impl Engine {
-    /// Watch a box's INBOX with IDLE until `stop` is set: every change is synchronised at
-    /// once and new mail announced. Returns on `stop`, or with the connection's error (the
-    /// caller reconnects with back-off).
+    /// Watch a box's INBOX with IDLE until `stop` is set (the default period).
     pub fn watch_inbox(&self, entitlement: &Entitlement, stop: &AtomicBool) -> Result<()> {
+        self.watch_box(entitlement, stop, WatchOptions::default(), &|_| {})
+    }
+
+    /// Watch a whole box live until `stop` is set: IDLE on its INBOX, held for
+    /// `options.period` (a delivery, a colleague's flag change or expunge is pushed by the
+    /// server and synchronised at once), then a look at every other folder (LIST-STATUS)
+    /// before the next IDLE. `on_connect` receives a handle that cuts the connection, so that
+    /// whoever sets `stop` can end a held IDLE at once. Returns on `stop`, or with the
+    /// connection's error (the caller reconnects with back-off).
+    pub fn watch_box(
+        &self,
+        entitlement: &Entitlement,
+        stop: &AtomicBool,
+        options: WatchOptions,
+        on_connect: &dyn Fn(std::net::TcpStream),
+    ) -> Result<()> {
+        let span = tracing::info_span!("watch", box_id = %short_id(entitlement.address.as_str()));
+        let _entered = span.enter();
         let mut conn = self.connect_box(entitlement)?;
-        let folder_id = {
+        if let Ok(cutter) = conn.session.cutter() {
+            on_connect(cutter);
+        }
+        let inbox_id = {
             let mut store = self.store()?;
             store.upsert_folder(&entitlement.address, "INBOX", Some(FolderRole::Inbox))?
         };
         let events = self.events.clone();
         let never = AtomicBool::new(false);
-        let mut changed = true;
+        // The first pass looks at every folder; later ones at the inbox after a push, and at
+        // every folder after a quiet period.
+        let mut inbox_changed = true;
+        let mut period_over = true;
         while !stop.load(Ordering::Relaxed) {
-            if changed {
+            if period_over {
+                let folders = self.sync_folder_list(entitlement, &mut conn)?;
+                for (id, name) in folders {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let report =
+                        self.sync_folder(entitlement, &mut conn, id, &name, &events, &never)?;
+                    if id == inbox_id && report.new > 0 {
+                        (self.events)(Event::NewMail {
+                            box_address: entitlement.address.clone(),
+                            count: report.new,
+                        });
+                    }
+                }
+            } else if inbox_changed {
                 let report =
-                    self.sync_folder(entitlement, &mut conn, folder_id, "INBOX", &events, &never)?;
+                    self.sync_folder(entitlement, &mut conn, inbox_id, "INBOX", &events, &never)?;
                 if report.new > 0 {
                     (self.events)(Event::NewMail {
                         box_address: entitlement.address.clone(),
@@ -572,32 +678,40 @@ impl Engine {
                     });
                 }
             }
-            // Short IDLE rounds so that `stop` is seen within a second; the server still
-            // pushes a delivery at once, and only a change costs a resync.
-            let outcome = conn
-                .session
-                .session()
-                .idle()
-                .timeout(std::time::Duration::from_secs(1))
-                .keepalive(false)
-                .wait_while(imap::extensions::idle::stop_on_any);
-            changed = match outcome {
-                Ok(imap::extensions::idle::WaitOutcome::MailboxChanged) => true,
-                Ok(imap::extensions::idle::WaitOutcome::TimedOut) => false,
-                Err(imap::Error::Io(e))
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    false
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            // IDLE applies to the selected mailbox: the inbox.
+            let inbox = conn.server_name("INBOX");
+            conn.select(&inbox)
+                .map_err(|e| self.server_refused(&entitlement.address, e))?;
+            let outcome = conn.session.idle(options.period);
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            match outcome.map_err(|e| self.server_refused(&entitlement.address, e))? {
+                relais_net::IdleOutcome::Changed => {
+                    tracing::debug!("le serveur signale un changement");
+                    inbox_changed = true;
+                    period_over = false;
                 }
-                Err(e) => return Err(self.server_refused(&entitlement.address, e)),
-            };
+                relais_net::IdleOutcome::TimedOut => {
+                    inbox_changed = false;
+                    period_over = true;
+                }
+            }
         }
         conn.session.logout();
         Ok(())
     }
+}
+
+/// A short, stable stand-in for an address in logs (never the address itself).
+pub(crate) fn short_id(value: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut h);
+    format!("{:08x}", h.finish() as u32)
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ mod srv;
 pub mod tls;
 
 pub use error::{Credentials, NetError};
-pub use imap::{ImapSession, Namespace, Namespaces, SharedBox};
+pub use imap::{IdleOutcome, ImapSession, Namespace, Namespaces, SharedBox};
 pub use net::ConnectOptions;
 pub use profile::{OperatorProfile, ProfileError, Security, ServerEndpoint};
 pub use psc::{ProSanteConnect, PscError, PscIdentity, PscTokens, SignInOptions};

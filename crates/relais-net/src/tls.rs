@@ -574,6 +574,29 @@ impl TlsStream {
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         self.lock()?.sock.set_read_timeout(timeout)
     }
+
+    /// Whether the server has closed the connection (end of stream or reset), seen without
+    /// blocking: a kept connection is checked before it is reused.
+    pub fn peer_closed(&self) -> bool {
+        let Ok(guard) = self.lock() else { return true };
+        let sock = &guard.sock;
+        if sock.set_nonblocking(true).is_err() {
+            return true;
+        }
+        let mut byte = [0u8; 1];
+        let closed = match sock.peek(&mut byte) {
+            Ok(0) => true,
+            Ok(_) => false,
+            Err(e) => e.kind() != io::ErrorKind::WouldBlock,
+        };
+        closed || sock.set_nonblocking(false).is_err()
+    }
+
+    /// A handle that can cut this connection from another thread (a blocking IDLE then
+    /// returns at once with an error).
+    pub fn cutter(&self) -> io::Result<TcpStream> {
+        self.lock()?.sock.try_clone()
+    }
 }
 
 impl std::fmt::Debug for TlsStream {

@@ -401,11 +401,17 @@ impl Store {
         const OP: &str = "insert_messages";
         let tx = self.write(OP)?;
         let box_address = folder_box(&tx, folder, OP)?;
+        // The highest id ever given, not the highest present: an expunged message's id is
+        // never given again (migration 5).
         let mut next_id: i64 = tx
-            .query_row("SELECT IFNULL(MAX(id), 0) + 1 FROM messages", [], |row| {
-                row.get(0)
-            })
+            .query_row(
+                "SELECT MAX(IFNULL((SELECT last FROM id_sequence WHERE name = 'messages'), 0),
+                            IFNULL((SELECT MAX(id) FROM messages), 0)) + 1",
+                [],
+                |row| row.get(0),
+            )
             .op(OP)?;
+        let first_id = next_id;
         let mut ids = Vec::with_capacity(messages.len());
         {
             let mut existing = tx
@@ -518,6 +524,14 @@ impl Store {
                 ids.push(MessageId(id));
             }
         }
+        if next_id > first_id {
+            tx.execute(
+                "INSERT INTO id_sequence (name, last) VALUES ('messages', ?1)
+                 ON CONFLICT (name) DO UPDATE SET last = max(last, excluded.last)",
+                [next_id - 1],
+            )
+            .op(OP)?;
+        }
         tx.commit().op(OP)?;
         Ok(ids)
     }
@@ -574,6 +588,25 @@ impl Store {
         }
         tx.commit().op(OP)?;
         Ok(removed)
+    }
+
+    /// The ids of the stored messages with these UIDs in `folder` (unknown UIDs are skipped),
+    /// for events that name the rows a window shows.
+    pub fn ids_of_uids(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<MessageId>> {
+        const OP: &str = "ids_of_uids";
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM messages WHERE folder_id = ?1 AND uid = ?2")
+            .op(OP)?;
+        let mut ids = Vec::with_capacity(uids.len());
+        for uid in uids {
+            let id: Option<i64> = stmt
+                .query_row(params![folder.0, uid], |row| row.get(0))
+                .optional()
+                .op(OP)?;
+            ids.extend(id.map(MessageId));
+        }
+        Ok(ids)
     }
 
     /// Every stored UID of a folder with its flags, by ascending UID (to compare with the

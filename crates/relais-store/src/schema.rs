@@ -42,6 +42,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "004_search_by_date",
         include_str!("migrations/004_search_by_date.sql"),
     ),
+    (
+        "005_message_ids_never_reused",
+        include_str!("migrations/005_message_ids_never_reused.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

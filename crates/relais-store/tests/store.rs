@@ -330,6 +330,42 @@ fn flags_update_and_expunge() {
 }
 
 #[test]
+fn a_message_id_is_never_given_again() {
+    let path = tempfile::tempdir().unwrap();
+    let file = path.path().join("ids.db");
+    let inbox;
+    let newest;
+    {
+        let mut store = Store::open(&file).unwrap();
+        store.upsert_boxes(&entitlements()).unwrap();
+        inbox = store
+            .upsert_folder(&addr(CARDIO), "INBOX", Some(FolderRole::Inbox))
+            .unwrap();
+        let ids = store.insert_messages(inbox, &bulk(3, 1)).unwrap();
+        newest = *ids.iter().max().unwrap();
+        // The newest message is expunged: with MAX(id) + 1 its id came back.
+        store.remove_uids(inbox, &[3]).unwrap();
+        let again = store.insert_messages(inbox, &bulk(1, 4)).unwrap();
+        assert!(again[0] > newest, "{again:?} reuses {newest:?}");
+        store.remove_uids(inbox, &[4]).unwrap();
+    }
+    // Across a reopen too.
+    let mut store = Store::open(&file).unwrap();
+    let later = store.insert_messages(inbox, &bulk(1, 5)).unwrap();
+    assert!(later[0].0 > newest.0 + 1, "{later:?}");
+    // An emptied folder gives no id back either.
+    let all: Vec<u32> = store
+        .uids(inbox)
+        .unwrap()
+        .into_iter()
+        .map(|u| u.0)
+        .collect();
+    store.remove_uids(inbox, &all).unwrap();
+    let last = store.insert_messages(inbox, &bulk(1, 6)).unwrap();
+    assert!(last[0] > later[0]);
+}
+
+#[test]
 fn uidvalidity_change_resets_the_folder() {
     let (mut store, inbox) = setup();
     let ids = store.insert_messages(inbox, &bulk(20, 1)).unwrap();

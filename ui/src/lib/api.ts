@@ -369,6 +369,26 @@ export interface SessionEnded {
   reason: string;
 }
 
+/** At start-up: a session behind the lock screen (always after a restart), or the open one. */
+export interface Resumed {
+  locked: boolean;
+  info: SessionInfo | null;
+}
+
+/** `messages`: rows of a folder added, changed (flags, claims) or gone, by anyone. */
+export interface MessagesEvent {
+  change: 'added' | 'changed' | 'expunged';
+  box_address: string;
+  folder_id: number;
+  ids: number[];
+}
+
+/** `box-error`: a box could not be synchronised or watched; `message` is French. */
+export interface BoxError {
+  box_address: string;
+  message: string;
+}
+
 /** A link clicked in a message (`link-requested`): a web link to confirm, or a `mailto:`. */
 export interface LinkRequest {
   url: string;
@@ -527,8 +547,14 @@ export const api = {
   /** The raw message (RFC 5322 text), for « Voir la source ». */
   messageSource: (id: number) => call<string>('message_source', { id }),
   syncNow: () => call<void>('sync_now'),
-  signOut: () => call<void>('sign_out'),
-  resumeSession: () => call<SessionInfo | null>('resume_session'),
+  /**
+   * Refused with `pending_outgoing` while messages wait in the outbox or drafts exist only
+   * here, unless `discardPending` (the person confirmed they are to be destroyed).
+   */
+  signOut: (discardPending = false) => call<void>('sign_out', { discardPending }),
+  resumeSession: () => call<Resumed | null>('resume_session'),
+  /** The person is active: the engine's inactivity lock counts from now. */
+  touchSession: () => call<void>('touch_session'),
   checkIns: (text: string) => call<InsCheck>('check_ins', { text }),
   checkPatient: (patient: PatientInput) => call<PatientCheck>('check_patient', { patient }),
   knownAddresses: () => call<AddressView[]>('known_addresses'),
@@ -608,6 +634,11 @@ export interface AppEvents {
   'outbox-changed': OutboxChanged;
   connection: Connection;
   'session-ended': SessionEnded;
+  'session-locked': null;
+  'session-unlocked': null;
+  synchronised: null;
+  'box-error': BoxError;
+  messages: MessagesEvent;
   'link-requested': LinkRequest;
   'directory-progress': ImportProgress;
   'directory-done': DirectoryImportEnd;

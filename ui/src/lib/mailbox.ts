@@ -124,6 +124,14 @@ async function refreshList(): Promise<void> {
   }
 }
 
+let listTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** The list again a moment after the last change event, so that a burst costs one read. */
+function refreshListSoon(delay = 150): void {
+  clearTimeout(listTimer);
+  listTimer = setTimeout(() => void refreshList(), delay);
+}
+
 /** « À traiter », « Mes prises en charge », « Traités », or every message (`null`). */
 export async function setStatusFilter(filter: StatusFilter | null): Promise<void> {
   const source = messages.source;
@@ -461,6 +469,15 @@ function listenToEngine(ready: () => void): () => void {
       notice.show(text);
       if (showsBox(event.box_address, INBOX)) void refreshList();
     }),
+    onEvent('messages', (event) => {
+      // Rows added, changed (a colleague's flag or claim) or gone in a folder on screen.
+      refreshCounts();
+      const shown = messages.source;
+      if ((shown.kind === 'folder' && shown.box.address === event.box_address) || shown.kind === 'unified') {
+        refreshListSoon();
+      }
+    }),
+    onEvent('box-error', (event) => notice.show(event.message)),
     onEvent('outbox-changed', (event) => status.outboxChanged(event)),
     onEvent('connection', (event) => status.connection(event.online)),
     onEvent('session-ended', (event) => session.ended(event.reason)),

@@ -85,12 +85,55 @@ fn print_session(session: &SessionSummary) {
     super::boxes::print_boxes(&session.boxes);
 }
 
-pub fn logout(ctx: &Context) -> Outcome {
-    match ctx.engine() {
-        Ok(engine) => engine.sign_out().map_err(|e| e.to_string())?,
+#[derive(clap::Args)]
+pub struct LogoutArgs {
+    /// Supprimer quand même les messages qui n'ont pas pu partir et les brouillons présents
+    /// seulement sur ce poste.
+    #[arg(long)]
+    abandon: bool,
+}
+
+pub fn logout(ctx: &Context, args: LogoutArgs) -> Outcome {
+    let engine = match ctx.engine() {
+        Ok(engine) => engine,
         // No account (or its operator profile is gone): still wipe what is there.
-        Err(_) => ctx.profile_dir().wipe().map_err(|e| e.to_string())?,
+        Err(_) => {
+            ctx.profile_dir().wipe().map_err(|e| e.to_string())?;
+            println!("Déconnecté(e) : secrets et cache local effacés.");
+            return Ok(());
+        }
+    };
+    // What waits in the outbox leaves first, when the server can be reached.
+    let (queued, _) = engine.pending_outgoing().map_err(|e| e.to_string())?;
+    if queued > 0 {
+        match engine.retry_outbox(i64::MAX / 2) {
+            Ok(outcomes) => {
+                let sent = outcomes.iter().filter(|o| o.error.is_none()).count();
+                if sent > 0 {
+                    println!("{sent} message(s) en attente envoyé(s) avant la déconnexion.");
+                }
+            }
+            Err(e) => eprintln!("relais: boîte d'envoi : {e}"),
+        }
     }
+    let (queued, drafts) = engine.pending_outgoing().map_err(|e| e.to_string())?;
+    if args.abandon {
+        engine.sign_out_discarding().map_err(|e| e.to_string())?;
+        if queued > 0 || drafts > 0 {
+            println!(
+                "Déconnecté(e) : secrets et cache local effacés ; {queued} message(s) non envoyé(s) et {drafts} brouillon(s) local(aux) supprimé(s) à votre demande."
+            );
+        } else {
+            println!("Déconnecté(e) : secrets et cache local effacés.");
+        }
+        return Ok(());
+    }
+    engine.sign_out().map_err(|e| match e {
+        relais_engine::EngineError::PendingOutgoing { .. } => {
+            format!("{e} (relais outbox pour les voir, relais logout --abandon pour les supprimer)")
+        }
+        e => e.to_string(),
+    })?;
     println!("Déconnecté(e) : secrets et cache local effacés.");
     Ok(())
 }
