@@ -20,6 +20,12 @@ use tauri::Manager;
 
 /// Builds and runs the Tauri application. Blocks until the last window closes.
 pub fn run() {
+    // The log goes to the profile folder (`logs/`), through the redaction layer. Without it
+    // Relais still runs: say so on stderr, where nothing else is lost.
+    if let Err(e) = relais_engine::logs::init(&session::profile_dir().logs()) {
+        eprintln!("Relais : journal indisponible ({e})");
+    }
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "démarrage");
     let result = tauri::Builder::default()
         // Registered first, as the plugin asks: a second launch must reach the running
         // instance before it builds windows of its own.

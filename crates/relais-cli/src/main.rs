@@ -65,6 +65,13 @@ fn main() -> ExitCode {
         profile: cli.profile.clone(),
         operator: cli.operator.clone(),
     };
+    // The profile's log, when the profile exists (a command never creates one just to log).
+    let profile = ctx.profile_dir();
+    if profile.root().is_dir() {
+        if let Err(e) = relais_engine::logs::init(&profile.logs()) {
+            eprintln!("relais: journal indisponible ({e})");
+        }
+    }
     let result = match cli.command {
         Command::Login(args) => commands::login::run(&ctx, args),
         Command::Logout(args) => commands::login::logout(&ctx, args),

@@ -118,6 +118,11 @@ impl ProfileDir {
         self.root.join("crl")
     }
 
+    /// The profile's log files (see [`crate::logs`]).
+    pub fn logs(&self) -> PathBuf {
+        self.root.join("logs")
+    }
+
     fn account_path(&self) -> PathBuf {
         self.root.join("account.json")
     }

@@ -16,6 +16,7 @@ pub mod discovery;
 pub mod drafts;
 pub mod error;
 pub mod events;
+pub mod logs;
 pub mod outbox;
 mod pool;
 pub mod read;
@@ -207,6 +208,12 @@ impl Engine {
         response: &str,
         ok: bool,
     ) {
+        tracing::info!(
+            box_id = %sync::short_id(address.as_str()),
+            action = action.as_str(),
+            ok,
+            "action"
+        );
         let person = match self.person() {
             Ok(p) => p.national_id,
             Err(_) => return,
@@ -234,6 +241,8 @@ impl Engine {
         password: &str,
         hint: &IdentityHint,
     ) -> Result<SessionSummary> {
+        let span = tracing::info_span!("sign_in", method = "password");
+        let _entered = span.enter();
         let credentials = Credentials::Password {
             login: login.to_string(),
             password: password.to_string(),
@@ -305,6 +314,8 @@ impl Engine {
     }
 
     fn finish_ecps(&self, psc: ProSanteConnect, tokens: PscTokens) -> Result<SessionSummary> {
+        let span = tracing::info_span!("sign_in", method = "e-CPS");
+        let _entered = span.enter();
         let identity = tokens.identity.clone().ok_or(EngineError::SessionEnded)?;
         let mut person = identity.to_person()?;
         let credentials = Credentials::Bearer {
@@ -377,6 +388,11 @@ impl Engine {
             }
             store.upsert_boxes(&boxes)?;
         }
+        tracing::info!(
+            boxes = boxes.len(),
+            own_box = person.own_box.is_some(),
+            "connecté(e)"
+        );
         for b in &boxes {
             self.audit(&b.address, AuditAction::SignIn, request, "OK", true);
         }
@@ -573,8 +589,13 @@ impl Engine {
 
     /// Synchronise every folder of one box.
     pub fn sync_box(&self, entitlement: &Entitlement, cancel: &AtomicBool) -> Result<()> {
+        let span =
+            tracing::info_span!("sync", box_id = %sync::short_id(entitlement.address.as_str()));
+        let _entered = span.enter();
+        let started = std::time::Instant::now();
         let mut conn = self.connect_box(entitlement)?;
         let folders = self.sync_folder_list(entitlement, &mut conn)?;
+        tracing::debug!(folders = folders.len(), "dossiers listés");
         let events = self.events.clone();
         for (id, name) in folders {
             let report = self.sync_folder(entitlement, &mut conn, id, &name, &events, cancel)?;
@@ -594,6 +615,10 @@ impl Engine {
             }
         }
         conn.session.logout();
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "boîte synchronisée"
+        );
         Ok(())
     }
 }

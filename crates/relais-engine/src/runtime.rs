@@ -30,7 +30,7 @@ use crate::sync::WatchOptions;
 use crate::{lock, Engine};
 
 /// How a runtime starts.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Default)]
 pub struct RuntimeOptions {
     /// Start locked (a resumed session: the person must sign in again to see the mail).
     pub locked: bool,
@@ -40,15 +40,6 @@ pub struct RuntimeOptions {
     pub watch: WatchOptions,
 }
 
-impl Default for RuntimeOptions {
-    fn default() -> RuntimeOptions {
-        RuntimeOptions {
-            locked: false,
-            lock_after: None,
-            watch: WatchOptions::default(),
-        }
-    }
-}
 
 /// What proves the person at the desk is the session's person.
 pub enum Unlock<'a> {
@@ -344,12 +335,19 @@ impl Runtime {
     fn outbox_worker(self) {
         let engine = Arc::clone(&self.shared.engine);
         loop {
-            // Cleared before the pass: a wake during the pass makes another one.
-            *lock(&self.shared.outbox_wake) = false;
+            // Cleared before the pass: a wake during the pass makes another one. A wake (the
+            // start, the network back, a new message, « Envoyer maintenant ») tries every
+            // waiting message now; a timed pass only those whose back-off is over.
+            let woken = std::mem::replace(&mut *lock(&self.shared.outbox_wake), false);
+            let until = if woken {
+                i64::MAX / 2
+            } else {
+                crate::now_secs()
+            };
             let next_due = {
                 let span = tracing::info_span!("send");
                 let _entered = span.enter();
-                match engine.retry_outbox(crate::now_secs()) {
+                match engine.retry_outbox(until) {
                     Ok(outcomes) => {
                         for o in outcomes.iter().filter(|o| o.error.is_some()) {
                             tracing::warn!(outbox_id = o.id.0, state = ?o.state, "envoi différé");

@@ -107,8 +107,9 @@ impl Engine {
                 (own, prefix.clone())
             }
         };
-        let mut session =
-            ImapSession::connect(&self.operator, &self.tls, &credentials, &login_box)?;
+        tracing::debug!(box_id = %short_id(entitlement.address.as_str()), "connexion IMAP");
+        let mut session = ImapSession::connect(&self.operator, &self.tls, &credentials, &login_box)
+            .inspect_err(|e| tracing::warn!(error = %e, "connexion IMAP refusée"))?;
         let condstore = session.has_capability("CONDSTORE");
         if condstore {
             session
@@ -401,6 +402,13 @@ impl Engine {
                 last_sync: Some(crate::now_secs()),
             },
         )?;
+        tracing::debug!(
+            folder_id = folder_id.0,
+            new = report.new,
+            flags_changed = report.flags_changed,
+            expunged = report.expunged,
+            "dossier synchronisé"
+        );
         if total == 0 {
             events(Event::SyncProgress {
                 box_address: address.clone(),
@@ -618,9 +626,14 @@ impl Default for WatchOptions {
 }
 
 impl Engine {
-    /// Watch a box's INBOX with IDLE until `stop` is set (the default period).
+    /// Watch a box with IDLE rounds of one second until `stop` is set: for a caller with no
+    /// way to cut the connection (tests). The runtime holds IDLE for its whole period and
+    /// cuts the connection to stop.
     pub fn watch_inbox(&self, entitlement: &Entitlement, stop: &AtomicBool) -> Result<()> {
-        self.watch_box(entitlement, stop, WatchOptions::default(), &|_| {})
+        let options = WatchOptions {
+            period: std::time::Duration::from_secs(1),
+        };
+        self.watch_box(entitlement, stop, options, &|_| {})
     }
 
     /// Watch a whole box live until `stop` is set: IDLE on its INBOX, held for

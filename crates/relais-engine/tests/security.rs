@@ -177,6 +177,7 @@ fn child(name: &str) -> Command {
         .env("RELAIS_SECURITY_CHILD", name)
         // Whatever logging a dependency might do, at its most talkative.
         .env("RUST_LOG", "trace")
+        .env("RELAIS_LOG", "trace")
         .env("RUST_BACKTRACE", "1");
     cmd
 }
@@ -196,6 +197,9 @@ fn child_work() {
     let operator = var("RELAIS_OPERATOR_PROFILE");
     match work.as_str() {
         "session" => {
+            // The engine's log at its most talkative, in the profile folder (scanned by the
+            // parent like every other file).
+            relais_engine::logs::init(&ProfileDir::new(var("RELAIS_PROFILE_A")).logs()).unwrap();
             let e = marie(&var("RELAIS_PROFILE_A"), &operator);
             sync_all(&e);
             let mut c = Compose::new(addr(MARIE));
@@ -294,7 +298,7 @@ fn no_secret_nor_content_in_clear_in_the_profiles_or_the_output_and_sign_out_rem
     ];
 
     // Every byte of both profile folders, before sign-out.
-    let (mut files, mut bytes) = (0usize, 0usize);
+    let (mut files, mut bytes, mut log_bytes) = (0usize, 0usize, 0usize);
     let mut names = Vec::new();
     for file in walk(&a).into_iter().chain(walk(&b)) {
         let data = std::fs::read(&file).unwrap();
@@ -314,9 +318,14 @@ fn no_secret_nor_content_in_clear_in_the_profiles_or_the_output_and_sign_out_rem
         } else {
             // Besides the store: the account, the folder id, the outbox's lock file and the
             // CRL cache (all scanned above).
+            if file.components().any(|c| c.as_os_str() == "logs") {
+                log_bytes += data.len();
+            }
             assert!(
                 ["account.json", "profile-id", "outbox.lock"].contains(&name.as_str())
-                    || file.components().any(|c| c.as_os_str() == "crl"),
+                    || file
+                        .components()
+                        .any(|c| c.as_os_str() == "crl" || c.as_os_str() == "logs"),
                 "unexpected file {}",
                 file.display()
             );
@@ -325,6 +334,12 @@ fn no_secret_nor_content_in_clear_in_the_profiles_or_the_output_and_sign_out_rem
         files += 1;
         bytes += data.len();
     }
+    // The log at trace level was written (so the scan above could have found a leak in it).
+    assert!(
+        log_bytes > 1000,
+        "the engine's log is nearly empty: {log_bytes} bytes"
+    );
+    println!("engine log at trace: {log_bytes} bytes, no secret nor canary");
     names.sort();
     names.dedup();
     println!("profile folders: {files} files, {bytes} bytes scanned ({names:?}), no secret nor canary in clear");
