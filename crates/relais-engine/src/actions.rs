@@ -123,6 +123,10 @@ impl Engine {
             .session
             .session()
             .uid_store(t.uid.to_string(), &command);
+        if matches!(&result, Err(e) if relais_net::imap::expunge_issued(e)) {
+            drop(conn);
+            return self.gone_elsewhere(&t, AuditAction::Flag, &request);
+        }
         let items = if conn.condstore {
             "(UID FLAGS MODSEQ)"
         } else {
@@ -277,6 +281,9 @@ impl Engine {
         }
         let result = conn.session.session().uid_mv(t.uid.to_string(), &dest);
         drop(conn);
+        if matches!(&result, Err(e) if relais_net::imap::expunge_issued(e)) {
+            return self.gone_elsewhere(t, action, &request);
+        }
         match result {
             Ok(()) => {
                 self.audit(&t.entitlement.address, action, &request, "OK", true);
@@ -295,6 +302,20 @@ impl Engine {
                 Err(self.server_refused(&t.entitlement.address, e))
             }
         }
+    }
+
+    /// The message was expunged by another session meanwhile: forget it, record the
+    /// refusal, and say so.
+    fn gone_elsewhere(&self, t: &Target, action: AuditAction, request: &str) -> Result<()> {
+        self.audit(
+            &t.entitlement.address,
+            action,
+            request,
+            GONE_ELSEWHERE,
+            false,
+        );
+        self.forget_uids(&t.entitlement.address, t.folder_id, &[t.uid])?;
+        Err(self.server_refused(&t.entitlement.address, GONE_ELSEWHERE))
     }
 
     fn expunge_uids(&self, t: &Target, uids: &[u32]) -> Result<()> {

@@ -40,7 +40,6 @@ pub struct RuntimeOptions {
     pub watch: WatchOptions,
 }
 
-
 /// What proves the person at the desk is the session's person.
 pub enum Unlock<'a> {
     /// Their operator password: a real login at the operator.
