@@ -9,6 +9,8 @@ use relais_core::Entitlement;
 use relais_store::{AuditAction, FlagUpdate, FolderRole, MessageId};
 
 use crate::error::{EngineError, Result};
+use relais_net::{FlagChange, NetError, Refusal, Search};
+
 use crate::pool::Pooled;
 use crate::sync::flags_of;
 use crate::Engine;
@@ -48,14 +50,6 @@ pub const MODIFIED_ELSEWHERE: &str =
 /// The same when the message is no longer in its folder (moved or deleted elsewhere).
 pub const GONE_ELSEWHERE: &str =
     "le message n'est plus dans ce dossier : il a été déplacé ou supprimé depuis un autre poste";
-
-fn flag_is(flags: &relais_store::Flags, flag: Flag) -> bool {
-    match flag {
-        Flag::Seen => flags.seen,
-        Flag::Flagged => flags.flagged,
-        Flag::Answered => flags.answered,
-    }
-}
 
 impl Engine {
     fn target(&self, id: MessageId) -> Result<Target> {
@@ -109,83 +103,33 @@ impl Engine {
         let mut conn = self.selected(&t)?;
         // With CONDSTORE, only if nobody changed the message since we last saw it: a
         // colleague's concurrent change is then reported, never silently overwritten.
-        let unchanged_since = match (conn.condstore, t.modseq) {
-            (true, Some(modseq)) => format!("(UNCHANGEDSINCE {modseq}) "),
-            _ => String::new(),
+        let unchanged_since = t.modseq.filter(|_| conn.condstore);
+        let change = if on {
+            FlagChange::Add(vec![flag.imap().to_string()])
+        } else {
+            FlagChange::Remove(vec![flag.imap().to_string()])
         };
-        let command = format!(
-            "{unchanged_since}{}FLAGS.SILENT ({})",
+        let request = format!(
+            "UID STORE {} {}FLAGS ({})",
+            t.uid,
             if on { "+" } else { "-" },
             flag.imap()
         );
-        let request = format!("UID STORE {} {command}", t.uid);
-        let result = conn
+        // One round trip: the server answers with the flags it now has.
+        let reply = conn
             .session
-            .session()
-            .uid_store(t.uid.to_string(), &command);
-        if matches!(&result, Err(e) if relais_net::imap::expunge_issued(e)) {
-            drop(conn);
-            return self.gone_elsewhere(&t, AuditAction::Flag, &request);
-        }
-        let items = if conn.condstore {
-            "(UID FLAGS MODSEQ)"
-        } else {
-            "(UID FLAGS)"
-        };
-        let fetched = conn
-            .session
-            .session()
-            .uid_fetch(t.uid.to_string(), items)
-            .ok();
-        drop(conn);
-        // The message as it is now on the server (None: gone, or not fetched).
-        let now = fetched.as_ref().and_then(|f| {
-            f.iter()
-                .find(|x| x.uid == Some(t.uid))
-                .map(|x| (flags_of(x.flags()), x.mod_seq()))
-        });
-        match result {
-            Ok(_) => {
-                let refused = match &now {
-                    // A conditional STORE refused by `[MODIFIED]` leaves the flag as it was.
-                    Some((flags, _)) if flag_is(flags, flag) != on => Some(MODIFIED_ELSEWHERE),
-                    Some(_) => None,
-                    None if fetched.is_some() => Some(GONE_ELSEWHERE),
-                    None => None,
-                };
-                if let Some((flags, modseq)) = now {
-                    self.apply_flags(
-                        &t.entitlement.address,
-                        t.folder_id,
-                        &[FlagUpdate {
-                            uid: t.uid,
-                            flags,
-                            modseq,
-                        }],
-                    )?;
-                } else if fetched.is_some() {
-                    self.forget_uids(&t.entitlement.address, t.folder_id, &[t.uid])?;
-                }
-                if let Some(detail) = refused {
-                    self.audit(
-                        &t.entitlement.address,
-                        AuditAction::Flag,
-                        &request,
-                        detail,
-                        false,
-                    );
-                    return Err(self.server_refused(&t.entitlement.address, detail));
-                }
-                self.audit(
-                    &t.entitlement.address,
-                    relais_store::AuditAction::Flag,
-                    &request,
-                    "OK",
-                    true,
-                );
-                Ok(())
+            .store_flags(&t.uid.to_string(), &change, unchanged_since);
+        let reply = match reply {
+            Ok(reply) => reply,
+            Err(NetError::ImapRefused {
+                refusal: Refusal::ExpungeIssued,
+                ..
+            }) => {
+                drop(conn);
+                return self.gone_elsewhere(&t, AuditAction::Flag, &request);
             }
             Err(e) => {
+                drop(conn);
                 self.audit(
                     &t.entitlement.address,
                     AuditAction::Flag,
@@ -193,9 +137,52 @@ impl Engine {
                     &e.to_string(),
                     false,
                 );
-                Err(self.server_refused(&t.entitlement.address, e))
+                return Err(self.server_refused(&t.entitlement.address, e));
             }
+        };
+        let mut now = reply.updated.into_iter().find(|f| f.uid == t.uid);
+        let modified = !reply.modified.is_empty();
+        if now.is_none() || modified {
+            // Refused as modified elsewhere, or no state sent back: read what the server has.
+            let condstore = conn.condstore;
+            now = conn
+                .session
+                .fetch_flags(&t.uid.to_string(), condstore, None)
+                .map_err(|e| self.server_refused(&t.entitlement.address, e))?
+                .into_iter()
+                .find(|f| f.uid == t.uid);
         }
+        drop(conn);
+        let Some(now) = now else {
+            return self.gone_elsewhere(&t, AuditAction::Flag, &request);
+        };
+        self.apply_flags(
+            &t.entitlement.address,
+            t.folder_id,
+            &[FlagUpdate {
+                uid: t.uid,
+                flags: flags_of(&now.flags),
+                modseq: now.modseq,
+            }],
+        )?;
+        if modified {
+            self.audit(
+                &t.entitlement.address,
+                AuditAction::Flag,
+                &request,
+                MODIFIED_ELSEWHERE,
+                false,
+            );
+            return Err(self.server_refused(&t.entitlement.address, MODIFIED_ELSEWHERE));
+        }
+        self.audit(
+            &t.entitlement.address,
+            AuditAction::Flag,
+            &request,
+            &reply.response,
+            true,
+        );
+        Ok(())
     }
 
     /// Move a message to another folder of the same box.
@@ -266,7 +253,7 @@ impl Engine {
         let request = format!("UID MOVE {} {destination}", t.uid);
         // Moved or deleted by another client since our sync: say so, rather than report a
         // move of nothing as done.
-        let present = conn.session.session().uid_search(format!("UID {}", t.uid));
+        let present = conn.session.search_uids(&Search::Uid(t.uid));
         if present.as_ref().is_ok_and(|uids| !uids.contains(&t.uid)) {
             drop(conn);
             self.audit(
@@ -279,9 +266,13 @@ impl Engine {
             self.forget_uids(&t.entitlement.address, t.folder_id, &[t.uid])?;
             return Err(self.server_refused(&t.entitlement.address, GONE_ELSEWHERE));
         }
-        let result = conn.session.session().uid_mv(t.uid.to_string(), &dest);
+        let result = conn.session.move_uids(&t.uid.to_string(), &dest);
         drop(conn);
-        if matches!(&result, Err(e) if relais_net::imap::expunge_issued(e)) {
+        if let Err(NetError::ImapRefused {
+            refusal: Refusal::ExpungeIssued,
+            ..
+        }) = &result
+        {
             return self.gone_elsewhere(t, action, &request);
         }
         match result {
@@ -322,11 +313,7 @@ impl Engine {
         let mut conn = self.selected(t)?;
         let set = crate::sync::uid_set(uids);
         let request = format!("UID STORE {set} +FLAGS (\\Deleted); UID EXPUNGE {set}");
-        let result = conn
-            .session
-            .session()
-            .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
-            .and_then(|_| conn.session.session().uid_expunge(&set));
+        let result = conn.session.expunge_uids(&set);
         drop(conn);
         match result {
             Ok(_) => {

@@ -258,13 +258,9 @@ impl Engine {
         let request = format!("APPEND {drafts} (\\Draft \\Seen)");
         let appended = conn
             .session
-            .session()
-            .append(&drafts, &raw)
-            .flag(imap::types::Flag::Draft)
-            .flag(imap::types::Flag::Seen)
-            .finish();
-        let appended = match appended {
-            Ok(a) => a,
+            .append_message(&drafts, &["\\Draft", "\\Seen"], &raw);
+        let new_uid = match appended {
+            Ok(uid) => uid,
             Err(e) => {
                 self.audit(
                     address,
@@ -277,14 +273,6 @@ impl Engine {
             }
         };
         self.audit(address, AuditAction::Append, &request, "OK", true);
-        let new_uid = appended.uids.as_ref().and_then(|u| {
-            u.iter()
-                .map(|m| match m {
-                    imap_proto::UidSetMember::Uid(u) => *u,
-                    imap_proto::UidSetMember::UidRange(r) => *r.start(),
-                })
-                .next()
-        });
         if let Some(old) = old_uid.filter(|o| Some(*o) != new_uid) {
             self.delete_server_uid(&mut conn, address, &drafts, old);
         }
@@ -299,12 +287,9 @@ impl Engine {
         uid: u32,
     ) {
         let request = format!("UID STORE {uid} +FLAGS (\\Deleted); UID EXPUNGE {uid} in {folder}");
-        let result = conn.select(folder).and_then(|_| {
-            let session = conn.session.session();
-            session
-                .uid_store(uid.to_string(), "+FLAGS.SILENT (\\Deleted)")
-                .and_then(|_| session.uid_expunge(uid.to_string()))
-        });
+        let result = conn
+            .select(folder)
+            .and_then(|_| conn.session.expunge_uids(&uid.to_string()));
         match result {
             Ok(_) => self.audit(address, AuditAction::Delete, &request, "OK", true),
             Err(e) => self.audit(

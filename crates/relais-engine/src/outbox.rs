@@ -391,29 +391,16 @@ impl Engine {
             return Ok(conn.server_name(&f.name));
         }
         let pattern = format!("{}*", conn.prefix);
-        let names = conn
+        let wanted = match role {
+            relais_store::FolderRole::Drafts => relais_net::SpecialUse::Drafts,
+            _ => relais_net::SpecialUse::Sent,
+        };
+        let listed = conn
             .session
-            .session()
-            .list(Some(""), Some(&pattern))
+            .list_folders(&pattern, false)
             .map_err(|e| self.server_refused(address, e))?;
-        {
-            for name in names.iter() {
-                let hit = name.attributes().iter().any(|a| {
-                    matches!(
-                        (a, role),
-                        (
-                            imap_proto::NameAttribute::Sent,
-                            relais_store::FolderRole::Sent
-                        ) | (
-                            imap_proto::NameAttribute::Drafts,
-                            relais_store::FolderRole::Drafts
-                        )
-                    )
-                });
-                if hit {
-                    return Ok(name.name().to_string());
-                }
-            }
+        if let Some(found) = listed.into_iter().find(|f| f.role == Some(wanted)) {
+            return Ok(found.name);
         }
         Ok(conn.server_name(match role {
             relais_store::FolderRole::Drafts => "Drafts",
@@ -432,8 +419,7 @@ impl Engine {
             .map_err(|e| self.server_refused(address, e))?;
         let uids = conn
             .session
-            .session()
-            .uid_search(format!("HEADER Message-ID \"<{}>\"", row.message_id))
+            .search_uids(&relais_net::Search::MessageId(row.message_id.clone()))
             .map_err(|e| self.server_refused(address, e))?;
         Ok(uids.len())
     }
@@ -469,20 +455,12 @@ impl Engine {
             .outbox_raw(row.id)?
             .ok_or(EngineError::UnknownMessage)?;
         let request = format!("APPEND {sent} (\\Seen) Message-ID <{}>", row.message_id);
-        let result = conn
-            .session
-            .session()
-            .append(&sent, &raw)
-            .flag(imap::types::Flag::Seen)
-            .finish();
+        let result = conn.session.append_message(&sent, &["\\Seen"], &raw);
         drop(conn);
         match result {
             Ok(appended) => {
                 let uid = appended
-                    .uids
-                    .as_ref()
-                    .and_then(|u| u.first())
-                    .map(|u| format!(" [APPENDUID {u:?}]"))
+                    .map(|u| format!(" [APPENDUID {u}]"))
                     .unwrap_or_default();
                 self.audit(
                     &row.box_address,

@@ -67,14 +67,11 @@ impl Engine {
             .map_err(|e| self.server_refused(address, e))?;
         let fetches = conn
             .session
-            .session()
-            .uid_fetch(crate::sync::uid_set(uids), "(UID BODY.PEEK[])")
+            .fetch_bodies(&crate::sync::uid_set(uids))
             .map_err(|e| self.server_refused(address, e))?;
         let mut out = Vec::new();
-        for f in fetches.iter() {
-            let (Some(uid), Some(raw)) = (f.uid, f.body()) else {
-                continue;
-            };
+        for (uid, raw) in &fetches {
+            let (uid, raw) = (*uid, raw.as_slice());
             let text = searchable_text(raw);
             let mut store = self.store()?;
             if let Some(m) = store.message_by_uid(folder_id, uid)? {

@@ -10,9 +10,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use imap_proto::types::{BodyStructure, ContentDisposition, ContentType};
 use relais_core::{Access, BoxAddress, Entitlement};
-use relais_net::ImapSession;
+use relais_net::{FetchedSummary, ImapSession, NetError, Search, SpecialUse};
 use relais_store::{
     FlagUpdate, Flags, FolderId, FolderRole, FolderState, Mailbox, MessagePart, NewMessage,
 };
@@ -25,8 +24,17 @@ use crate::Engine;
 const BATCH: usize = 500;
 
 /// The header fields the list and threading need (the rest waits until a message is opened).
-const HEADER_FIELDS: &str =
-    "BODY.PEEK[HEADER.FIELDS (FROM TO CC SUBJECT DATE MESSAGE-ID IN-REPLY-TO REFERENCES X-RELAIS-AUTHOR)]";
+const HEADER_FIELDS: &[&str] = &[
+    "FROM",
+    "TO",
+    "CC",
+    "SUBJECT",
+    "DATE",
+    "MESSAGE-ID",
+    "IN-REPLY-TO",
+    "REFERENCES",
+    "X-RELAIS-AUTHOR",
+];
 
 /// A live connection to one box, with the mailbox-name prefix of its folders (non-empty
 /// for a box seen through a shared namespace).
@@ -36,16 +44,19 @@ pub struct BoxConnection {
     pub condstore: bool,
     /// Folder states from the last LIST-STATUS (RFC 5819), each taken by the next sync of
     /// its folder: an unchanged folder then costs no SELECT.
-    pub listed: HashMap<String, imap::types::Mailbox>,
+    pub listed: HashMap<String, relais_net::FolderState>,
     /// The folder selected on this connection (server name), whether read-write, and what
     /// the server said of it: a kept connection skips the SELECT of an action on the folder
     /// it already has open.
-    selected: Option<(String, bool, imap::types::Mailbox)>,
+    selected: Option<(String, bool, relais_net::FolderState)>,
 }
 
 impl BoxConnection {
     /// SELECT `name` (read-write), unless it is already selected read-write here.
-    pub(crate) fn select(&mut self, name: &str) -> imap::error::Result<imap::types::Mailbox> {
+    pub(crate) fn select(
+        &mut self,
+        name: &str,
+    ) -> std::result::Result<relais_net::FolderState, NetError> {
         if let Some((current, true, mailbox)) = &self.selected {
             if current == name {
                 return Ok(mailbox.clone());
@@ -56,21 +67,24 @@ impl BoxConnection {
 
     /// SELECT `name` always: synchronisation needs the folder's current state (UIDNEXT,
     /// HIGHESTMODSEQ, EXISTS).
-    pub(crate) fn select_fresh(&mut self, name: &str) -> imap::error::Result<imap::types::Mailbox> {
+    pub(crate) fn select_fresh(
+        &mut self,
+        name: &str,
+    ) -> std::result::Result<relais_net::FolderState, NetError> {
         self.selected = None;
-        let mailbox = self.session.session().select(name)?;
+        let mailbox = self.session.select_folder(name)?;
         self.selected = Some((name.to_string(), true, mailbox.clone()));
         Ok(mailbox)
     }
 
     /// EXAMINE `name` (read-only), unless it is already open here (either way: reading
     /// does not change it).
-    pub(crate) fn examine(&mut self, name: &str) -> imap::error::Result<()> {
+    pub(crate) fn examine(&mut self, name: &str) -> std::result::Result<(), NetError> {
         if self.selected.as_ref().is_some_and(|(n, _, _)| n == name) {
             return Ok(());
         }
         self.selected = None;
-        let mailbox = self.session.session().examine(name)?;
+        let mailbox = self.session.examine_folder(name)?;
         self.selected = Some((name.to_string(), false, mailbox));
         Ok(())
     }
@@ -113,8 +127,7 @@ impl Engine {
         let condstore = session.has_capability("CONDSTORE");
         if condstore {
             session
-                .session()
-                .run_command_and_check_ok("ENABLE CONDSTORE")
+                .enable_condstore()
                 .map_err(|e| self.server_refused(&entitlement.address, e))?;
         }
         Ok(BoxConnection {
@@ -144,40 +157,22 @@ impl Engine {
         conn: &mut BoxConnection,
     ) -> Result<Vec<(FolderId, String)>> {
         let pattern = format!("{}*", conn.prefix);
-        let refused = |e| self.server_refused(&entitlement.address, e);
         // With LIST-STATUS, one round trip also tells which folders changed since last time.
         let with_status = conn.condstore && conn.session.has_capability("LIST-STATUS");
-        let session = conn.session.session();
-        type Listed = (
-            String,
-            bool,
-            Option<FolderRole>,
-            Option<imap::types::Mailbox>,
-        );
-        let describe = |name: &imap::types::Name<'_>, status: Option<imap::types::Mailbox>| {
-            let attributes = name.attributes().iter();
-            let noselect = attributes
-                .clone()
-                .any(|a| matches!(a, imap_proto::NameAttribute::NoSelect));
-            let role = attributes.clone().find_map(|a| match a {
-                imap_proto::NameAttribute::Sent => Some(FolderRole::Sent),
-                imap_proto::NameAttribute::Drafts => Some(FolderRole::Drafts),
-                imap_proto::NameAttribute::Trash => Some(FolderRole::Trash),
-                imap_proto::NameAttribute::Junk => Some(FolderRole::Junk),
-                _ => None,
+        let listed = conn
+            .session
+            .list_folders(&pattern, with_status)
+            .map_err(|e| self.server_refused(&entitlement.address, e))?;
+        let names = listed.into_iter().map(|f| {
+            let role = f.role.and_then(|r| match r {
+                SpecialUse::Sent => Some(FolderRole::Sent),
+                SpecialUse::Drafts => Some(FolderRole::Drafts),
+                SpecialUse::Trash => Some(FolderRole::Trash),
+                SpecialUse::Junk => Some(FolderRole::Junk),
+                SpecialUse::Archive => None,
             });
-            (name.name().to_string(), noselect, role, status)
-        };
-        let names: Vec<Listed> = if with_status {
-            // Extended LIST returns SPECIAL-USE attributes only when asked (RFC 6154).
-            let items = "(MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ) SPECIAL-USE";
-            let listed = session.list_status(Some(""), Some(&format!("\"{pattern}\"")), items);
-            let listed = listed.map_err(refused)?;
-            listed.iter().map(|(n, s)| describe(n, s.clone())).collect()
-        } else {
-            let listed = session.list(Some(""), Some(&pattern)).map_err(refused)?;
-            listed.iter().map(|n| describe(n, None)).collect()
-        };
+            (f.name, f.noselect, role, f.state)
+        });
         let mut folders = Vec::new();
         let mut store = self.store()?;
         for (name, noselect, role, status) in names {
@@ -212,11 +207,11 @@ impl Engine {
         cancel: &AtomicBool,
     ) -> Result<FolderReport> {
         let address = &entitlement.address;
-        let refused = |e: imap::Error| self.server_refused(address, e);
+        let refused = |e: NetError| self.server_refused(address, e);
         if let Some(listed) = conn.listed.remove(folder) {
             let state = self.store()?.folder_state(folder_id)?;
             if state.highestmodseq.is_some()
-                && listed.highest_mod_seq == state.highestmodseq
+                && listed.highest_modseq == state.highestmodseq
                 && listed.uid_validity == state.uidvalidity
                 && listed.uid_next == state.uidnext
                 && u64::from(listed.exists) == self.store()?.count(folder_id)?
@@ -238,7 +233,7 @@ impl Engine {
         let local_count = self.store()?.count(folder_id)?;
         let server_uidnext = mailbox.uid_next;
         if state.highestmodseq.is_some()
-            && mailbox.highest_mod_seq == state.highestmodseq
+            && mailbox.highest_modseq == state.highestmodseq
             && server_uidnext == state.uidnext
             && u64::from(mailbox.exists) == local_count
         {
@@ -250,26 +245,24 @@ impl Engine {
         let local_uids: HashSet<u32> = local.iter().map(|(uid, _)| *uid).collect();
         let max_local = local_uids.iter().copied().max().unwrap_or(0);
         if !local_uids.is_empty() && mailbox.exists > 0 {
-            let query = match (conn.condstore, state.highestmodseq) {
-                (true, Some(modseq)) => format!("(UID FLAGS) (CHANGEDSINCE {modseq})"),
-                _ => "(UID FLAGS)".to_string(),
+            let changed_since = match (conn.condstore, state.highestmodseq) {
+                (true, Some(modseq)) => Some(modseq),
+                _ => None,
             };
             let fetches = conn
                 .session
-                .session()
-                .uid_fetch(format!("1:{max_local}"), &query)
+                .fetch_flags(&format!("1:{max_local}"), false, changed_since)
                 .map_err(refused)?;
             let known: std::collections::HashMap<u32, &Flags> =
                 local.iter().map(|(u, f)| (*u, f)).collect();
             let updates: Vec<FlagUpdate> = fetches
                 .iter()
                 .filter_map(|f| {
-                    let uid = f.uid?;
-                    let flags = flags_of(f.flags());
-                    (known.get(&uid).is_some_and(|old| **old != flags)).then_some(FlagUpdate {
-                        uid,
+                    let flags = flags_of(&f.flags);
+                    (known.get(&f.uid).is_some_and(|old| **old != flags)).then_some(FlagUpdate {
+                        uid: f.uid,
                         flags,
-                        modseq: f.mod_seq(),
+                        modseq: f.modseq,
                     })
                 })
                 .collect();
@@ -289,22 +282,18 @@ impl Engine {
         let new_uids: Vec<u32> = if mailbox.exists == 0 {
             Vec::new()
         } else {
-            let mut uids: Vec<u32> = conn
-                .session
-                .session()
-                .uid_search(format!("UID {}:*", max_local + 1))
+            conn.session
+                .search_uids(&Search::UidsFrom(max_local + 1))
                 .map_err(refused)?
                 .into_iter()
                 .filter(|u| *u > max_local)
-                .collect();
-            uids.sort_unstable();
-            uids
+                .collect()
         };
         let total = new_uids.len() as u32;
         // Fetching and storing overlap: batch k is written to the store on another thread
         // while batch k+1 comes from the server (one batch in flight, so memory stays flat).
         // MODSEQ too, so that a later conditional STORE (claims) can say UNCHANGEDSINCE.
-        let modseq = if conn.condstore { " MODSEQ" } else { "" };
+        let with_modseq = conn.condstore;
         let (to_store, batches) = std::sync::mpsc::sync_channel::<(u32, Vec<NewMessage>)>(1);
         let stored = std::thread::scope(|scope| -> Result<u32> {
             let writer = scope.spawn(move || -> Result<u32> {
@@ -337,12 +326,11 @@ impl Engine {
                     fetch_result = Err(EngineError::Cancelled);
                     break;
                 }
-                let fetched = conn.session.session().uid_fetch(
-                    uid_set(chunk),
-                    format!("(UID FLAGS{modseq} RFC822.SIZE INTERNALDATE BODYSTRUCTURE {HEADER_FIELDS})"),
-                );
+                let fetched =
+                    conn.session
+                        .fetch_summaries(&uid_set(chunk), with_modseq, HEADER_FIELDS);
                 let messages: Vec<NewMessage> = match fetched {
-                    Ok(fetches) => fetches.iter().filter_map(new_message).collect(),
+                    Ok(fetches) => fetches.iter().map(new_message).collect(),
                     Err(e) => {
                         fetch_result = Err(refused(e));
                         break;
@@ -366,7 +354,11 @@ impl Engine {
             let server: HashSet<u32> = if mailbox.exists == 0 {
                 HashSet::new()
             } else {
-                conn.session.session().uid_search("ALL").map_err(refused)?
+                conn.session
+                    .search_uids(&Search::All)
+                    .map_err(refused)?
+                    .into_iter()
+                    .collect()
             };
             let gone: Vec<u32> = self
                 .store()?
@@ -389,7 +381,7 @@ impl Engine {
         // HIGHESTMODSEQ as of the SELECT, before the fetches above: a change made during
         // the sync is fetched again next time. (One taken now would skip it for good.)
         let highest = if conn.condstore {
-            mailbox.highest_mod_seq
+            mailbox.highest_modseq
         } else {
             None
         };
@@ -422,36 +414,14 @@ impl Engine {
     }
 }
 
-/// `1,3,5:9` from sorted UIDs.
-pub(crate) fn uid_set(uids: &[u32]) -> String {
-    let mut parts = Vec::new();
-    let mut i = 0;
-    while i < uids.len() {
-        let start = uids[i];
-        let mut end = start;
-        while i + 1 < uids.len() && uids[i + 1] == end + 1 {
-            i += 1;
-            end = uids[i];
-        }
-        parts.push(if start == end {
-            start.to_string()
-        } else {
-            format!("{start}:{end}")
-        });
-        i += 1;
-    }
-    parts.join(",")
+pub(crate) use relais_net::uid_set;
+
+pub(crate) fn flags_of(flags: &[String]) -> Flags {
+    Flags::parse(&flags.join(" "))
 }
 
-pub(crate) fn flags_of(flags: &[imap::types::Flag<'_>]) -> Flags {
-    let text: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
-    Flags::parse(&text.join(" "))
-}
-
-fn new_message(fetch: &imap::types::Fetch<'_>) -> Option<NewMessage> {
-    let uid = fetch.uid?;
-    let header = fetch.header().unwrap_or_default();
-    let parsed = mail_parser::MessageParser::new().parse_headers(header);
+fn new_message(fetch: &FetchedSummary) -> NewMessage {
+    let parsed = mail_parser::MessageParser::new().parse_headers(&fetch.header);
     let mailboxes = |addr: Option<&mail_parser::Address<'_>>| -> Vec<Mailbox> {
         addr.map(|a| {
             a.iter()
@@ -479,15 +449,9 @@ fn new_message(fetch: &imap::types::Fetch<'_>) -> Option<NewMessage> {
         ),
         None => Default::default(),
     };
-    let date = date
-        .or_else(|| fetch.internal_date().map(|d| d.timestamp()))
-        .unwrap_or_default();
-    let mut structure = Vec::new();
-    if let Some(bs) = fetch.bodystructure() {
-        parts_of(bs, String::new(), &mut structure);
-    }
-    Some(NewMessage {
-        uid,
+    let date = date.or(fetch.internal_date).unwrap_or_default();
+    NewMessage {
+        uid: fetch.uid,
         message_id,
         in_reply_to,
         references,
@@ -496,12 +460,22 @@ fn new_message(fetch: &imap::types::Fetch<'_>) -> Option<NewMessage> {
         to,
         cc,
         date,
-        size: u64::from(fetch.size.unwrap_or_default()),
-        flags: flags_of(fetch.flags()),
-        modseq: fetch.mod_seq(),
-        structure,
+        size: u64::from(fetch.size),
+        flags: flags_of(&fetch.flags),
+        modseq: fetch.modseq,
+        structure: fetch
+            .parts
+            .iter()
+            .map(|p| MessagePart {
+                part_id: p.part_id.clone(),
+                content_type: p.content_type.clone(),
+                filename: p.filename.clone(),
+                size: p.size,
+                attachment: p.attachment,
+            })
+            .collect(),
         author: NewMessage::author_from_header(author),
-    })
+    }
 }
 
 fn text_list(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
@@ -510,102 +484,6 @@ fn text_list(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
         mail_parser::HeaderValue::TextList(l) => l.iter().map(|t| t.to_string()).collect(),
         _ => Vec::new(),
     }
-}
-
-/// Flatten a BODYSTRUCTURE into the parts the list and the reader need.
-fn parts_of(bs: &BodyStructure<'_>, id: String, out: &mut Vec<MessagePart>) {
-    let child_id = |i: usize| {
-        if id.is_empty() {
-            (i + 1).to_string()
-        } else {
-            format!("{id}.{}", i + 1)
-        }
-    };
-    match bs {
-        BodyStructure::Multipart { bodies, .. } => {
-            for (i, body) in bodies.iter().enumerate() {
-                parts_of(body, child_id(i), out);
-            }
-        }
-        BodyStructure::Basic { common, other, .. }
-        | BodyStructure::Text { common, other, .. }
-        | BodyStructure::Message { common, other, .. } => {
-            let filename = filename_of(&common.ty, common.disposition.as_ref());
-            let disposition = common
-                .disposition
-                .as_ref()
-                .map(|d| d.ty.to_ascii_lowercase());
-            let content_type =
-                format!("{}/{}", common.ty.ty, common.ty.subtype).to_ascii_lowercase();
-            let attachment = disposition.as_deref() == Some("attachment")
-                || (filename.is_some() && disposition.as_deref() != Some("inline"))
-                || (!content_type.starts_with("text/")
-                    && !content_type.starts_with("multipart/")
-                    && !id.is_empty()
-                    && disposition.as_deref() != Some("inline"));
-            out.push(MessagePart {
-                part_id: if id.is_empty() { "1".to_string() } else { id },
-                content_type,
-                filename,
-                size: u64::from(other.octets),
-                attachment,
-            });
-        }
-    }
-}
-
-fn filename_of(
-    ty: &ContentType<'_>,
-    disposition: Option<&ContentDisposition<'_>>,
-) -> Option<String> {
-    let params = disposition
-        .and_then(|d| d.params.as_ref())
-        .into_iter()
-        .flatten()
-        .chain(ty.params.as_ref().into_iter().flatten());
-    let mut plain = None;
-    for (key, value) in params {
-        let key = key.to_ascii_lowercase();
-        if key == "filename*" || key == "name*" {
-            if let Some(decoded) = decode_rfc2231(value) {
-                return Some(decoded);
-            }
-        } else if (key == "filename" || key == "name") && plain.is_none() {
-            plain = Some(decode_words(value));
-        }
-    }
-    plain
-}
-
-/// `utf-8''r%C3%A9sultats.pdf` → `résultats.pdf`.
-fn decode_rfc2231(value: &str) -> Option<String> {
-    let (_, encoded) = value.split_once("''")?;
-    let bytes = encoded.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// RFC 2047 encoded words in a parameter (common, if not standard), decoded by mail-parser.
-fn decode_words(value: &str) -> String {
-    if !value.contains("=?") {
-        return value.to_string();
-    }
-    let raw = format!("Subject: {value}\r\n\r\n");
-    mail_parser::MessageParser::new()
-        .parse_headers(raw.as_bytes())
-        .and_then(|m| m.subject().map(str::to_string))
-        .unwrap_or_else(|| value.to_string())
 }
 
 /// How a live watch runs: how long an IDLE is held before the other folders are looked at.
@@ -725,27 +603,4 @@ pub(crate) fn short_id(value: &str) -> String {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     value.hash(&mut h);
     format!("{:08x}", h.finish() as u32)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn uid_sets_are_compact() {
-        assert_eq!(uid_set(&[1, 2, 3, 5, 7, 8]), "1:3,5,7:8");
-        assert_eq!(uid_set(&[4]), "4");
-    }
-
-    #[test]
-    fn file_names_in_rfc_2231_and_2047() {
-        assert_eq!(
-            decode_rfc2231("utf-8''r%C3%A9sultats.pdf").as_deref(),
-            Some("résultats.pdf")
-        );
-        assert_eq!(
-            decode_words("=?utf-8?q?r=C3=A9sultats.pdf?="),
-            "résultats.pdf"
-        );
-    }
 }

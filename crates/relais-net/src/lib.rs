@@ -17,6 +17,7 @@
 mod der;
 pub mod error;
 pub mod imap;
+pub mod imap_ops;
 mod net;
 pub mod profile;
 pub mod psc;
@@ -27,6 +28,10 @@ pub mod tls;
 
 pub use error::{Credentials, NetError};
 pub use imap::{IdleOutcome, ImapSession, Namespace, Namespaces, SharedBox};
+pub use imap_ops::{
+    uid_set, BodyPart, FetchedSummary, FlagChange, FlagState, FolderState, ListedFolder, Refusal,
+    Search, SpecialUse, StoreReply,
+};
 pub use net::ConnectOptions;
 pub use profile::{OperatorProfile, ProfileError, Security, ServerEndpoint};
 pub use psc::{ProSanteConnect, PscError, PscIdentity, PscTokens, SignInOptions};
