@@ -11,7 +11,7 @@ use relais_core::{BoxAddress, NationalId};
 use relais_engine::actions::Flag;
 use relais_engine::{Engine, EngineError, IdentityHint};
 use relais_mail::{MessageDisplay, RemoteContent};
-use relais_store::{MessageId, SearchQuery};
+use relais_store::MessageId;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
 
@@ -228,13 +228,11 @@ fn open_engine(
 /// The session as the UI sees it, with unread counts from the store.
 pub(crate) fn info_of(engine: &Engine) -> Outcome<SessionInfo> {
     let person = engine.person()?;
-    let boxes = engine.boxes()?;
-    let mut views = engine.with_store(|store| -> Outcome<Vec<dto::BoxView>> {
-        boxes
-            .iter()
-            .map(|b| Ok(views::box_view(b, store.unread_in_box(&b.address)?)))
-            .collect()
-    })?;
+    let mut views: Vec<dto::BoxView> = engine
+        .boxes_with_unread()?
+        .iter()
+        .map(|(b, unread)| views::box_view(b, *unread))
+        .collect();
     // Demo mode: the service boxes get the names of the personas file (the operator
     // profile lists addresses only).
     if let Some(path) = std::env::var_os(PERSONAS_ENV) {
@@ -359,23 +357,7 @@ pub async fn list_folders(
     let (engine, _) = engine(&state)?;
     blocking(move || {
         let address = parse_box(&box_address)?;
-        engine.with_store(|store| {
-            let list = store.folders(&address)?;
-            let mut failure = None;
-            let views = views::folders(list, |folder| {
-                let counts = store
-                    .unread_in_folder(folder.id)
-                    .and_then(|unread| Ok((unread, store.count(folder.id)?)));
-                counts.unwrap_or_else(|error| {
-                    failure = Some(error);
-                    (0, 0)
-                })
-            });
-            match failure {
-                Some(error) => Err(error.into()),
-                None => Ok(views),
-            }
-        })
+        Ok(views::folders(engine.folders_with_counts(&address)?))
     })
     .await
 }
@@ -388,41 +370,24 @@ pub async fn list_messages(
     offset: u32,
     limit: u32,
 ) -> Outcome<MessagePage> {
-    let (engine, shared) = engine(&state)?;
+    let (engine, _) = engine(&state)?;
     blocking(move || {
         let address = parse_box(&box_address)?;
-        let found = engine.with_store(|store| store.folders(&address))?;
-        let Some(found) = found.into_iter().find(|f| f.name == folder) else {
-            return Err(EngineError::UnknownFolder { address, folder }.into());
-        };
-        let listing = shared.listing(found.id, || {
-            let order = engine.with_store(|store| store.list_order(found.id))?;
-            Ok(views::group_threads(order))
-        })?;
-        let total = u32::try_from(listing.len()).unwrap_or(u32::MAX);
-        let page: Vec<views::ListedMessage> = listing
-            .iter()
-            .skip(offset as usize)
-            .take(limit as usize)
-            .copied()
-            .collect();
-        let ids: Vec<MessageId> = page.iter().map(|listed| listed.id).collect();
-        let summaries = engine.with_store(|store| store.summaries(&ids))?;
-        // A message removed since the listing was built is left out of its page.
+        let page = engine.folder_page(&address, &folder, offset, limit)?;
         let mut rows: Vec<dto::MessageRow> = page
+            .rows
             .iter()
-            .filter_map(|listed| {
-                let summary = summaries.iter().find(|s| s.id == listed.id)?;
-                Some(views::row(
-                    summary,
-                    &found.name,
-                    Some((listed.thread.0, listed.size)),
-                ))
+            .map(|r| {
+                views::row(
+                    &r.summary,
+                    &page.folder.name,
+                    Some((r.thread.0, r.thread_size)),
+                )
             })
             .collect();
         crate::collab::decorate(&engine, &mut rows);
         Ok(MessagePage {
-            total,
+            total: page.total,
             offset,
             rows,
         })
@@ -432,13 +397,7 @@ pub async fn list_messages(
 
 /// A message's bytes (fetched and cached on first opening) shown by relais-mail.
 fn view(engine: &Engine, id: i64, remote: RemoteContent) -> Outcome<MessageView> {
-    let message = engine
-        .with_store(|store| store.message(MessageId(id)))?
-        .ok_or(EngineError::UnknownMessage)?;
-    let folder = engine
-        .with_store(|store| store.folder(message.summary.folder_id))?
-        .map(|f| f.name)
-        .unwrap_or_default();
+    let (message, folder) = engine.message_in_folder(MessageId(id))?;
     let raw = engine.raw_message(MessageId(id))?;
     let display = MessageDisplay::from_raw_with(&raw, remote);
     let mut view = views::message_view(&message, &folder, &display);
@@ -479,67 +438,21 @@ pub async fn search(
 ) -> Outcome<MessagePage> {
     let (engine, _) = engine(&state)?;
     blocking(move || {
-        let boxes: Vec<BoxAddress> = match &request.box_address {
-            Some(address) => vec![parse_box(address)?],
-            None => engine.boxes()?.into_iter().map(|b| b.address).collect(),
-        };
-        let mut found = Vec::new();
-        engine.with_store(|store| -> Outcome<()> {
-            for address in &boxes {
-                let folder = match &request.folder {
-                    None => None,
-                    Some(name) => match store
-                        .folders(address)?
-                        .into_iter()
-                        .find(|f| &f.name == name)
-                    {
-                        Some(folder) => Some(folder.id),
-                        // This box has no such folder: nothing to find in it.
-                        None => continue,
-                    },
-                };
-                let query = SearchQuery {
-                    text: request.text.clone(),
-                    box_address: Some(address.clone()),
-                    folder,
-                    since: request.since,
-                    until: request.until,
-                    unread_only: request.unread_only,
-                    limit: SEARCH_CAP,
-                    ..SearchQuery::default()
-                };
-                found.extend(store.search(&query)?);
-            }
-            Ok(())
+        let found = engine.search_boxes(&relais_engine::view::SearchRequest {
+            text: request.text.clone(),
+            box_address: request.box_address.as_deref().map(parse_box).transpose()?,
+            folder: request.folder.clone(),
+            since: request.since,
+            until: request.until,
+            unread_only: request.unread_only,
+            limit: SEARCH_CAP,
         })?;
-        found.sort_by(|a, b| b.date.cmp(&a.date).then(b.id.cmp(&a.id)));
-        found.truncate(SEARCH_CAP as usize);
-        let names =
-            engine.with_store(|store| -> Outcome<std::collections::HashMap<i64, String>> {
-                let mut names = std::collections::HashMap::new();
-                for summary in &found {
-                    if let std::collections::hash_map::Entry::Vacant(slot) =
-                        names.entry(summary.folder_id.0)
-                    {
-                        slot.insert(
-                            store
-                                .folder(summary.folder_id)?
-                                .map(|f| f.name)
-                                .unwrap_or_default(),
-                        );
-                    }
-                }
-                Ok(names)
-            })?;
         let total = u32::try_from(found.len()).unwrap_or(u32::MAX);
         let mut rows: Vec<dto::MessageRow> = found
             .iter()
             .skip(offset as usize)
             .take(limit as usize)
-            .map(|s| {
-                let folder = names.get(&s.folder_id.0).map(String::as_str).unwrap_or("");
-                views::row(s, folder, None)
-            })
+            .map(|f| views::row(&f.summary, &f.folder, None))
             .collect();
         crate::collab::decorate(&engine, &mut rows);
         Ok(MessagePage {
@@ -552,10 +465,9 @@ pub async fn search(
 }
 
 async fn flag(state: State<'_, AppState>, id: i64, flag: Flag, on: bool) -> Outcome<()> {
-    let (engine, shared) = engine(&state)?;
+    let (engine, _) = engine(&state)?;
     blocking(move || {
         let result = engine.set_flag(MessageId(id), flag, on);
-        shared.changed();
         Ok(result?)
     })
     .await
@@ -573,10 +485,9 @@ pub async fn set_flagged(state: State<'_, AppState>, id: i64, flagged: bool) -> 
 
 #[tauri::command]
 pub async fn delete_message(state: State<'_, AppState>, id: i64) -> Outcome<()> {
-    let (engine, shared) = engine(&state)?;
+    let (engine, _) = engine(&state)?;
     blocking(move || {
         let result = engine.delete(MessageId(id));
-        shared.changed();
         Ok(result?)
     })
     .await
@@ -585,10 +496,9 @@ pub async fn delete_message(state: State<'_, AppState>, id: i64) -> Outcome<()> 
 /// Synchronises every box now; fails only when no box could be reached.
 #[tauri::command]
 pub async fn sync_now(state: State<'_, AppState>) -> Outcome<()> {
-    let (engine, shared) = engine(&state)?;
+    let (engine, _) = engine(&state)?;
     blocking(move || {
         let results = engine.sync(&[], &AtomicBool::new(false))?;
-        shared.changed();
         let reached = results.iter().any(|(_, r)| r.is_ok());
         match results.into_iter().find_map(|(_, r)| r.err()) {
             Some(error) if !reached => Err(error.into()),

@@ -454,7 +454,6 @@ pub async fn send_message(
     blocking(move || {
         let compose = compose_of(&shared, &request)?;
         let receipt = engine.send(compose);
-        shared.changed();
         let receipt = receipt?;
         shared.release(&request.attachments);
         Ok(SendOutcome {
@@ -510,7 +509,7 @@ pub async fn outbox(state: State<'_, AppState>) -> Outcome<Vec<OutboxRowView>> {
 /// « Réessayer »: every failed or waiting message, now. Returns the new counts.
 #[tauri::command]
 pub async fn retry_outbox(state: State<'_, AppState>) -> Outcome<OutboxChanged> {
-    let (engine, shared) = engine(&state)?;
+    let (engine, _) = engine(&state)?;
     blocking(move || {
         let waiting: Vec<_> = engine
             .outbox()?
@@ -524,7 +523,6 @@ pub async fn retry_outbox(state: State<'_, AppState>) -> Outcome<OutboxChanged> 
                 first_error.get_or_insert(e);
             }
         }
-        shared.changed();
         let rows = engine.outbox()?;
         match first_error {
             Some(e) if rows.iter().any(|r| r.state != OutboxState::Done) => Err(e.into()),
@@ -565,19 +563,9 @@ pub async fn known_addresses(state: State<'_, AppState>) -> Outcome<Vec<AddressV
                 entry.name = name;
             }
         };
-        let boxes = engine.boxes()?;
-        engine.with_store(|store| -> Outcome<()> {
-            for b in &boxes {
-                for folder in store.folders(&b.address)? {
-                    for s in store.list(folder.id, 0, ADDRESSES_PER_FOLDER)? {
-                        if let Some(from) = s.from {
-                            add(from.name, &from.address);
-                        }
-                    }
-                }
-            }
-            Ok(())
-        })?;
+        for from in engine.recent_senders(ADDRESSES_PER_FOLDER)? {
+            add(from.name, &from.address);
+        }
         for row in engine.outbox()? {
             for r in row.recipients {
                 add(None, r.as_str());

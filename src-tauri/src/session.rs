@@ -14,7 +14,6 @@ use tauri::{AppHandle, Emitter};
 use tauri_plugin_notification::NotificationExt;
 
 use crate::dto;
-use crate::views::ListedMessage;
 
 /// Environment variable naming the profile folder (default: the platform's data folder).
 pub const PROFILE_DIR_ENV: &str = "RELAIS_PROFILE_DIR";
@@ -40,20 +39,10 @@ pub struct Shared {
     /// Boxes whose first synchronisation of this session is done: before that, the mail
     /// that comes in is what was already there, not news.
     announced: Mutex<HashSet<String>>,
-    /// Bumped on every change of the store, so that cached listings are rebuilt.
-    generation: AtomicU64,
-    /// The last folder listing, grouped by thread (see `Shared::listing`).
-    listing: Mutex<Option<Listing>>,
     /// Attachments chosen in the composer (files, dropped paths, forwarded parts), by the
     /// token the UI holds; kept on this side so that their bytes cross the bridge once.
     pub held: Mutex<HashMap<u64, relais_engine::ComposeAttachment>>,
     next_token: AtomicU64,
-}
-
-struct Listing {
-    folder: FolderId,
-    generation: u64,
-    rows: Arc<Vec<ListedMessage>>,
 }
 
 impl Shared {
@@ -62,8 +51,6 @@ impl Shared {
             app,
             box_names: Mutex::new(HashMap::new()),
             announced: Mutex::new(HashSet::new()),
-            generation: AtomicU64::new(0),
-            listing: Mutex::new(None),
             held: Mutex::new(HashMap::new()),
             next_token: AtomicU64::new(1),
         })
@@ -97,33 +84,6 @@ impl Shared {
         }
     }
 
-    /// The store changed: listings must be read again.
-    pub fn changed(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-    }
-
-    /// A folder's listing grouped by thread (ids only: each page reads its own rows), cached
-    /// until the store changes.
-    pub fn listing(
-        &self,
-        folder: FolderId,
-        build: impl FnOnce() -> Result<Vec<ListedMessage>, EngineError>,
-    ) -> Result<Arc<Vec<ListedMessage>>, EngineError> {
-        let generation = self.generation.load(Ordering::SeqCst);
-        if let Some(cached) = lock(&self.listing).as_ref() {
-            if cached.folder == folder && cached.generation == generation {
-                return Ok(Arc::clone(&cached.rows));
-            }
-        }
-        let rows = Arc::new(build()?);
-        *lock(&self.listing) = Some(Listing {
-            folder,
-            generation,
-            rows: Arc::clone(&rows),
-        });
-        Ok(rows)
-    }
-
     pub fn set_box_names(&self, names: impl IntoIterator<Item = (String, String)>) {
         lock(&self.box_names).extend(names);
     }
@@ -147,7 +107,6 @@ impl Shared {
                 total,
                 finished,
             } => {
-                self.changed();
                 self.emit(
                     dto::EVENT_SYNC_PROGRESS,
                     dto::SyncProgress {
@@ -160,7 +119,6 @@ impl Shared {
                 );
             }
             Event::NewMail { box_address, count } => {
-                self.changed();
                 let address = box_address.as_str().to_owned();
                 if !lock(&self.announced).contains(&address) {
                     return;
@@ -191,10 +149,7 @@ impl Shared {
             }
             Event::Locked => self.emit(dto::EVENT_SESSION_LOCKED, ()),
             Event::Unlocked => self.emit(dto::EVENT_SESSION_UNLOCKED, ()),
-            Event::Synchronised => {
-                self.changed();
-                self.emit(dto::EVENT_SYNCHRONISED, ());
-            }
+            Event::Synchronised => self.emit(dto::EVENT_SYNCHRONISED, ()),
             Event::BoxError {
                 box_address,
                 message,
@@ -223,8 +178,7 @@ impl Shared {
         }
     }
 
-    /// Rows added, changed or gone: the listing cache is stale, and the window updates the
-    /// rows it shows.
+    /// Rows added, changed or gone: the window updates the rows it shows.
     fn messages(
         &self,
         change: &'static str,
@@ -232,7 +186,6 @@ impl Shared {
         folder_id: FolderId,
         ids: Vec<relais_store::MessageId>,
     ) {
-        self.changed();
         self.emit(
             dto::EVENT_MESSAGES,
             dto::MessagesEvent {

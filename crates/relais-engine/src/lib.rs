@@ -24,10 +24,11 @@ pub mod runtime;
 pub mod send;
 pub mod sync;
 pub mod threads;
+pub mod view;
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use relais_core::{BoxAddress, BoxKind, Entitlement, NationalId, Person};
@@ -94,6 +95,8 @@ pub struct Engine {
     pub(crate) events: EventSink,
     /// Kept connections for actions, one per box.
     pool: pool::Pool,
+    /// Folder listings kept until the store changes (the read model).
+    listings: view::Listings,
 }
 
 pub(crate) fn now_secs() -> i64 {
@@ -121,6 +124,22 @@ impl Engine {
     /// required before the first sign-in).
     pub fn open(dir: ProfileDir, operator: Option<&Path>, events: EventSink) -> Result<Engine> {
         dir.ensure()?;
+        // Every change of rows makes the kept listings stale, before anyone hears of it.
+        let listings = view::Listings::default();
+        let generation = listings.generation();
+        let events: EventSink = Arc::new(move |event: Event| {
+            if matches!(
+                event,
+                Event::MessagesAdded { .. }
+                    | Event::MessagesChanged { .. }
+                    | Event::MessagesExpunged { .. }
+                    | Event::SyncProgress { .. }
+                    | Event::Synchronised
+            ) {
+                generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            events(event)
+        });
         let account = dir.load_account()?;
         let operator_path = match (operator, &account) {
             (Some(p), _) => p.to_path_buf(),
@@ -153,6 +172,7 @@ impl Engine {
             auth: Mutex::new(None),
             events,
             pool: pool::Pool::default(),
+            listings,
         })
     }
 
@@ -174,7 +194,9 @@ impl Engine {
         Ok(lock(&self.store))
     }
 
-    /// Read access to the store, for listing and searching.
+    /// Read access to the store, for the engine's own tests and the benchmark only: the
+    /// app and the command line read through the read model ([`view`]).
+    #[doc(hidden)]
     pub fn with_store<T>(&self, f: impl FnOnce(&Store) -> T) -> T {
         f(&lock(&self.store))
     }

@@ -464,6 +464,59 @@ impl ImapSession {
     }
 }
 
+/// IMAP folder names are in modified UTF-7 (RFC 3501 §5.1.3): `Re&AOc-us` → `Reçus`.
+/// A malformed name is shown as it is.
+pub fn decode_folder_name(name: &str) -> String {
+    let mut out = String::new();
+    let mut rest = name;
+    while let Some(start) = rest.find('&') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let Some(end) = after.find('-') else {
+            return name.to_owned();
+        };
+        let encoded = &after[..end];
+        if encoded.is_empty() {
+            out.push('&');
+        } else {
+            let Some(decoded) = decode_utf16_base64(encoded) else {
+                return name.to_owned();
+            };
+            out.push_str(&decoded);
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn decode_utf16_base64(encoded: &str) -> Option<String> {
+    let mut bits: u32 = 0;
+    let mut count = 0;
+    let mut bytes = Vec::new();
+    for c in encoded.chars() {
+        let value = match c {
+            'A'..='Z' => c as u32 - 'A' as u32,
+            'a'..='z' => c as u32 - 'a' as u32 + 26,
+            '0'..='9' => c as u32 - '0' as u32 + 52,
+            '+' => 62,
+            ',' => 63,
+            _ => return None,
+        };
+        bits = (bits << 6) | value;
+        count += 6;
+        if count >= 8 {
+            count -= 8;
+            bytes.push(((bits >> count) & 0xff) as u8);
+        }
+    }
+    let units: Vec<u16> = bytes
+        .chunks_exact(2)
+        .map(|pair| u16::from_be_bytes([pair[0], pair[1]]))
+        .collect();
+    String::from_utf16(&units).ok()
+}
+
 /// The UIDs of `[MODIFIED 7,9:11]` in a tagged answer.
 fn modified_set(response: &str) -> Vec<u32> {
     let upper = response.to_ascii_uppercase();
@@ -665,6 +718,15 @@ mod tests {
             vec![7, 9, 10, 11]
         );
         assert!(modified_set("OK Store completed (0.001 + 0.000 secs).").is_empty());
+    }
+
+    #[test]
+    fn decodes_modified_utf7_folder_names() {
+        assert_eq!(decode_folder_name("Re&AOc-us"), "Reçus");
+        assert_eq!(decode_folder_name("A&-B"), "A&B");
+        assert_eq!(decode_folder_name("Archives"), "Archives");
+        assert_eq!(decode_folder_name("cass&-é"), "cass&é");
+        assert_eq!(decode_folder_name("bad&AOc"), "bad&AOc");
     }
 
     #[test]

@@ -16,7 +16,7 @@ pub fn run(ctx: &Context, args: Args) -> Outcome {
     let engine = ctx.engine()?;
     let address = parse_box(&args.box_address)?;
     let records = engine
-        .with_store(|s| s.audit(&address, args.limit))
+        .audit_log(&address, args.limit)
         .map_err(|e| e.to_string())?;
     if args.json {
         return crate::output::json(&records);
