@@ -53,13 +53,19 @@ pub struct BoxConnection {
 
 impl BoxConnection {
     /// SELECT `name` (read-write), unless it is already selected read-write here.
+    ///
+    /// A folder kept selected does not show what other sessions did since (Dovecot tells a
+    /// session of new messages and expunges only at its sync points): a NOOP brings it up to
+    /// date first, lighter than a new SELECT but still one round trip.
     pub(crate) fn select(
         &mut self,
         name: &str,
     ) -> std::result::Result<relais_net::FolderState, NetError> {
         if let Some((current, true, mailbox)) = &self.selected {
             if current == name {
-                return Ok(mailbox.clone());
+                let mailbox = mailbox.clone();
+                self.session.refresh()?;
+                return Ok(mailbox);
             }
         }
         self.select_fresh(name)
@@ -81,7 +87,7 @@ impl BoxConnection {
     /// does not change it).
     pub(crate) fn examine(&mut self, name: &str) -> std::result::Result<(), NetError> {
         if self.selected.as_ref().is_some_and(|(n, _, _)| n == name) {
-            return Ok(());
+            return self.session.refresh();
         }
         self.selected = None;
         let mailbox = self.session.examine_folder(name)?;

@@ -233,6 +233,15 @@ impl ImapSession {
         result.map_err(|e| self.refused(e))
     }
 
+    /// NOOP: the server brings this session's view of the selected folder up to date (new
+    /// messages from other sessions, their expunges and flag changes).
+    pub fn refresh(&mut self) -> Result<(), NetError> {
+        let result = self.session().noop();
+        result.map_err(|e| self.refused(e))?;
+        self.drop_unsolicited();
+        Ok(())
+    }
+
     /// SELECT (read-write).
     pub fn select_folder(&mut self, name: &str) -> Result<FolderState, NetError> {
         let result = self.session().select(name);
