@@ -36,16 +36,13 @@ pub async fn lock_info(state: State<'_, AppState>) -> Outcome<LockInfo> {
     blocking(move || {
         let engine = runtime.engine_behind_lock();
         let person = engine.person()?;
-        let account = engine.profile_dir().load_account()?;
+        let account = engine.account_record()?;
         Ok(LockInfo {
             display_name: person.display_name(),
-            login: account
-                .as_ref()
-                .map(|a| a.login.clone())
-                .unwrap_or(person.login.clone()),
-            method: match account.map(|a| a.method) {
-                Some(Method::Ecps) => "ecps",
-                _ => "password",
+            login: account.login,
+            method: match account.method {
+                Method::Ecps => "ecps",
+                Method::Password => "password",
             }
             .to_owned(),
         })
@@ -161,7 +158,7 @@ pub async fn resume_session(
             }));
         }
         let dir = session::profile_dir();
-        if !dir.root().join("account.json").is_file() {
+        if !dir.has_account() {
             return Ok(None);
         }
         let shared = Shared::new(app.clone());

@@ -278,10 +278,8 @@ impl AppState {
         let dir = engine.profile_dir().root().to_path_buf();
         // At once, not when the wipe below finishes: the next start must not resume this
         // account (the engine keeps it in memory until then).
-        if let Err(e) = std::fs::remove_file(dir.join("account.json")) {
-            if e.kind() != std::io::ErrorKind::NotFound {
-                tracing::warn!(error = %e, "fiche de compte non effacée");
-            }
+        if let Err(e) = engine.profile_dir().forget_sign_in() {
+            tracing::warn!(error = %e, "fiche de connexion non effacée");
         }
         lock(&self.busy_dirs).insert(dir.clone());
         let busy = Arc::clone(&self.busy_dirs);

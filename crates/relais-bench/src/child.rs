@@ -48,7 +48,7 @@ pub fn run(args: &[String]) -> Res<serde_json::Value> {
     let started = Instant::now();
     let command = args.first().map(String::as_str).unwrap_or("");
     match command {
-        // Sign in (untimed set-up): discovery, keyring, account.json.
+        // Sign in (untimed set-up): discovery, keyring, the account in the store.
         "signin" => {
             let e = open(args)?;
             let hint = IdentityHint {

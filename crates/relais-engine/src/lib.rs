@@ -140,10 +140,10 @@ impl Engine {
             }
             events(event)
         });
-        let account = dir.load_account()?;
-        let operator_path = match (operator, &account) {
+        let record = dir.sign_in_record()?;
+        let operator_path = match (operator, &record) {
             (Some(p), _) => p.to_path_buf(),
-            (None, Some(a)) => a.operator_profile.clone(),
+            (None, Some(r)) => r.operator_profile.clone(),
             (None, None) => return Err(EngineError::NotSignedIn),
         };
         let operator = OperatorProfile::load(&operator_path)?;
@@ -151,13 +151,14 @@ impl Engine {
         // The store is encrypted; its key is in the keyring under the folder's id.
         let secrets = SecretStore::new();
         let opened = dir.open_store(&secrets)?;
-        if let (Some(notice), Some(_)) = (&opened.notice, &account) {
+        if let (Some(notice), Some(_)) = (&opened.notice, &record) {
             (events)(Event::SessionEnded {
                 reason: notice.clone(),
             });
         }
         let store_notice = opened.notice;
         let mut store = opened.store;
+        let account = account::load_account(&dir, &mut store)?;
         // The audit log keeps six months (ANS client rule); older entries go at each start.
         store.purge_audit(now_ms())?;
         Ok(Engine {
@@ -203,6 +204,11 @@ impl Engine {
 
     pub(crate) fn account(&self) -> Result<Account> {
         lock(&self.account).clone().ok_or(EngineError::NotSignedIn)
+    }
+
+    /// The account signed in here: login, method, person (from the encrypted store).
+    pub fn account_record(&self) -> Result<Account> {
+        self.account()
     }
 
     /// The signed-in person.
@@ -398,7 +404,7 @@ impl Engine {
             method,
             person: (&person).into(),
         };
-        self.dir.save_account(&account)?;
+        account::save_account(&self.dir, &mut *self.store()?, &account)?;
         *lock(&self.account) = Some(account);
         {
             let mut store = self.store()?;

@@ -283,7 +283,7 @@ impl Engine {
                                 None,
                                 crate::now_secs(),
                             )?;
-                            self.forget_dsn(&row.message_id);
+                            self.forget_dsn(&row.message_id)?;
                         }
                         Err(e) => {
                             let text = format!(
@@ -334,7 +334,7 @@ impl Engine {
             .store()?
             .outbox_raw(row.id)?
             .ok_or(EngineError::UnknownMessage)?;
-        let dsn = self.dsn_requested(&row.message_id);
+        let dsn = self.dsn_requested(&row.message_id)?;
         let request = format!(
             "SMTP MAIL FROM:<{}>{} RCPT TO: {} destinataire(s), Message-ID <{}>",
             row.envelope_from,

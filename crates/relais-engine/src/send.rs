@@ -236,13 +236,11 @@ pub(crate) fn identity(
     })
 }
 
-/// The envelope of a queued message that the row does not hold: whether DSN was asked.
-fn dsn_marker(engine: &Engine, message_id: &str) -> PathBuf {
-    let safe: String = message_id
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    engine.profile_dir().root().join("outbox-dsn").join(safe)
+const BOX_SETTINGS_KEY: &str = "box_settings";
+
+/// The store key of a queued message's DSN request (the row does not hold the envelope).
+fn dsn_key(message_id: &str) -> String {
+    format!("dsn:{message_id}")
 }
 
 impl Engine {
@@ -364,9 +362,9 @@ impl Engine {
         outgoing.ensure_message_id()?;
         let rendered = render_with(&outgoing, allow_outside, &self.send_limits())?;
         if dsn {
-            let marker = dsn_marker(self, &rendered.message_id);
-            write_durably(&marker, b"NOTIFY=SUCCESS,FAILURE")
-                .map_err(|e| EngineError::io("boîte d'envoi", e))?;
+            // Before the message is queued: a retry after a crash still asks for the DSN.
+            self.store()?
+                .set_state(&dsn_key(&rendered.message_id), "NOTIFY=SUCCESS,FAILURE")?;
         }
         let id = self.store()?.enqueue(
             &NewOutboxMessage {
@@ -400,51 +398,54 @@ impl Engine {
         })
     }
 
-    pub(crate) fn dsn_requested(&self, message_id: &str) -> bool {
-        dsn_marker(self, message_id).exists()
+    pub(crate) fn dsn_requested(&self, message_id: &str) -> crate::Result<bool> {
+        Ok(self.store()?.state(&dsn_key(message_id))?.is_some())
     }
 
-    pub(crate) fn forget_dsn(&self, message_id: &str) {
-        let _ = std::fs::remove_file(dsn_marker(self, message_id));
+    pub(crate) fn forget_dsn(&self, message_id: &str) -> crate::Result<()> {
+        self.store()?.delete_state(&dsn_key(message_id))?;
+        Ok(())
     }
 
     // ------------------------------------------------------------------ box settings
 
-    fn box_settings_path(&self) -> PathBuf {
-        self.profile_dir().root().join("box-settings.json")
-    }
-
-    fn all_box_settings(&self) -> std::collections::BTreeMap<String, BoxSettings> {
-        std::fs::read(self.box_settings_path())
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default()
+    fn all_box_settings(&self) -> crate::Result<std::collections::BTreeMap<String, BoxSettings>> {
+        match self.store()?.state(BOX_SETTINGS_KEY)? {
+            Some(json) => {
+                serde_json::from_str(&json).map_err(|e| EngineError::io("réglages des boîtes", e))
+            }
+            None => Ok(Default::default()),
+        }
     }
 
     /// This profile's settings for a box (display name, signature line).
     pub fn box_settings(&self, address: &BoxAddress) -> BoxSettings {
-        self.all_box_settings()
-            .remove(address.as_str())
-            .unwrap_or_default()
+        match self.all_box_settings() {
+            Ok(mut all) => all.remove(address.as_str()).unwrap_or_default(),
+            Err(e) => {
+                // The defaults still let the person work; the failure is in the log.
+                tracing::warn!(error = %e, "réglages des boîtes illisibles");
+                BoxSettings::default()
+            }
+        }
     }
 
-    /// Change this profile's settings for a box; kept in `box-settings.json` in the profile
-    /// folder.
+    /// Change this profile's settings for a box; kept in the encrypted store.
     pub fn set_box_settings(
         &self,
         address: &BoxAddress,
         settings: BoxSettings,
     ) -> crate::Result<()> {
-        let mut all = self.all_box_settings();
+        let mut all = self.all_box_settings()?;
         if settings == BoxSettings::default() {
             all.remove(address.as_str());
         } else {
             all.insert(address.to_string(), settings);
         }
-        let bytes =
-            serde_json::to_vec_pretty(&all).map_err(|e| EngineError::io("box-settings.json", e))?;
-        write_durably(&self.box_settings_path(), &bytes)
-            .map_err(|e| EngineError::io("box-settings.json", e))
+        let json =
+            serde_json::to_string(&all).map_err(|e| EngineError::io("réglages des boîtes", e))?;
+        self.store()?.set_state(BOX_SETTINGS_KEY, &json)?;
+        Ok(())
     }
 
     /// The box's name in `From:`: the configured one, else the discovered one.

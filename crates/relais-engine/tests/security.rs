@@ -275,8 +275,9 @@ fn no_secret_nor_content_in_clear_in_the_profiles_or_the_output_and_sign_out_rem
 
     // The secrets to look for.
     let secrets = SecretStore::new();
-    let account_b = ProfileDir::new(&b).load_account().unwrap().unwrap();
-    let account_a = ProfileDir::new(&a).load_account().unwrap().unwrap();
+    // Who signed in lives in the encrypted stores: read it through the engine.
+    let account_b = open(&b, &op.profile()).account_record().unwrap();
+    let account_a = open(&a, &op.profile()).account_record().unwrap();
     let refresh = secrets
         .refresh_token(&account_b.profile_id, &account_b.login)
         .unwrap()
@@ -321,8 +322,18 @@ fn no_secret_nor_content_in_clear_in_the_profiles_or_the_output_and_sign_out_rem
             if file.components().any(|c| c.as_os_str() == "logs") {
                 log_bytes += data.len();
             }
+            if name == "signed-in.json" {
+                // Who signed in is in the encrypted store, not beside it.
+                for personal in [&b"marie.martin"[..], b"MARTIN", b"810100000041"] {
+                    assert!(
+                        !contains(&data, personal),
+                        "personal data in {}",
+                        file.display()
+                    );
+                }
+            }
             assert!(
-                ["account.json", "profile-id", "outbox.lock"].contains(&name.as_str())
+                ["signed-in.json", "profile-id", "outbox.lock"].contains(&name.as_str())
                     || file
                         .components()
                         .any(|c| c.as_os_str() == "crl" || c.as_os_str() == "logs"),
@@ -411,7 +422,7 @@ fn a_lost_store_key_gives_the_french_notice_and_the_cache_is_rebuilt() {
     let password = secrets
         .password(
             &ProfileDir::new(&profile)
-                .load_account()
+                .sign_in_record()
                 .unwrap()
                 .unwrap()
                 .profile_id,

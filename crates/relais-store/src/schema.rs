@@ -46,6 +46,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "005_message_ids_never_reused",
         include_str!("migrations/005_message_ids_never_reused.sql"),
     ),
+    (
+        "006_profile_state",
+        include_str!("migrations/006_profile_state.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

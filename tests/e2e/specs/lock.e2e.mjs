@@ -100,12 +100,16 @@ describe('Verrouillage après inactivité et reprise de session', () => {
     await waitForMailbox();
     await expect($('.person')).toHaveText('Connecté(e) : Marie MARTIN');
     await expect(boxButton(SECRETARIAT)).toBeDisplayed();
+    // What says an account is here: written at sign-in, nothing personal in it.
+    const record = path.join(process.env.RELAIS_PROFILE_DIR, 'signed-in.json');
+    expect(fs.existsSync(record)).toBe(true);
+    expect(fs.readFileSync(record, 'utf8')).not.toContain('MARTIN');
     await signOut();
   });
 
   it('forgets the account at sign-out, so the next start shows the sign-in screen', () => {
     // Checked on disk: relaunching right after a sign-out races the old window's exit.
-    const account = path.join(process.env.RELAIS_PROFILE_DIR, 'account.json');
+    const account = path.join(process.env.RELAIS_PROFILE_DIR, 'signed-in.json');
     expect(fs.existsSync(account)).toBe(false);
   });
 });

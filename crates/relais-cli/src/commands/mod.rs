@@ -46,10 +46,8 @@ impl Context {
     /// The same, with the engine's events sent to `events`.
     pub fn engine_with(&self, events: relais_engine::EventSink) -> Result<Engine, String> {
         // No account: say so, and leave no empty profile behind.
-        match self.profile_dir().load_account() {
-            Ok(Some(_)) => {}
-            Ok(None) => return Err(relais_engine::EngineError::NotSignedIn.to_string()),
-            Err(e) => return Err(e.to_string()),
+        if !self.profile_dir().has_account() {
+            return Err(relais_engine::EngineError::NotSignedIn.to_string());
         }
         Engine::open(self.profile_dir(), self.operator.as_deref(), events)
             .map_err(|e| e.to_string())
@@ -66,7 +64,7 @@ impl Context {
             .clone()
             .or_else(|| std::env::var_os("RELAIS_OPERATOR").map(PathBuf::from))
             .or_else(|| {
-                dir.load_account()
+                dir.sign_in_record()
                     .ok()
                     .flatten()
                     .map(|a| a.operator_profile)
