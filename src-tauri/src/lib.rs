@@ -26,6 +26,11 @@ pub fn run() {
         eprintln!("Relais : journal indisponible ({e})");
     }
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "démarrage");
+    // Attachments opened by a Relais that was killed are not left in clear.
+    let removed = settings::remove_stale_open_dirs(&std::env::temp_dir());
+    if removed > 0 {
+        tracing::info!(removed, "pièces jointes d'une session interrompue effacées");
+    }
     let result = tauri::Builder::default()
         // Registered first, as the plugin asks: a second launch must reach the running
         // instance before it builds windows of its own.

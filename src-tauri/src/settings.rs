@@ -266,7 +266,47 @@ pub async fn save_attachment(
 
 /// A private folder for attachments opened with the system (removed when Relais quits).
 pub fn open_dir() -> PathBuf {
-    std::env::temp_dir().join(format!("relais-ouverts-{}", std::process::id()))
+    std::env::temp_dir().join(format!("{OPEN_DIR_PREFIX}{}", std::process::id()))
+}
+
+const OPEN_DIR_PREFIX: &str = "relais-ouverts-";
+
+/// At start: removes the folders of opened attachments left by a Relais that did not end
+/// normally (killed, crashed), so that no health document stays in clear. A folder whose
+/// process still runs (another Relais) is left alone. Returns how many were removed.
+pub fn remove_stale_open_dirs(temp: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(temp) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix(OPEN_DIR_PREFIX) else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if pid == std::process::id() || process_alive(pid) {
+            continue;
+        }
+        match std::fs::remove_dir_all(entry.path()) {
+            Ok(()) => removed += 1,
+            Err(e) => tracing::warn!(error = %e, "pièces jointes ouvertes non effacées"),
+        }
+    }
+    removed
+}
+
+#[cfg(target_os = "linux")]
+fn process_alive(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists()
+}
+
+/// Elsewhere the folder is kept unless it is ours: another Relais may be using it.
+#[cfg(not(target_os = "linux"))]
+fn process_alive(_pid: u32) -> bool {
+    true
 }
 
 /// Opens an attachment with the system's application for its type (PDF viewer…).
@@ -370,5 +410,24 @@ mod tests {
         assert_eq!(free_path(&dir, "a.pdf"), dir.join("a (2).pdf"));
         assert_eq!(free_path(&dir, "b.pdf"), dir.join("b.pdf"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn attachments_left_by_a_killed_relais_are_removed_at_start() {
+        let temp = std::env::temp_dir().join(format!("relais-test-{}", std::process::id()));
+        std::fs::create_dir_all(&temp).unwrap();
+        // A process that has ended: its pid names a dead Relais.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let stale = temp.join(format!("{OPEN_DIR_PREFIX}{dead}"));
+        std::fs::create_dir_all(&stale).unwrap();
+        std::fs::write(stale.join("compte-rendu.pdf"), b"%PDF").unwrap();
+        let mine = temp.join(format!("{OPEN_DIR_PREFIX}{}", std::process::id()));
+        std::fs::create_dir_all(&mine).unwrap();
+        assert_eq!(remove_stale_open_dirs(&temp), 1);
+        assert!(!stale.exists(), "the dead process's attachments are gone");
+        assert!(mine.exists(), "a running Relais keeps its own");
+        std::fs::remove_dir_all(&temp).unwrap();
     }
 }
