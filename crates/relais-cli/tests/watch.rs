@@ -70,10 +70,17 @@ fn relais_watch_prints_a_delivery_a_colleagues_flag_and_expunge_live() {
         .spawn()
         .unwrap();
     let stdout = watch.stdout.take().unwrap();
+    let stderr = watch.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            println!("watch stderr: {line}");
+        }
+    });
     let (tx, lines) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
+            println!("watch: {line}");
             let value: serde_json::Value =
                 serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
             if tx.send(value).is_err() {

@@ -71,6 +71,11 @@ impl BoxConnection {
         self.select_fresh(name)
     }
 
+    /// Whether `name` is the folder selected (read-write) on this connection.
+    pub(crate) fn is_selected(&self, name: &str) -> bool {
+        matches!(&self.selected, Some((current, true, _)) if current == name)
+    }
+
     /// SELECT `name` always: synchronisation needs the folder's current state (UIDNEXT,
     /// HIGHESTMODSEQ, EXISTS).
     pub(crate) fn select_fresh(
@@ -87,7 +92,7 @@ impl BoxConnection {
     /// does not change it).
     pub(crate) fn examine(&mut self, name: &str) -> std::result::Result<(), NetError> {
         if self.selected.as_ref().is_some_and(|(n, _, _)| n == name) {
-            return self.session.refresh();
+            return self.session.refresh().map(|_| ());
         }
         self.selected = None;
         let mailbox = self.session.examine_folder(name)?;
@@ -549,6 +554,7 @@ impl Engine {
         // every folder after a quiet period.
         let mut inbox_changed = true;
         let mut period_over = true;
+        let mut quick_resyncs = 0;
         while !stop.load(Ordering::Relaxed) {
             if period_over {
                 let folders = self.sync_folder_list(entitlement, &mut conn)?;
@@ -578,10 +584,23 @@ impl Engine {
             if stop.load(Ordering::Relaxed) {
                 break;
             }
-            // IDLE applies to the selected mailbox: the inbox.
+            // IDLE applies to the selected mailbox: the inbox. A change another session made
+            // while this one was synchronising was reported then, not in the IDLE to come:
+            // look at it first (a few times at most, then IDLE all the same).
             let inbox = conn.server_name("INBOX");
-            conn.select(&inbox)
-                .map_err(|e| self.server_refused(&entitlement.address, e))?;
+            let reported = if conn.is_selected(&inbox) {
+                conn.session.refresh()
+            } else {
+                conn.select(&inbox).map(|_| false)
+            }
+            .map_err(|e| self.server_refused(&entitlement.address, e))?;
+            if reported && quick_resyncs < 3 {
+                quick_resyncs += 1;
+                inbox_changed = true;
+                period_over = false;
+                continue;
+            }
+            quick_resyncs = 0;
             let outcome = conn.session.idle(options.period);
             if stop.load(Ordering::Relaxed) {
                 break;

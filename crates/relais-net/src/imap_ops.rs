@@ -235,11 +235,14 @@ impl ImapSession {
 
     /// NOOP: the server brings this session's view of the selected folder up to date (new
     /// messages from other sessions, their expunges and flag changes).
-    pub fn refresh(&mut self) -> Result<(), NetError> {
+    ///
+    /// Returns whether the server reported anything (now, or since the last look): a change
+    /// made by another session that whoever watches the folder must not miss.
+    pub fn refresh(&mut self) -> Result<bool, NetError> {
+        let before = self.drop_unsolicited();
         let result = self.session().noop();
         result.map_err(|e| self.refused(e))?;
-        self.drop_unsolicited();
-        Ok(())
+        Ok(before + self.drop_unsolicited() > 0)
     }
 
     /// SELECT (read-write).
