@@ -97,6 +97,8 @@ pub struct Engine {
     pool: pool::Pool,
     /// Folder listings kept until the store changes (the read model).
     listings: view::Listings,
+    /// Set when Pro Santé Connect ended the session.
+    ended: AtomicBool,
 }
 
 pub(crate) fn now_secs() -> i64 {
@@ -174,6 +176,7 @@ impl Engine {
             events,
             pool: pool::Pool::default(),
             listings,
+            ended: AtomicBool::new(false),
         })
     }
 
@@ -472,11 +475,21 @@ impl Engine {
         }
     }
 
+    /// Pro Santé Connect refused to renew the session (it ended there: revoked, expired,
+    /// signed out elsewhere): said once, and every later use of this engine is refused.
     fn end_session(&self) -> EngineError {
-        (self.events)(Event::SessionEnded {
-            reason: EngineError::SessionEnded.to_string(),
-        });
+        if !self.ended.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            tracing::info!("session Pro Santé Connect terminée");
+            (self.events)(Event::SessionEnded {
+                reason: EngineError::SessionEnded.to_string(),
+            });
+        }
         EngineError::SessionEnded
+    }
+
+    /// Whether the session ended at the provider (see [`Engine::credentials`]).
+    pub fn session_ended(&self) -> bool {
+        self.ended.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// A new process (the command line, a restarted app) takes the secrets back from the

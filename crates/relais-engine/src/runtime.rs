@@ -111,6 +111,9 @@ impl Runtime {
         if self.shared.stop.load(Ordering::SeqCst) {
             return Err(EngineError::NotSignedIn);
         }
+        if self.shared.engine.session_ended() {
+            return Err(EngineError::SessionEnded);
+        }
         if self.is_locked() {
             return Err(EngineError::Locked);
         }

@@ -341,3 +341,68 @@ fn sign_out_never_destroys_a_queued_message_and_the_runtime_sends_it_when_the_se
     assert_eq!(row.state, OutboxState::Done, "{row:?}");
     runtime.stop();
 }
+
+fn bearer(e: &Engine) -> String {
+    match e.credentials().unwrap() {
+        relais_net::Credentials::Bearer { token } => token,
+        other => panic!("an e-CPS session has a bearer token, not {other:?}"),
+    }
+}
+
+/// Pro Santé Connect sessions: an access token about to end is renewed with the refresh
+/// token without the person noticing; when the provider refuses the renewal (the session was
+/// revoked there), the session ends: the event says so once, and the runtime refuses every
+/// later read or action.
+#[test]
+fn an_expiring_token_is_renewed_and_a_refused_renewal_ends_the_session() {
+    let op = Operator::start(Options {
+        access_token_ttl: 12,
+        ..Options::default()
+    })
+    .unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let (e, rx) = open_with(profile.path(), &op.profile());
+    e.sign_in_ecps(Some("810100000041"), &|_| {}).unwrap();
+    let first = bearer(&e);
+    assert_eq!(bearer(&e), first, "a live token is reused");
+    // Within ten seconds of its end, the next connection renews it.
+    std::thread::sleep(Duration::from_secs(3));
+    let renewed = bearer(&e);
+    assert_ne!(renewed, first, "renewed before it ends");
+
+    let e = Arc::new(e);
+    let runtime = Runtime::start(Arc::clone(&e), RuntimeOptions::default());
+    wait_for(&rx, Duration::from_secs(60), "first sync", |ev| {
+        matches!(ev, Event::Synchronised).then_some(())
+    });
+    // The provider ends the session (revoked there, as by a sign-out on another device).
+    let account = e.account_record().unwrap();
+    let refresh = relais_net::SecretStore::new()
+        .refresh_token(&account.profile_id, &account.login)
+        .unwrap()
+        .expect("the refresh token is in the keyring");
+    let profile_toml = relais_net::OperatorProfile::load(op.profile()).unwrap();
+    let tls = relais_net::TlsPolicy::from_profile(&profile_toml).unwrap();
+    relais_net::ProSanteConnect::discover(profile_toml.pro_sante_connect.as_ref().unwrap(), &tls)
+        .unwrap()
+        .revoke(&refresh)
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    // The next click needs a new connection, so a new token: refused, the session ends.
+    let results = runtime
+        .engine()
+        .unwrap()
+        .sync(&[], &std::sync::atomic::AtomicBool::new(false))
+        .unwrap();
+    assert!(
+        results
+            .iter()
+            .all(|(_, r)| matches!(r, Err(EngineError::SessionEnded))),
+        "{results:?}"
+    );
+    wait_for(&rx, Duration::from_secs(5), "session ended", |ev| {
+        matches!(ev, Event::SessionEnded { .. }).then_some(())
+    });
+    assert!(matches!(runtime.engine(), Err(EngineError::SessionEnded)));
+    runtime.stop();
+}
