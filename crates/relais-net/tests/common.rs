@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use relais_core::BoxAddress;
-use relais_net::{OperatorProfile, TlsPolicy};
-use relais_testkit::{Operator, Options};
+use relais_net::{smtp, Credentials, NetError, OperatorProfile, TlsPolicy};
+use relais_testkit::{Operator, Options, DEMO_PASSWORD};
 
 pub const MARIE: &str = "marie.martin@ch-demo.mssante.fr";
 pub const PIERRE: &str = "pierre.durand@ch-demo.mssante.fr";
@@ -18,6 +18,30 @@ pub const JULIEN: &str = "julien.lemaire";
 pub const SECRETARIAT: &str = "secretariat.cardio@ch-demo.mssante.fr";
 pub const ACCUEIL: &str = "accueil@ehpad-tilleuls.mssante.fr";
 pub const MARIE_NATIONAL_ID: &str = "810100000041";
+
+pub fn password(login: &str) -> Credentials {
+    Credentials::Password {
+        login: login.into(),
+        password: DEMO_PASSWORD.into(),
+    }
+}
+
+/// Marie submits a one-line message to Pierre from her own box.
+pub fn submit_as_marie(
+    p: &OperatorProfile,
+    tls: &TlsPolicy,
+) -> Result<smtp::SubmitReport, NetError> {
+    smtp::submit(
+        p,
+        tls,
+        &password(MARIE),
+        &addr(MARIE),
+        &addr(MARIE),
+        &[addr(PIERRE)],
+        b"Subject: x\r\n\r\nx\r\n",
+        false,
+    )
+}
 
 pub fn start(options: Options) -> Operator {
     Operator::start(options).expect("the local operator starts")
