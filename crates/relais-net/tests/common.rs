@@ -71,6 +71,18 @@ pub fn fresh_source(n: u8) -> Option<IpAddr> {
 /// A scripted browser for the provider's login page: follows redirects with cookies,
 /// posts the e-CPS form, stops after calling the loopback redirect (our listener).
 pub fn browse(url: &str, tls: Arc<rustls::ClientConfig>, national_id: &str, pin: &str) {
+    browse_edited(url, tls, national_id, pin, &|callback| callback.to_string())
+}
+
+/// [`browse`], with the provider's redirect to the app rewritten by `edit` on the way (an
+/// attacker in the browser's path).
+pub fn browse_edited(
+    url: &str,
+    tls: Arc<rustls::ClientConfig>,
+    national_id: &str,
+    pin: &str,
+    edit: &dyn Fn(&str) -> String,
+) {
     let agent = ureq::AgentBuilder::new()
         .tls_config(tls)
         .redirects(0)
@@ -80,6 +92,9 @@ pub fn browse(url: &str, tls: Arc<rustls::ClientConfig>, national_id: &str, pin:
     let mut url = url.to_string();
     let mut posted = false;
     for _ in 0..12 {
+        if url.starts_with("http://127.0.0.1:") {
+            url = edit(&url);
+        }
         let header = cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
