@@ -747,3 +747,57 @@ fn handle_callback(
     let _ = stream.flush();
     Some(result)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One callback request on a loopback socket, answered by `handle_callback`.
+    fn callback(query: &str, iss_required: bool) -> Result<String, PscError> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).expect("listener");
+        let addr = listener.local_addr().expect("address");
+        let request = format!("GET /callback?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        let client = std::thread::spawn(move || {
+            let mut s = TcpStream::connect(addr).expect("connect");
+            s.write_all(request.as_bytes()).expect("write");
+            let mut answer = String::new();
+            let _ = std::io::Read::read_to_string(&mut s, &mut answer);
+            answer
+        });
+        let (stream, _) = listener.accept().expect("accept");
+        let result =
+            handle_callback(stream, "S", "https://psc.example", iss_required).expect("a callback");
+        let answer = client.join().expect("client");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        result
+    }
+
+    #[test]
+    fn the_issuer_of_the_redirect_is_checked_and_required_when_announced() {
+        let iss = "iss=https%3A%2F%2Fpsc.example";
+        assert_eq!(
+            callback(&format!("state=S&code=C&{iss}"), true).ok(),
+            Some("C".into())
+        );
+        // Announced (RFC 9207): a redirect without iss is refused.
+        let err = callback("state=S&code=C", true).unwrap_err();
+        assert!(err.to_string().contains("iss"), "{err}");
+        // Not announced: accepted without iss, still refused with another one.
+        assert_eq!(callback("state=S&code=C", false).ok(), Some("C".into()));
+        let err = callback("state=S&code=C&iss=https%3A%2F%2Fautre.example", false).unwrap_err();
+        assert!(err.to_string().contains("iss"), "{err}");
+        // The state always.
+        assert!(callback(&format!("state=X&code=C&{iss}"), true).is_err());
+    }
+
+    #[test]
+    fn the_level_error_names_the_level_in_french() {
+        let err = PscError::InsufficientLevel {
+            acr: Some("eidas0".into()),
+        };
+        assert!(err.to_string().contains("eidas0"), "{err}");
+        assert!(err.to_string().contains("eidas1"), "{err}");
+        let err = PscError::InsufficientLevel { acr: None };
+        assert!(err.to_string().contains("non indiqué"), "{err}");
+    }
+}
