@@ -3,9 +3,12 @@
 
 use std::io::{Cursor, Write};
 
-use relais_core::{BirthDate, BirthplaceCode, IdentityTraits, Ins, QualifiedPatient, Sex};
+use relais_core::{
+    Author, BirthDate, BirthplaceCode, BoxAddress, IdentityTraits, Ins, NationalId,
+    QualifiedPatient, Sex,
+};
 use relais_mail::xdm::{
-    build_xdm, read_xdm, read_xdm_with, CdaFile, XdmError, XdmLimits, XdmSource,
+    build_xdm, read_xdm, read_xdm_with, BuiltXdm, CdaFile, XdmError, XdmLimits, XdmSource,
 };
 
 fn patient() -> QualifiedPatient {
@@ -297,4 +300,55 @@ fn the_seed_package_reads() {
     let package = read_xdm(zip).unwrap();
     assert_eq!(package.patient.ins.as_deref(), Some("285036444512379"));
     assert_eq!(package.documents.len(), 1);
+}
+
+/// The composer sends the package with its headers, and the reader opens it again from the
+/// message: what a patient-mode send and a hospital's reply go through.
+#[test]
+fn a_message_carries_the_package_and_its_headers_and_the_reader_opens_it() {
+    let doc = CdaFile {
+        name: "lettre.xml".into(),
+        bytes: CDA.as_bytes().to_vec(),
+    };
+    let built = build_xdm(&patient(), &[doc.clone(), doc], &source()).unwrap();
+    let marie = BoxAddress::parse("marie.martin@ch-demo.mssante.fr").unwrap();
+    let author = Author::new(
+        "Marie MARTIN",
+        NationalId::parse("810100000041").unwrap(),
+        Some(marie.clone()),
+    )
+    .unwrap();
+    let mut m = relais_mail::Outgoing::new(relais_mail::Identity {
+        from_box: marie,
+        from_display_name: String::new(),
+        sender: None,
+        author,
+        x_mss_nil: "RELAIS-TEST-NIL".into(),
+    });
+    m.to.push(relais_mail::Recipient::new(patient().address()));
+    m.subject = "Votre lettre de liaison".into();
+    m.text = "Bonjour,\n\nVeuillez trouver votre lettre de liaison.\n".into();
+    m.attachments.push(relais_mail::Attachment::new(
+        BuiltXdm::FILE_NAME,
+        built.zip.clone(),
+    ));
+    m.cda = Some(built.cda_headers());
+    let rendered = relais_mail::render(&m).unwrap();
+
+    let shown = relais_mail::MessageDisplay::from_raw(&rendered.bytes);
+    assert_eq!(
+        shown.special.mss_codecda.as_deref(),
+        Some("11490-0,11490-0")
+    );
+    assert_eq!(shown.special.mss_ins.as_deref(), Some("O"));
+    let attachment = shown
+        .attachments
+        .iter()
+        .find(|a| a.filename == BuiltXdm::FILE_NAME)
+        .expect("the package is attached");
+    let zip = relais_mail::attachment_bytes(&rendered.bytes, attachment.index).unwrap();
+    assert_eq!(zip, built.zip);
+    let package = read_xdm(&zip).unwrap();
+    assert_eq!(package.patient.ins.as_deref(), Some("285036444512379"));
+    assert_eq!(package.documents.len(), 2);
 }
