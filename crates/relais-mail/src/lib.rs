@@ -13,6 +13,9 @@
 //! - [`compose`] — [`Outgoing`] messages: policy checks first (trust space, one patient,
 //!   sizes), then `From:` = the box, `Sender:` = the person's own box, `X-Relais-Author:`
 //!   always, `X-MSS-NIL`, threading headers; [`reply`], [`forward`], [`read_receipt`].
+//! - [`xdm`] — IHE XDM packages (`IHE_XDM.ZIP`): [`xdm::read_xdm`] (patient, documents, CDA
+//!   narrative as safe text/HTML; hostile zips refused) and [`xdm::build_xdm`] (with the
+//!   `X-MSS-CODECDA` / `X-MSS-INS` values for the composer).
 //!
 //! ```
 //! use relais_core::{Author, BoxAddress, NationalId};
@@ -45,6 +48,7 @@ pub mod display;
 mod html;
 pub mod report;
 mod text;
+pub mod xdm;
 
 pub use compose::{
     append_signature, check, forward, guess_content_type, read_receipt, render, render_with, reply,

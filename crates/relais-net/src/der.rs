@@ -1,5 +1,6 @@
-//! Just enough DER to read two things rustls does not expose: the CRL distribution points
-//! of a certificate (RFC 5280 §4.2.1.13) and the `nextUpdate` of a CRL (§5.1.2.5).
+//! Just enough DER to read three things rustls does not expose: the CRL distribution points
+//! of a certificate (RFC 5280 §4.2.1.13), whether a certificate is self-issued (a root), and
+//! the `nextUpdate` of a CRL (§5.1.2.5).
 //! Everything cryptographic (signatures, chains, revocation) stays with rustls/webpki.
 
 /// One TLV: tag byte, content, and what follows it.
@@ -68,6 +69,23 @@ pub fn crl_distribution_points(cert_der: &[u8]) -> Vec<String> {
         }
     }
     urls
+}
+
+/// Whether a certificate's issuer and subject names are the same (a root, RFC 5280 §3.2).
+pub fn is_self_issued(cert_der: &[u8]) -> bool {
+    let Some((SEQUENCE, cert, _)) = tlv(cert_der) else {
+        return false;
+    };
+    let Some((SEQUENCE, tbs, _)) = tlv(cert) else {
+        return false;
+    };
+    // [0] version OPTIONAL, serialNumber, signature, issuer, validity, subject
+    let fields = children(tbs);
+    let start = usize::from(fields.first().is_some_and(|(tag, _)| *tag == 0xa0));
+    match (fields.get(start + 2), fields.get(start + 4)) {
+        (Some((SEQUENCE, issuer)), Some((SEQUENCE, subject))) => issuer == subject,
+        _ => false,
+    }
 }
 
 /// Walk the distribution points and keep every uniformResourceIdentifier ([6] IA5String).

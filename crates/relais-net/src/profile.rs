@@ -21,7 +21,10 @@
 //!
 //! [tls]                        # required
 //! # PEM file of the only roots trusted for this operator (IGC-Santé), relative to this
-//! # file's folder or absolute. System and Mozilla roots are never used.
+//! # file's folder or absolute. System and Mozilla roots are never used. The CA
+//! # certificates in it that are not roots (« AC IGC-SANTE ELEMENTAIRE ORGANISATIONS ») are
+//! # the only ones allowed to issue the server certificate (ECO.1.1.10). Default: the
+//! # production IGC-Santé file shipped with Relais ("igc-sante").
 //! trust_anchors = "igc-sante-roots.pem"
 //! # Optional: CRLs to use on top of those named in the server certificate (DER or PEM
 //! # files, relative or absolute, or http(s) URLs).

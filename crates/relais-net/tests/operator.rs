@@ -16,13 +16,6 @@ use relais_net::{
 };
 use relais_testkit::{Mode, Options, DEMO_PASSWORD, DEMO_PIN};
 
-fn password(login: &str) -> Credentials {
-    Credentials::Password {
-        login: login.into(),
-        password: DEMO_PASSWORD.into(),
-    }
-}
-
 fn from(n: u8) -> ConnectOptions {
     ConnectOptions {
         source: fresh_source(n),
@@ -421,7 +414,7 @@ fn a_revoked_server_certificate_is_refused() {
     ImapSession::connect(&p, &tls, &password(MARIE), &addr(MARIE))
         .expect("valid before revocation");
     let cached: Vec<_> = std::fs::read_dir(cache.path()).unwrap().collect();
-    assert_eq!(cached.len(), 1, "the CRL is cached");
+    assert_eq!(cached.len(), 2, "the CRL and the root's ARL are cached");
     let crl_log = op.log("crl");
     assert!(
         crl_log.contains("intermediate.crl"),
@@ -441,23 +434,6 @@ fn a_revoked_server_certificate_is_refused() {
     let fresh = TlsPolicy::from_profile(&p).unwrap();
     let err = ImapSession::connect(&p, &fresh, &password(MARIE), &addr(MARIE)).unwrap_err();
     assert!(matches!(err, NetError::Tls(TlsError::Revoked)), "{err:?}");
-}
-
-/// Marie submits a one-line message to Pierre from her own box.
-fn submit_as_marie(
-    p: &relais_net::OperatorProfile,
-    tls: &TlsPolicy,
-) -> Result<smtp::SubmitReport, NetError> {
-    smtp::submit(
-        p,
-        tls,
-        &password(MARIE),
-        &addr(MARIE),
-        &addr(MARIE),
-        &[addr(PIERRE)],
-        b"Subject: x\r\n\r\nx\r\n",
-        false,
-    )
 }
 
 /// The operator's servers present a certificate that expired: IMAP and submission are

@@ -24,6 +24,9 @@ pub struct Options {
     pub mode: Mode,
     /// Lifetime of the provider's access tokens, in seconds (short to watch one expire).
     pub access_token_ttl: u32,
+    /// The `acr` the provider's CIBA approvals report (default `eidas1`): a lower level
+    /// shows a client refusing it.
+    pub ciba_acr: Option<String>,
 }
 
 impl Default for Options {
@@ -31,6 +34,7 @@ impl Default for Options {
         Options {
             mode: Mode::Delegated,
             access_token_ttl: 300,
+            ciba_acr: None,
         }
     }
 }
@@ -61,7 +65,11 @@ impl Operator {
             Mode::Delegated => "delegated",
             Mode::Shared => "shared",
         };
-        let out = Command::new(run_script())
+        let mut command = Command::new(run_script());
+        if let Some(acr) = &options.ciba_acr {
+            command.env("OIDC_CIBA_ACR", acr);
+        }
+        let out = command
             .arg("start")
             .arg("--dir")
             .arg(dir.path())

@@ -50,6 +50,8 @@ const REFRESH_TTL = positiveSeconds('OIDC_REFRESH_TOKEN_TTL', 8 * 60 * 60);
 const CLIENT_ID = 'relais';
 const SCOPE = 'openid scope_all';
 const ACR = 'eidas1';
+// TEST ONLY: the level CIBA approvals report, lowered by a test to see a client refuse it.
+const CIBA_ACR = process.env.OIDC_CIBA_ACR || ACR;
 // The audience of the JWT access tokens. Every access token is issued for this one "resource
 // server" (the MSSanté operator: IMAP + SMTP), which is what makes oidc-provider sign it as a
 // JWT instead of an opaque string.
@@ -358,9 +360,9 @@ ${form}
           try {
             const grantId = await createGrant(provider, account.accountId);
             await provider.backchannelResult(request.jti, grantId, {
-              acr: ACR, amr: ['pin'], authTime: Math.floor(Date.now() / 1000),
+              acr: CIBA_ACR, amr: ['pin'], authTime: Math.floor(Date.now() / 1000),
             });
-            log('login', { method: 'ciba', person: person?.id, national_id: account.accountId, acr: ACR });
+            log('login', { method: 'ciba', person: person?.id, national_id: account.accountId, acr: CIBA_ACR });
           } catch (err) {
             log('ciba-approval-failed', { error: err.message });
           }
