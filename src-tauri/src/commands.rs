@@ -395,6 +395,27 @@ pub async fn list_messages(
     .await
 }
 
+/// The current rows of messages an event named (`messages` `changed`): the window patches
+/// the rows it shows instead of reading its list again.
+#[tauri::command]
+pub async fn message_rows(
+    state: State<'_, AppState>,
+    ids: Vec<i64>,
+) -> Outcome<Vec<dto::MessageRow>> {
+    let (engine, _) = engine(&state)?;
+    blocking(move || {
+        let ids: Vec<MessageId> = ids.into_iter().map(MessageId).collect();
+        let mut rows: Vec<dto::MessageRow> = engine
+            .rows(&ids)?
+            .iter()
+            .map(|f| views::row(&f.summary, &f.folder, None))
+            .collect();
+        crate::collab::decorate(&engine, &mut rows);
+        Ok(rows)
+    })
+    .await
+}
+
 /// A message's bytes (fetched and cached on first opening) shown by relais-mail.
 fn view(engine: &Engine, id: i64, remote: RemoteContent) -> Outcome<MessageView> {
     let (message, folder) = engine.message_in_folder(MessageId(id))?;

@@ -65,6 +65,7 @@ pub fn run() {
             commands::session_info,
             commands::list_folders,
             commands::list_messages,
+            commands::message_rows,
             commands::get_message,
             commands::show_remote_images,
             commands::message_source,

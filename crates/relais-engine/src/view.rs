@@ -231,6 +231,29 @@ impl Engine {
         })
     }
 
+    /// The current rows of these messages with their folders (those still stored), for a
+    /// window that updates the rows an event named.
+    pub fn rows(&self, ids: &[MessageId]) -> Result<Vec<Found>> {
+        let store = self.store()?;
+        let mut names: HashMap<FolderId, String> = HashMap::new();
+        let mut out = Vec::with_capacity(ids.len());
+        for summary in store.summaries(ids)? {
+            let folder = match names.get(&summary.folder_id) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = store
+                        .folder(summary.folder_id)?
+                        .map(|f| f.name)
+                        .unwrap_or_default();
+                    names.insert(summary.folder_id, name.clone());
+                    name
+                }
+            };
+            out.push(Found { summary, folder });
+        }
+        Ok(out)
+    }
+
     /// A stored message and the name of its folder.
     pub fn message_in_folder(&self, id: MessageId) -> Result<(Message, String)> {
         let store = self.store()?;

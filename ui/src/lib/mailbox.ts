@@ -124,6 +124,21 @@ async function refreshList(): Promise<void> {
   }
 }
 
+/** The rows of `ids` as the engine now has them, patched in place (no list read). */
+async function patchRows(ids: number[]): Promise<void> {
+  try {
+    for (const row of await api.messageRows(ids)) {
+      // The flags and the team status only: the row keeps its place and thread.
+      const { seen, flagged, answered, status, answered_by } = row;
+      messages.patch(row.id, { seen, flagged, answered, status, answered_by });
+      if (reader.view?.row.id === row.id) reader.patch(row.id, { status: row.status, answered_by: row.answered_by });
+    }
+  } catch (error) {
+    console.warn('Relais: rows not updated, reading the list again', error);
+    refreshListSoon();
+  }
+}
+
 let listTimer: ReturnType<typeof setTimeout> | undefined;
 
 /** The list again a moment after the last change event, so that a burst costs one read. */
@@ -470,12 +485,19 @@ function listenToEngine(ready: () => void): () => void {
       if (showsBox(event.box_address, INBOX)) void refreshList();
     }),
     onEvent('messages', (event) => {
-      // Rows added, changed (a colleague's flag or claim) or gone in a folder on screen.
       refreshCounts();
       const shown = messages.source;
-      if ((shown.kind === 'folder' && shown.box.address === event.box_address) || shown.kind === 'unified') {
-        refreshListSoon();
+      const concerned =
+        (shown.kind === 'folder' && shown.box.address === event.box_address) || shown.kind === 'unified';
+      if (!concerned) return;
+      if (event.change === 'changed') {
+        // Flags or a claim changed (by Marie or a colleague): patch the rows on screen only.
+        const onScreen = event.ids.filter((id) => messages.list.byId(id) !== undefined);
+        if (onScreen.length > 0) void patchRows(onScreen);
+        return;
       }
+      // Added or gone: the places of the rows change, read the visible window again.
+      refreshListSoon();
     }),
     onEvent('box-error', (event) => notice.show(event.message)),
     onEvent('outbox-changed', (event) => status.outboxChanged(event)),
