@@ -1009,17 +1009,10 @@ fn hundred_thousand_messages_bench() {
     let start = Instant::now();
     let uids = store.uids(inbox).unwrap();
     println!("uids of 100k: {:?} ({})", start.elapsed(), uids.len());
-    // What the app's first list page costs: the folder's order, then one page of rows.
-    let start = Instant::now();
-    let order = store.list_order(inbox).unwrap();
-    let ordered = start.elapsed();
-    let ids: Vec<MessageId> = order.iter().take(100).map(|(id, _)| *id).collect();
-    let page = store.summaries(&ids).unwrap();
-    println!(
-        "list order of 100k: {ordered:?}; then a page of {} summaries: {:?}",
-        page.len(),
-        start.elapsed() - ordered
-    );
+    assert_eq!(uids.len(), 100_000);
+    assert_eq!(page.len(), 50);
+    // (The list order and first page of a 100k folder are timed by the benchmark,
+    // crates/relais-bench, on a store filled by a real sync.)
     let start = Instant::now();
     println!(
         "unread in box: {} in {:?}",
