@@ -14,6 +14,7 @@ mod coldstart;
 mod gen;
 mod proxy;
 mod raw;
+mod session;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -420,6 +421,32 @@ impl Bench {
                 sends.push(bench.send(&PERSONAS[0], far)?);
             }
         }
+        let mut runtime_rows = Vec::new();
+        for link in std::iter::once(&bench.near).chain(bench.far.as_ref()) {
+            progress(started, &format!("session runtime over {}", link.label()));
+            let p = &PERSONAS[0];
+            let dir = bench.work.path().join(format!("session-{}", link.slug));
+            let actions = session::actions(
+                &dir.join("actions"),
+                &link.profile,
+                &link.imap,
+                &bench.op.trust_anchors(),
+                p,
+                10,
+            )?;
+            let push = session::push(
+                &bench.op,
+                link.slug,
+                &dir.join("push"),
+                &link.profile,
+                &link.imap,
+                &bench.op.trust_anchors(),
+                p,
+                RECIPIENT,
+                10,
+            )?;
+            runtime_rows.push((link.label(), actions, push));
+        }
         progress(started, "done; stopping the operator");
         let table = table(&Tables {
             results: &results,
@@ -448,6 +475,7 @@ impl Bench {
             started.elapsed().as_secs_f64()
         );
         println!("{table}");
+        println!("{}", session::table(&runtime_rows));
         Ok(())
     }
 
