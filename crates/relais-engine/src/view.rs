@@ -122,6 +122,30 @@ pub fn group_threads(order: Vec<(MessageId, MessageId)>) -> Vec<ListedMessage> {
     out
 }
 
+/// Each summary with the name of its folder (each folder read once).
+fn with_folder_names(
+    store: &relais_store::Store,
+    summaries: Vec<MessageSummary>,
+) -> Result<Vec<Found>> {
+    let mut names: HashMap<FolderId, String> = HashMap::new();
+    let mut out = Vec::with_capacity(summaries.len());
+    for summary in summaries {
+        let folder = match names.get(&summary.folder_id) {
+            Some(name) => name.clone(),
+            None => {
+                let name = store
+                    .folder(summary.folder_id)?
+                    .map(|f| f.name)
+                    .unwrap_or_default();
+                names.insert(summary.folder_id, name.clone());
+                name
+            }
+        };
+        out.push(Found { summary, folder });
+    }
+    Ok(out)
+}
+
 impl Engine {
     /// Every box of the person with its unread count.
     pub fn boxes_with_unread(&self) -> Result<Vec<(Entitlement, u64)>> {
@@ -235,23 +259,8 @@ impl Engine {
     /// window that updates the rows an event named.
     pub fn rows(&self, ids: &[MessageId]) -> Result<Vec<Found>> {
         let store = self.store()?;
-        let mut names: HashMap<FolderId, String> = HashMap::new();
-        let mut out = Vec::with_capacity(ids.len());
-        for summary in store.summaries(ids)? {
-            let folder = match names.get(&summary.folder_id) {
-                Some(name) => name.clone(),
-                None => {
-                    let name = store
-                        .folder(summary.folder_id)?
-                        .map(|f| f.name)
-                        .unwrap_or_default();
-                    names.insert(summary.folder_id, name.clone());
-                    name
-                }
-            };
-            out.push(Found { summary, folder });
-        }
-        Ok(out)
+        let summaries = store.summaries(ids)?;
+        with_folder_names(&store, summaries)
     }
 
     /// A stored message and the name of its folder.
@@ -300,23 +309,7 @@ impl Engine {
         }
         found.sort_by(|a, b| b.date.cmp(&a.date).then(b.id.cmp(&a.id)));
         found.truncate(request.limit as usize);
-        let mut names: HashMap<FolderId, String> = HashMap::new();
-        let mut out = Vec::with_capacity(found.len());
-        for summary in found {
-            let folder = match names.get(&summary.folder_id) {
-                Some(name) => name.clone(),
-                None => {
-                    let name = store
-                        .folder(summary.folder_id)?
-                        .map(|f| f.name)
-                        .unwrap_or_default();
-                    names.insert(summary.folder_id, name.clone());
-                    name
-                }
-            };
-            out.push(Found { summary, folder });
-        }
-        Ok(out)
+        with_folder_names(&store, found)
     }
 
     /// A box's folder by name, case-insensitive; `INBOX` also finds the folder whose role
