@@ -492,15 +492,7 @@ pub async fn outbox(state: State<'_, AppState>) -> Outcome<Vec<OutboxRowView>> {
             .outbox()?
             .into_iter()
             .filter(|r| r.state != OutboxState::Done)
-            .map(|r| OutboxRowView {
-                id: r.id.0,
-                box_address: r.box_address.as_str().to_owned(),
-                subject: r.subject,
-                state: r.state.as_str().to_owned(),
-                attempts: r.attempts,
-                last_error: r.last_error,
-                next_attempt_at: r.next_attempt_at,
-            })
+            .map(row_view)
             .collect())
     })
     .await
@@ -530,6 +522,43 @@ pub async fn retry_outbox(state: State<'_, AppState>) -> Outcome<OutboxChanged> 
         }
     })
     .await
+}
+
+/// « Envoyer maintenant » on one message of the outbox panel (a refused one too): its
+/// state afterwards, with the reason in French when it still waits.
+#[tauri::command]
+pub async fn send_outbox_now(state: State<'_, AppState>, id: i64) -> Outcome<OutboxRowView> {
+    let (engine, _) = engine(&state)?;
+    blocking(move || {
+        let outcome = engine.retry_failed(relais_store::OutboxId(id))?;
+        let row = engine
+            .outbox()?
+            .into_iter()
+            .find(|r| r.id == outcome.id)
+            .ok_or(relais_engine::EngineError::UnknownMessage)?;
+        Ok(row_view(row))
+    })
+    .await
+}
+
+/// « Supprimer » on one message of the outbox panel (not while it is being sent): it will
+/// never leave. Whether it was removed.
+#[tauri::command]
+pub async fn remove_outbox(state: State<'_, AppState>, id: i64) -> Outcome<bool> {
+    let (engine, _) = engine(&state)?;
+    blocking(move || Ok(engine.remove_from_outbox(relais_store::OutboxId(id))?)).await
+}
+
+fn row_view(r: relais_store::OutboxMessage) -> OutboxRowView {
+    OutboxRowView {
+        id: r.id.0,
+        box_address: r.box_address.as_str().to_owned(),
+        subject: r.subject,
+        state: r.state.as_str().to_owned(),
+        attempts: r.attempts,
+        last_error: r.last_error,
+        next_attempt_at: r.next_attempt_at,
+    }
 }
 
 /// The outbox counts, for the status bar at start.

@@ -40,6 +40,7 @@
 //! | `save_draft` | `request: `[`ComposeRequest`] | [`DraftSavedView`] |
 //! | `send_message` | `request: `[`ComposeRequest`] | [`SendOutcome`] |
 //! | `outbox` / `outbox_counts` / `retry_outbox` | — | `Vec<`[`OutboxRowView`]`>` / [`OutboxChanged`] |
+//! | `send_outbox_now` / `remove_outbox` | `id: i64` | [`OutboxRowView`] / `bool` |
 //! | `save_attachment` / `open_attachment` | `id: i64, index: u32` | saved path / `()` |
 //! | `preview_attachment` | `id: i64, index: u32` | `data:` URL (images only) |
 //! | `get_settings` / `set_settings` | — / `settings: `[`AppSettings`] | [`SettingsView`] |

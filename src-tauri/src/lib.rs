@@ -103,6 +103,8 @@ pub fn run() {
             compose::outbox,
             compose::outbox_counts,
             compose::retry_outbox,
+            compose::send_outbox_now,
+            compose::remove_outbox,
             compose::known_addresses,
             settings::get_settings,
             settings::set_settings,
