@@ -395,6 +395,36 @@ pub async fn list_messages(
     .await
 }
 
+/// « Toutes les boîtes de réception »: every inbox of the person, threaded, no cap.
+#[tauri::command]
+pub async fn unified_inbox(
+    state: State<'_, AppState>,
+    offset: u32,
+    limit: u32,
+) -> Outcome<MessagePage> {
+    let (engine, _) = engine(&state)?;
+    blocking(move || {
+        let (total, page) = engine.unified_page(offset, limit)?;
+        let mut rows: Vec<dto::MessageRow> = page
+            .iter()
+            .map(|(found, row)| {
+                views::row(
+                    &row.summary,
+                    &found.folder,
+                    Some((row.thread.0, row.thread_size)),
+                )
+            })
+            .collect();
+        crate::collab::decorate(&engine, &mut rows);
+        Ok(MessagePage {
+            total,
+            offset,
+            rows,
+        })
+    })
+    .await
+}
+
 /// The current rows of messages an event named (`messages` `changed`): the window patches
 /// the rows it shows instead of reading its list again.
 #[tauri::command]

@@ -17,6 +17,7 @@
 //! | `session_info` | — | [`SessionInfo`] |
 //! | `list_folders` | `box_address: String` | `Vec<`[`FolderView`]`>` |
 //! | `list_messages` | `box_address, folder: String, offset, limit: u32` | [`MessagePage`] |
+//! | `unified_inbox` | `offset, limit: u32` | [`MessagePage`] (every inbox, threaded, no cap) |
 //! | `message_rows` | `ids: Vec<i64>` | `Vec<`[`MessageRow`]`>` (the current rows of messages an event named) |
 //! | `get_message` | `id: i64` | [`MessageView`] |
 //! | `search` | `request: `[`SearchRequest`]`, offset, limit: u32` | [`MessagePage`] |

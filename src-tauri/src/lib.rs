@@ -66,6 +66,7 @@ pub fn run() {
             commands::list_folders,
             commands::list_messages,
             commands::message_rows,
+            commands::unified_inbox,
             commands::get_message,
             commands::show_remote_images,
             commands::message_source,

@@ -263,6 +263,52 @@ impl Engine {
         with_folder_names(&store, summaries)
     }
 
+    /// The unified inbox: every inbox of the person's boxes, threaded (a thread stays within
+    /// its box), newest thread first, with no cap; each row with its folder name.
+    pub fn unified_page(&self, offset: u32, limit: u32) -> Result<(u32, Vec<(Found, PageRow)>)> {
+        let inboxes: Vec<FolderId> = {
+            let store = self.store()?;
+            let mut ids = Vec::new();
+            for b in store.boxes()? {
+                if let Some(f) =
+                    store.folder_by_role(&b.address, relais_store::FolderRole::Inbox)?
+                {
+                    ids.push(f.id);
+                }
+            }
+            ids
+        };
+        let order = self.store()?.list_order_across(&inboxes)?;
+        let listing = group_threads(order);
+        let total = u32::try_from(listing.len()).unwrap_or(u32::MAX);
+        let page: Vec<ListedMessage> = listing
+            .iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .copied()
+            .collect();
+        let ids: Vec<MessageId> = page.iter().map(|l| l.id).collect();
+        let store = self.store()?;
+        let mut found: HashMap<MessageId, Found> =
+            with_folder_names(&store, store.summaries(&ids)?)?
+                .into_iter()
+                .map(|f| (f.summary.id, f))
+                .collect();
+        let rows = page
+            .iter()
+            .filter_map(|l| {
+                let f = found.remove(&l.id)?;
+                let row = PageRow {
+                    summary: f.summary.clone(),
+                    thread: l.thread,
+                    thread_size: l.size,
+                };
+                Some((f, row))
+            })
+            .collect();
+        Ok((total, rows))
+    }
+
     /// A stored message and the name of its folder.
     pub fn message_in_folder(&self, id: MessageId) -> Result<(Message, String)> {
         let store = self.store()?;

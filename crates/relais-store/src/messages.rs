@@ -669,6 +669,39 @@ impl Store {
         rows.collect::<rusqlite::Result<_>>().op(OP)
     }
 
+    /// Several folders' (message id, thread id), newest first across all of them (the
+    /// unified inbox): each folder's order comes from the covering index, merged here.
+    pub fn list_order_across(&self, folders: &[FolderId]) -> Result<Vec<(MessageId, MessageId)>> {
+        const OP: &str = "list_order_across";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, thread_id, date FROM messages INDEXED BY messages_by_date_thread
+                 WHERE folder_id = ?1 ORDER BY date DESC, id DESC",
+            )
+            .op(OP)?;
+        let mut all: Vec<(i64, MessageId, MessageId)> = Vec::new();
+        for folder in folders {
+            let rows = stmt
+                .query_map([folder.0], |row| {
+                    Ok((
+                        row.get::<_, i64>(2)?,
+                        MessageId(row.get(0)?),
+                        MessageId(row.get(1)?),
+                    ))
+                })
+                .op(OP)?;
+            for row in rows {
+                all.push(row.op(OP)?);
+            }
+        }
+        all.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+        Ok(all
+            .into_iter()
+            .map(|(_, id, thread)| (id, thread))
+            .collect())
+    }
+
     /// The summaries of `ids`, in the order of `ids`; an id no longer stored is left out.
     pub fn summaries(&self, ids: &[MessageId]) -> Result<Vec<MessageSummary>> {
         const OP: &str = "summaries";

@@ -330,6 +330,33 @@ fn flags_update_and_expunge() {
 }
 
 #[test]
+fn the_unified_order_merges_folders_newest_first() {
+    let (mut store, inbox) = setup();
+    let other = store
+        .upsert_folder(&addr(CARDIO), "Archives", None)
+        .unwrap();
+    let a = store
+        .insert_messages(
+            inbox,
+            &[message(1, "ancien", 100), message(2, "récent", 300)],
+        )
+        .unwrap();
+    let b = store
+        .insert_messages(
+            other,
+            &[message(1, "milieu", 200), message(2, "dernier", 400)],
+        )
+        .unwrap();
+    let order: Vec<MessageId> = store
+        .list_order_across(&[inbox, other])
+        .unwrap()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(order, vec![b[1], a[1], b[0], a[0]]);
+}
+
+#[test]
 fn a_message_id_is_never_given_again() {
     let path = tempfile::tempdir().unwrap();
     let file = path.path().join("ids.db");

@@ -537,6 +537,8 @@ export const api = {
   listMessages: (boxAddress: string, folder: string, offset: number, limit: number) =>
     call<MessagePage>('list_messages', { boxAddress, folder, offset, limit }),
   getMessage: (id: number) => call<MessageView>('get_message', { id }),
+  /** « Toutes les boîtes de réception »: every inbox, threaded, no cap. */
+  unifiedInbox: (offset: number, limit: number) => call<MessagePage>('unified_inbox', { offset, limit }),
   /** The current rows of messages a `messages` event named. */
   messageRows: (ids: number[]) => call<MessageRow[]>('message_rows', { ids }),
   search: (request: SearchRequest, offset: number, limit: number) =>

@@ -29,21 +29,10 @@ export function fetcherFor(source: ListSource): PageFetcher {
         api.listMessages(source.box.address, source.folder.name, offset, limit);
     }
     case 'unified':
-      return (offset, limit) => api.search(unifiedInboxRequest(), offset, limit);
+      return (offset, limit) => api.unifiedInbox(offset, limit);
     case 'search':
       return (offset, limit) => api.search(source.request, offset, limit);
   }
-}
-
-export function unifiedInboxRequest(): SearchRequest {
-  return {
-    text: '',
-    box_address: null,
-    folder: INBOX,
-    unread_only: false,
-    since: null,
-    until: null,
-  };
 }
 
 // The message list: its source, its paged rows, collapsed threads and the selected row.
