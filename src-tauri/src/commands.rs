@@ -72,6 +72,8 @@ impl From<EngineError> for CommandError {
             EngineError::Locked => "locked",
             EngineError::WrongPerson => "other_person",
             EngineError::PendingOutgoing { .. } => "pending_outgoing",
+            EngineError::InvalidFolderName { .. } => "invalid_folder_name",
+            EngineError::SpecialFolder { .. } => "special_folder",
         };
         // The provider's refusals come as OAuth codes in English: say them in French.
         if let EngineError::Psc(relais_net::PscError::Denied { error: reason, .. }) = &error {

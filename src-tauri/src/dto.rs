@@ -79,6 +79,8 @@ pub const EVENT_SYNCHRONISED: &str = "synchronised";
 pub const EVENT_BOX_ERROR: &str = "box-error";
 /// Rows added, changed or gone in a folder: [`MessagesEvent`].
 pub const EVENT_MESSAGES: &str = "messages";
+/// A box's folders were created, renamed or deleted: [`FoldersChanged`].
+pub const EVENT_FOLDERS_CHANGED: &str = "folders-changed";
 /// Event: a link was clicked in a message ([`LinkRequest`]).
 pub const EVENT_LINK_REQUESTED: &str = "link-requested";
 
@@ -394,6 +396,12 @@ pub struct OutboxChanged {
 pub struct Connection {
     /// True when the engine can reach IMAP and SMTP.
     pub online: bool,
+}
+
+/// A box whose folder list changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct FoldersChanged {
+    pub box_address: String,
 }
 
 /// A box that could not be synchronised or watched, with the French reason.

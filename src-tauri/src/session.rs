@@ -160,6 +160,12 @@ impl Shared {
                     message,
                 },
             ),
+            Event::FoldersChanged { box_address } => self.emit(
+                dto::EVENT_FOLDERS_CHANGED,
+                dto::FoldersChanged {
+                    box_address: box_address.as_str().to_owned(),
+                },
+            ),
             Event::MessagesAdded {
                 box_address,
                 folder_id,

@@ -45,6 +45,8 @@ enum Command {
     Sync(commands::sync::Args),
     /// Liste les messages d'un dossier.
     List(commands::list::Args),
+    /// Les dossiers d'une boîte : créer, renommer, supprimer.
+    Folder(commands::folder::Args),
     /// Affiche un message.
     Show(commands::show::Args),
     /// Recherche dans le cache local (sans accents, sur expéditeur, destinataires, objet, texte, pièces jointes).
@@ -79,6 +81,7 @@ fn main() -> ExitCode {
         Command::Boxes(args) => commands::boxes::run(&ctx, args),
         Command::Sync(args) => commands::sync::run(&ctx, args),
         Command::List(args) => commands::list::run(&ctx, args),
+        Command::Folder(args) => commands::folder::run(&ctx, args),
         Command::Show(args) => commands::show::run(&ctx, args),
         Command::Search(args) => commands::search::run(&ctx, args),
         Command::Audit(args) => commands::audit::run(&ctx, args),

@@ -55,6 +55,12 @@ pub enum EngineError {
     Locked,
     #[error("Seule la personne connectée peut déverrouiller sa session ; les autres personnes se déconnectent d'abord.")]
     WrongPerson,
+    #[error("Le nom de dossier « {name} » ne convient pas : {why}.")]
+    InvalidFolderName { name: String, why: String },
+    #[error(
+        "Le dossier « {folder} » est un dossier spécial de la boîte : on ne peut pas le {action}."
+    )]
+    SpecialFolder { folder: String, action: String },
     #[error("{}", pending_message(*queued, *drafts))]
     PendingOutgoing { queued: u32, drafts: u32 },
 }

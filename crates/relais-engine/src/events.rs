@@ -36,6 +36,9 @@ pub enum Event {
         box_address: BoxAddress,
         message: String,
     },
+    /// A box's folders changed (created, renamed, deleted): its folder list is to be read
+    /// again.
+    FoldersChanged { box_address: BoxAddress },
     /// Messages appeared in a folder (delivered, moved in, or found by a resync).
     MessagesAdded {
         box_address: BoxAddress,

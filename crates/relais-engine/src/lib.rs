@@ -16,6 +16,7 @@ pub mod discovery;
 pub mod drafts;
 pub mod error;
 pub mod events;
+mod folders;
 pub mod logs;
 pub mod outbox;
 mod pool;

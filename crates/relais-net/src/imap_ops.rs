@@ -450,6 +450,24 @@ impl ImapSession {
         result.map(|_| ()).map_err(|e| self.refused(e))
     }
 
+    /// CREATE a folder (the server's full name, prefix included).
+    pub fn create_folder(&mut self, name: &str) -> Result<(), NetError> {
+        let result = self.session().create(name);
+        result.map_err(|e| self.refused(e))
+    }
+
+    /// RENAME a folder (its subfolders follow, RFC 3501 §6.3.5).
+    pub fn rename_folder(&mut self, from: &str, to: &str) -> Result<(), NetError> {
+        let result = self.session().rename(from, to);
+        result.map_err(|e| self.refused(e))
+    }
+
+    /// DELETE a folder (its messages go with it).
+    pub fn delete_folder(&mut self, name: &str) -> Result<(), NetError> {
+        let result = self.session().delete(name);
+        result.map_err(|e| self.refused(e))
+    }
+
     /// APPEND with flags; the new UID when the server says it (UIDPLUS `APPENDUID`).
     pub fn append_message(
         &mut self,
@@ -474,6 +492,43 @@ impl ImapSession {
                 .next()
         }))
     }
+}
+
+/// A folder name as IMAP writes it, in modified UTF-7 (RFC 3501 §5.1.3): `Reçus` →
+/// `Re&AOc-us`, `A&B` → `A&-B`. The inverse of [`decode_folder_name`].
+pub fn encode_folder_name(name: &str) -> String {
+    use base64::Engine as _;
+    const MODIFIED: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::IMAP_MUTF7,
+        base64::engine::general_purpose::NO_PAD,
+    );
+    let mut out = String::with_capacity(name.len());
+    let mut pending: Vec<u16> = Vec::new();
+    let flush = |pending: &mut Vec<u16>, out: &mut String| {
+        if pending.is_empty() {
+            return;
+        }
+        let bytes: Vec<u8> = pending.iter().flat_map(|u| u.to_be_bytes()).collect();
+        out.push('&');
+        out.push_str(&MODIFIED.encode(bytes));
+        out.push('-');
+        pending.clear();
+    };
+    for c in name.chars() {
+        if (' '..='~').contains(&c) {
+            flush(&mut pending, &mut out);
+            if c == '&' {
+                out.push_str("&-");
+            } else {
+                out.push(c);
+            }
+        } else {
+            let mut units = [0u16; 2];
+            pending.extend_from_slice(c.encode_utf16(&mut units));
+        }
+    }
+    flush(&mut pending, &mut out);
+    out
 }
 
 /// IMAP folder names are in modified UTF-7 (RFC 3501 §5.1.3): `Re&AOc-us` → `Reçus`.
@@ -730,6 +785,20 @@ mod tests {
             vec![7, 9, 10, 11]
         );
         assert!(modified_set("OK Store completed (0.001 + 0.000 secs).").is_empty());
+    }
+
+    #[test]
+    fn encodes_folder_names_in_modified_utf7_and_back() {
+        for (plain, wire) in [
+            ("Reçus", "Re&AOc-us"),
+            ("A&B", "A&-B"),
+            ("Archives", "Archives"),
+            ("Classés/Cardiologie", "Class&AOk-s/Cardiologie"),
+            ("日本語", "&ZeVnLIqe-"),
+        ] {
+            assert_eq!(encode_folder_name(plain), wire);
+            assert_eq!(decode_folder_name(wire), plain);
+        }
     }
 
     #[test]

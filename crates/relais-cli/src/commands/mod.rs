@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod boxes;
+pub mod folder;
 pub mod ins;
 pub mod list;
 pub mod login;

@@ -138,5 +138,6 @@ fn describe(event: &Event, _engine: &Engine) -> String {
             box_address,
             message,
         } => format!("{box_address} : {message}"),
+        Event::FoldersChanged { box_address } => format!("{box_address} : dossiers modifiés"),
     }
 }
