@@ -422,7 +422,10 @@ impl Bench {
             }
         }
         let mut runtime_rows = Vec::new();
-        for link in std::iter::once(&bench.near).chain(bench.far.as_ref()) {
+        for (k, link) in std::iter::once(&bench.near)
+            .chain(bench.far.as_ref())
+            .enumerate()
+        {
             progress(started, &format!("session runtime over {}", link.label()));
             let p = &PERSONAS[0];
             let dir = bench.work.path().join(format!("session-{}", link.slug));
@@ -433,6 +436,7 @@ impl Bench {
                 &bench.op.trust_anchors(),
                 p,
                 10,
+                k * 40,
             )?;
             let push = session::push(
                 &bench.op,

@@ -82,6 +82,7 @@ pub fn actions(
     anchors: &Path,
     p: &Persona,
     samples: usize,
+    skip: usize,
 ) -> Res<Vec<ActionRow>> {
     let e = signed_in(dir, profile, p, relais_engine::events::discard())?;
     e.sync(&[], &std::sync::atomic::AtomicBool::new(false))
@@ -92,7 +93,13 @@ pub fn actions(
         .map_err(err)?
         .filter(|f| f.role == Some(FolderRole::Inbox))
         .ok_or("no inbox")?;
-    let newest = e.newest(inbox.id, (samples * 3 + 1) as u32).map_err(err)?;
+    // `skip`: messages an earlier run (another link) already changed are left out.
+    let newest: Vec<_> = e
+        .newest(inbox.id, (skip + samples * 3 + 1) as u32)
+        .map_err(err)?
+        .into_iter()
+        .skip(skip)
+        .collect();
     if newest.len() < samples * 3 + 1 {
         return Err(format!("{} messages only", newest.len()));
     }

@@ -9,7 +9,7 @@ use relais_core::Entitlement;
 use relais_store::{AuditAction, FlagUpdate, FolderRole, MessageId};
 
 use crate::error::{EngineError, Result};
-use relais_net::{FlagChange, NetError, Refusal, Search};
+use relais_net::{FlagChange, NetError, Refusal};
 
 use crate::pool::Pooled;
 use crate::sync::flags_of;
@@ -251,24 +251,12 @@ impl Engine {
         let mut conn = self.selected(t)?;
         let dest = conn.server_name(destination);
         let request = format!("UID MOVE {} {destination}", t.uid);
-        // Moved or deleted by another client since our sync: say so, rather than report a
-        // move of nothing as done.
-        let present = conn.session.search_uids(&Search::Uid(t.uid));
-        if present.as_ref().is_ok_and(|uids| !uids.contains(&t.uid)) {
-            drop(conn);
-            self.audit(
-                &t.entitlement.address,
-                action,
-                &request,
-                GONE_ELSEWHERE,
-                false,
-            );
-            self.forget_uids(&t.entitlement.address, t.folder_id, &[t.uid])?;
-            return Err(self.server_refused(&t.entitlement.address, GONE_ELSEWHERE));
-        }
         let result = conn.session.move_uids(&t.uid.to_string(), &dest);
         drop(conn);
-        if let Err(NetError::ImapRefused {
+        // Moved or deleted by another client since our sync: say so, rather than report a
+        // move of nothing as done (the server's answer names no copied message).
+        if let Ok(false)
+        | Err(NetError::ImapRefused {
             refusal: Refusal::ExpungeIssued,
             ..
         }) = &result
@@ -276,7 +264,7 @@ impl Engine {
             return self.gone_elsewhere(t, action, &request);
         }
         match result {
-            Ok(()) => {
+            Ok(_) => {
                 self.audit(&t.entitlement.address, action, &request, "OK", true);
                 // Gone from here; it appears in the destination at its next sync.
                 self.forget_uids(&t.entitlement.address, t.folder_id, &[t.uid])?;

@@ -431,14 +431,38 @@ impl ImapSession {
     }
 
     /// UID MOVE (RFC 6851), or COPY + STORE \Deleted + UID EXPUNGE where MOVE is missing.
-    pub fn move_uids(&mut self, set: &str, destination: &str) -> Result<(), NetError> {
+    /// Returns whether anything moved: with UIDPLUS the server names what it copied
+    /// (`COPYUID`); a MOVE of a message another session removed answers OK without it.
+    /// Without UIDPLUS nothing tells, and `true` is returned.
+    pub fn move_uids(&mut self, set: &str, destination: &str) -> Result<bool, NetError> {
         if self.has_capability("MOVE") {
-            let result = self.session().uid_mv(set, destination);
-            return result.map_err(|e| self.refused(e));
+            let command = format!("UID MOVE {set} {}", quoted(destination));
+            let result = self.session().run(&command);
+            let (data, _) = result.map_err(|e| self.refused(e))?;
+            let text = String::from_utf8_lossy(&data).to_ascii_uppercase();
+            if text
+                .lines()
+                .last()
+                .is_some_and(|l| l.split_whitespace().nth(1).is_some_and(|s| s != "OK"))
+            {
+                return Err(NetError::ImapRefused {
+                    server: self.server().to_string(),
+                    refusal: if text.contains("EXPUNGEISSUED") {
+                        Refusal::ExpungeIssued
+                    } else if text.contains("TRYCREATE") {
+                        Refusal::TryCreate
+                    } else {
+                        Refusal::Other
+                    },
+                    text: String::from_utf8_lossy(&data).trim().to_string(),
+                });
+            }
+            return Ok(!self.has_capability("UIDPLUS") || text.contains("[COPYUID"));
         }
         let result = self.session().uid_copy(set, destination);
         result.map_err(|e| self.refused(e))?;
-        self.expunge_uids(set)
+        self.expunge_uids(set)?;
+        Ok(true)
     }
 
     /// STORE \Deleted then UID EXPUNGE (RFC 4315: only these UIDs, not a colleague's
