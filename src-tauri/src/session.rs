@@ -260,8 +260,8 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Ends the session: the runtime stops (held connections are cut), then a thread waits
-    /// for the engine to be free and signs out (`Engine::sign_out`, or
+    /// Ends the session: the runtime stops (held connections are cut), then, once the engine
+    /// is free (at once unless a command still runs on it; else on a thread), signs out (`Engine::sign_out`, or
     /// `Engine::sign_out_discarding` when the person confirmed that the messages still
     /// waiting and the drafts kept only here are to be destroyed). Without that
     /// confirmation, a sign-out that would destroy them is refused before anything stops.
@@ -287,6 +287,27 @@ impl AppState {
         if let Err(e) = engine.profile_dir().forget_sign_in() {
             tracing::warn!(error = %e, "fiche de connexion non effacée");
         }
+        // The runtime's threads end at once (their connections are cut): wipe now, before
+        // the window shows the sign-in screen and the app may be closed. Only a command still
+        // running on the engine makes the wipe wait, then on a thread of its own.
+        let wipe = |owned: Engine| {
+            if let Err(e) = owned.sign_out_discarding() {
+                tracing::error!(error = %e, "déconnexion incomplète");
+            }
+        };
+        let mut engine = engine;
+        for _ in 0..50 {
+            match Arc::try_unwrap(engine) {
+                Ok(owned) => {
+                    wipe(owned);
+                    return Ok(());
+                }
+                Err(shared) => {
+                    engine = shared;
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        }
         lock(&self.busy_dirs).insert(dir.clone());
         let busy = Arc::clone(&self.busy_dirs);
         let work = move || {
@@ -294,9 +315,7 @@ impl AppState {
             loop {
                 match Arc::try_unwrap(engine) {
                     Ok(owned) => {
-                        if let Err(e) = owned.sign_out_discarding() {
-                            tracing::error!(error = %e, "déconnexion incomplète");
-                        }
+                        wipe(owned);
                         break;
                     }
                     Err(shared) => {
@@ -307,9 +326,12 @@ impl AppState {
             }
             lock(&busy).remove(&dir);
         };
-        let _ = std::thread::Builder::new()
+        if let Err(e) = std::thread::Builder::new()
             .name("relais-sign-out".into())
-            .spawn(work);
+            .spawn(work)
+        {
+            tracing::error!(error = %e, "effacement du profil non lancé");
+        }
         Ok(())
     }
 
