@@ -409,12 +409,8 @@ pub async fn unified_inbox(
         let (total, page) = engine.unified_page(offset, limit)?;
         let mut rows: Vec<dto::MessageRow> = page
             .iter()
-            .map(|(found, row)| {
-                views::row(
-                    &row.summary,
-                    &found.folder,
-                    Some((row.thread.0, row.thread_size)),
-                )
+            .map(|(folder, row)| {
+                views::row(&row.summary, folder, Some((row.thread.0, row.thread_size)))
             })
             .collect();
         crate::collab::decorate(&engine, &mut rows);

@@ -357,7 +357,14 @@ impl Runtime {
                     }
                     Err(e) => tracing::warn!(error = %e, "boîte d'envoi : passage impossible"),
                 }
-                engine.next_outbox_attempt().ok().flatten()
+                match engine.next_outbox_attempt() {
+                    Ok(next) => next,
+                    Err(e) => {
+                        // Looked at again within the hour, or sooner when woken.
+                        tracing::warn!(error = %e, "boîte d'envoi illisible");
+                        None
+                    }
+                }
             };
             // Until the next message is due, or until woken (new message, network back).
             let wait = next_due

@@ -541,8 +541,10 @@ impl Engine {
         let span = tracing::info_span!("watch", box_id = %short_id(entitlement.address.as_str()));
         let _entered = span.enter();
         let mut conn = self.connect_box(entitlement)?;
-        if let Ok(cutter) = conn.session.cutter() {
-            on_connect(cutter);
+        match conn.session.cutter() {
+            Ok(cutter) => on_connect(cutter),
+            // The watch still works; only a stop waits for the end of the IDLE period.
+            Err(e) => tracing::warn!(error = %e, "connexion de surveillance non interruptible"),
         }
         let inbox_id = {
             let mut store = self.store()?;

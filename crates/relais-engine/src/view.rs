@@ -264,8 +264,8 @@ impl Engine {
     }
 
     /// The unified inbox: every inbox of the person's boxes, threaded (a thread stays within
-    /// its box), newest thread first, with no cap; each row with its folder name.
-    pub fn unified_page(&self, offset: u32, limit: u32) -> Result<(u32, Vec<(Found, PageRow)>)> {
+    /// its box), newest thread first, with no cap; each row with its folder's name.
+    pub fn unified_page(&self, offset: u32, limit: u32) -> Result<(u32, Vec<(String, PageRow)>)> {
         let inboxes: Vec<FolderId> = {
             let store = self.store()?;
             let mut ids = Vec::new();
@@ -299,11 +299,11 @@ impl Engine {
             .filter_map(|l| {
                 let f = found.remove(&l.id)?;
                 let row = PageRow {
-                    summary: f.summary.clone(),
+                    summary: f.summary,
                     thread: l.thread,
                     thread_size: l.size,
                 };
-                Some((f, row))
+                Some((f.folder, row))
             })
             .collect();
         Ok((total, rows))

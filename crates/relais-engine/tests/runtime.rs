@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -281,20 +281,6 @@ fn inactivity_locks_the_runtime_by_its_own_timer() {
     runtime.stop();
 }
 
-/// A copy of the operator profile whose submission port is `port`.
-fn profile_with_submission_port(op: &Operator, dir: &Path, port: u16) -> PathBuf {
-    let text = std::fs::read_to_string(op.profile()).unwrap();
-    let real = op.submission_addr().port();
-    let text = text.replace(&format!("port = {real}"), &format!("port = {port}"));
-    let text = text.replace(
-        "\"pki/roots.pem\"",
-        &format!("{:?}", op.trust_anchors().display().to_string()),
-    );
-    let path = dir.join(format!("operator-{port}.toml"));
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 #[test]
 fn sign_out_never_destroys_a_queued_message_and_the_runtime_sends_it_when_the_server_is_back() {
     let op = Operator::start(Options::default()).unwrap();
@@ -307,7 +293,7 @@ fn sign_out_never_destroys_a_queued_message_and_the_runtime_sends_it_when_the_se
         .local_addr()
         .unwrap()
         .port();
-    let broken = profile_with_submission_port(&op, dir.path(), closed);
+    let broken = op.profile_with_submission_port(dir.path(), closed).unwrap();
     let (e, _rx) = open_with(&profile, &broken);
     let mut c = Compose::new(addr(SECRETARIAT));
     c.to.push(Recipient::new(addr(PIERRE)));

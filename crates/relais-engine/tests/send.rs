@@ -6,7 +6,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -635,21 +635,6 @@ fn policies_patients_and_bounces() {
     println!("policies, patients, bounces: {:?}", started.elapsed());
 }
 
-/// A copy of the operator profile whose submission port is `port`.
-fn profile_with_submission_port(op: &Operator, dir: &Path, port: u16) -> PathBuf {
-    let text = std::fs::read_to_string(op.profile()).unwrap();
-    let real = op.submission_addr().port();
-    let text = text.replace(&format!("port = {real}"), &format!("port = {port}"));
-    let anchors = op.trust_anchors();
-    let text = text.replace(
-        "\"pki/roots.pem\"",
-        &format!("{:?}", anchors.display().to_string()),
-    );
-    let path = dir.join(format!("operator-{port}.toml"));
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 #[test]
 fn a_failed_send_stays_queued_with_its_error_then_is_resent_with_its_author() {
     let op = Operator::start(Options::default()).unwrap();
@@ -663,7 +648,7 @@ fn a_failed_send_stays_queued_with_its_error_then_is_resent_with_its_author() {
         .local_addr()
         .unwrap()
         .port();
-    let broken = profile_with_submission_port(&op, dir.path(), closed);
+    let broken = op.profile_with_submission_port(dir.path(), closed).unwrap();
     let e = open(&profile, &broken);
     let mut c = Compose::new(addr(SECRETARIAT));
     c.to.push(to(PIERRE));
@@ -813,7 +798,7 @@ fn exactly_once_when_killed_at_each_step() {
         let status = if step == "during_data" {
             let pid = Arc::new(AtomicU32::new(0));
             let port = killing_proxy(&op, 1024 * 1024, pid.clone());
-            let via_proxy = profile_with_submission_port(&op, dir.path(), port);
+            let via_proxy = op.profile_with_submission_port(dir.path(), port).unwrap();
             let mut c = child(&profile, &via_proxy, &subject, "", 3)
                 .spawn()
                 .unwrap();

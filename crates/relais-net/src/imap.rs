@@ -45,22 +45,6 @@ impl std::fmt::Debug for ImapSession {
     }
 }
 
-/// Whether a refusal says the message was expunged by another session (RFC 5530
-/// `[EXPUNGEISSUED]`): on a kept connection whose folder stayed selected, a colleague's
-/// expunge is learnt this way, and means « gone elsewhere », not a failure.
-pub fn expunge_issued(error: &imap::Error) -> bool {
-    match error {
-        imap::Error::No(no) => {
-            no.information.contains("EXPUNGEISSUED")
-                || no
-                    .code
-                    .as_ref()
-                    .is_some_and(|c| format!("{c:?}").contains("EXPUNGEISSUED"))
-        }
-        _ => false,
-    }
-}
-
 /// How an IDLE ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IdleOutcome {

@@ -140,6 +140,24 @@ pub enum Refusal {
     Other,
 }
 
+impl Refusal {
+    /// The RFC 5530 code named in a refusal's text (its code and human part).
+    fn of(text: &str) -> Refusal {
+        let upper = text.to_ascii_uppercase();
+        if upper.contains("EXPUNGEISSUED") {
+            Refusal::ExpungeIssued
+        } else if upper.contains("TRYCREATE") {
+            Refusal::TryCreate
+        } else if upper.contains("NOPERM") {
+            Refusal::NoPerm
+        } else if upper.contains("OVERQUOTA") {
+            Refusal::OverQuota
+        } else {
+            Refusal::Other
+        }
+    }
+}
+
 /// `1:3,5,7:8` from UIDs (sorted here).
 pub fn uid_set(uids: &[u32]) -> String {
     let mut sorted = uids.to_vec();
@@ -201,29 +219,25 @@ impl ImapSession {
                     .as_ref()
                     .map(|c| format!("{c:?}"))
                     .unwrap_or_default();
-                let text = no.information.clone();
-                let both = format!("{code} {text}").to_ascii_uppercase();
-                let refusal = if both.contains("EXPUNGEISSUED") {
-                    Refusal::ExpungeIssued
-                } else if both.contains("TRYCREATE") {
-                    Refusal::TryCreate
-                } else if both.contains("NOPERM") {
-                    Refusal::NoPerm
-                } else if both.contains("OVERQUOTA") {
-                    Refusal::OverQuota
-                } else {
-                    Refusal::Other
-                };
                 NetError::ImapRefused {
                     server: self.server().to_string(),
-                    refusal,
-                    text,
+                    refusal: Refusal::of(&format!("{code} {}", no.information)),
+                    text: no.information,
                 }
             }
             other => NetError::Protocol {
                 server: self.server().to_string(),
                 detail: other.to_string(),
             },
+        }
+    }
+
+    /// A tagged answer other than OK, read from raw response text.
+    fn refused_text(&self, tagged: String) -> NetError {
+        NetError::ImapRefused {
+            server: self.server().to_string(),
+            refusal: Refusal::of(&tagged),
+            text: tagged,
         }
     }
 
@@ -413,15 +427,7 @@ impl ImapSession {
             .unwrap_or_else(|| tagged.clone());
         let status = response.split_whitespace().next().unwrap_or_default();
         if !status.eq_ignore_ascii_case("OK") {
-            return Err(NetError::ImapRefused {
-                server: self.server().to_string(),
-                refusal: if response.to_ascii_uppercase().contains("EXPUNGEISSUED") {
-                    Refusal::ExpungeIssued
-                } else {
-                    Refusal::Other
-                },
-                text: response,
-            });
+            return Err(self.refused_text(response));
         }
         Ok(StoreReply {
             modified: modified_set(&response),
@@ -438,24 +444,17 @@ impl ImapSession {
         if self.has_capability("MOVE") {
             let command = format!("UID MOVE {set} {}", quoted(destination));
             let result = self.session().run(&command);
-            let (data, _) = result.map_err(|e| self.refused(e))?;
+            let (data, tagged_at) = result.map_err(|e| self.refused(e))?;
             let text = String::from_utf8_lossy(&data).to_ascii_uppercase();
-            if text
-                .lines()
-                .last()
-                .is_some_and(|l| l.split_whitespace().nth(1).is_some_and(|s| s != "OK"))
+            let tagged = String::from_utf8_lossy(data.get(tagged_at..).unwrap_or_default())
+                .trim()
+                .to_string();
+            if !tagged
+                .split_whitespace()
+                .nth(1)
+                .is_some_and(|s| s.eq_ignore_ascii_case("OK"))
             {
-                return Err(NetError::ImapRefused {
-                    server: self.server().to_string(),
-                    refusal: if text.contains("EXPUNGEISSUED") {
-                        Refusal::ExpungeIssued
-                    } else if text.contains("TRYCREATE") {
-                        Refusal::TryCreate
-                    } else {
-                        Refusal::Other
-                    },
-                    text: String::from_utf8_lossy(&data).trim().to_string(),
-                });
+                return Err(self.refused_text(tagged));
             }
             return Ok(!self.has_capability("UIDPLUS") || text.contains("[COPYUID"));
         }

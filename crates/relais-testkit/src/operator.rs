@@ -139,6 +139,22 @@ impl Operator {
         PathBuf::from(self.var("RELAIS_OPERATOR_PROFILE"))
     }
 
+    /// A copy of the operator profile, written in `dir`, whose submission port is `port`
+    /// (a closed port: the server is unreachable; a proxy's: traffic goes through it). The
+    /// trust anchors are named by their absolute path.
+    pub fn profile_with_submission_port(&self, dir: &Path, port: u16) -> io::Result<PathBuf> {
+        let text = std::fs::read_to_string(self.profile())?;
+        let real = self.submission_addr().port();
+        let text = text.replace(&format!("port = {real}"), &format!("port = {port}"));
+        let text = text.replace(
+            "\"pki/roots.pem\"",
+            &format!("{:?}", self.trust_anchors().display().to_string()),
+        );
+        let path = dir.join(format!("operator-{port}.toml"));
+        std::fs::write(&path, text)?;
+        Ok(path)
+    }
+
     /// The text of one of the servers' logs (`dovecot`, `postfix`, `oidc`, `milter`).
     pub fn log(&self, server: &str) -> String {
         std::fs::read_to_string(self.dir().join("logs").join(format!("{server}.log")))

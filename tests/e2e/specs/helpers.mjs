@@ -1,4 +1,5 @@
 // Shared steps of the specs. `browser`, `$` and `expect` are WebdriverIO globals.
+import fs from 'node:fs';
 import path from 'node:path';
 import { artifactsDir } from '../wdio.conf.mjs';
 
@@ -112,4 +113,19 @@ export async function waitForNotice(text, timeout = 15_000) {
     async () => ((await browser.execute(() => document.querySelector('.notice')?.textContent ?? '')) || '').includes(text),
     { timeout, timeoutMsg: `the notice never said « ${text} »` },
   );
+}
+
+/**
+ * A copy of the operator profile whose submission port answers nothing (port 9 on loopback:
+ * the connection is refused), beside the original so that its relative paths still hold.
+ */
+export function profileWithoutSubmission(name) {
+  const real = process.env.RELAIS_OPERATOR;
+  const text = fs.readFileSync(real, 'utf8');
+  const submission = text.match(/\[submission\][^[]*?port = (\d+)/);
+  if (!submission) throw new Error('no [submission] port in the operator profile');
+  const broken = text.replace(submission[0], submission[0].replace(`port = ${submission[1]}`, 'port = 9'));
+  const file = path.join(path.dirname(real), `operator-${name}.toml`);
+  fs.writeFileSync(file, broken);
+  return file;
 }

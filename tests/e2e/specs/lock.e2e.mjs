@@ -5,7 +5,7 @@
 // confirms.
 import fs from 'node:fs';
 import path from 'node:path';
-import { PASSWORD, SECRETARIAT, addRecipient, boxButton, openComposer, screenshot, signInAs, signOut, waitForMailbox } from './helpers.mjs';
+import { PASSWORD, SECRETARIAT, addRecipient, boxButton, openComposer, screenshot, signInAs, signOut, waitForMailbox, profileWithoutSubmission } from './helpers.mjs';
 
 const launcher = new URL('../launch-with-env', import.meta.url).pathname;
 
@@ -115,21 +115,8 @@ describe('Verrouillage après inactivité et reprise de session', () => {
 });
 
 describe('Déconnexion avec un message en attente', () => {
-  /** A copy of the operator profile whose submission port answers nothing. */
-  function profileWithoutSubmission() {
-    const real = process.env.RELAIS_OPERATOR;
-    const text = fs.readFileSync(real, 'utf8');
-    const submission = text.match(/\[submission\][^[]*?port = (\d+)/);
-    if (!submission) throw new Error('no [submission] port in the operator profile');
-    // Port 9 (discard) on loopback: nothing listens there, the connection is refused.
-    const broken = text.replace(submission[0], submission[0].replace(`port = ${submission[1]}`, 'port = 9'));
-    const file = path.join(path.dirname(real), 'operator-no-submission.toml');
-    fs.writeFileSync(file, broken);
-    return file;
-  }
-
   before(async () => {
-    await relaunch([`RELAIS_OPERATOR=${profileWithoutSubmission()}`]);
+    await relaunch([`RELAIS_OPERATOR=${profileWithoutSubmission('no-submission')}`]);
     await $('#signin-title').waitForExist({ timeout: 45_000 });
     await signInAs('Marie MARTIN');
   });

@@ -1,28 +1,14 @@
 // The outbox panel: a message that could not leave (the submission server does not answer)
 // is listed with its reason in plain French and when Relais tries again by itself; « Envoyer
 // maintenant » tries at once and says why it still waits; « Supprimer » asks first.
-import fs from 'node:fs';
-import path from 'node:path';
-import { addRecipient, openComposer, screenshot, signInAs, signOut } from './helpers.mjs';
+import { addRecipient, openComposer, screenshot, signInAs, signOut, profileWithoutSubmission } from './helpers.mjs';
 
 const launcher = new URL('../launch-with-env', import.meta.url).pathname;
-
-/** A copy of the operator profile whose submission port answers nothing. */
-function profileWithoutSubmission() {
-  const real = process.env.RELAIS_OPERATOR;
-  const text = fs.readFileSync(real, 'utf8');
-  const submission = text.match(/\[submission\][^[]*?port = (\d+)/);
-  if (!submission) throw new Error('no [submission] port in the operator profile');
-  const broken = text.replace(submission[0], submission[0].replace(`port = ${submission[1]}`, 'port = 9'));
-  const file = path.join(path.dirname(real), 'operator-outbox-e2e.toml');
-  fs.writeFileSync(file, broken);
-  return file;
-}
 
 describe("La boîte d'envoi", () => {
   before(async () => {
     await browser.reloadSession({
-      'tauri:options': { application: launcher, args: [`RELAIS_OPERATOR=${profileWithoutSubmission()}`] },
+      'tauri:options': { application: launcher, args: [`RELAIS_OPERATOR=${profileWithoutSubmission('outbox-e2e')}`] },
       'wdio:enforceWebDriverClassic': true,
     });
     await $('#signin-title').waitForExist({ timeout: 45_000 });

@@ -10,7 +10,7 @@ use std::io::Write;
 use std::sync::mpsc;
 use std::sync::Arc;
 
-use relais_engine::{Engine, Event, Runtime, RuntimeOptions, WatchOptions};
+use relais_engine::{Event, Runtime, RuntimeOptions, WatchOptions};
 
 use super::{Context, Outcome};
 
@@ -63,7 +63,7 @@ pub fn run(ctx: &Context, args: Args) -> Outcome {
         let line = if args.json {
             serde_json::to_string(&event).map_err(|e| e.to_string())?
         } else {
-            describe(&event, runtime.engine_behind_lock())
+            describe(&event)
         };
         let mut out = stdout.lock();
         // A closed pipe (`relais watch | head`) ends the command.
@@ -79,7 +79,7 @@ pub fn run(ctx: &Context, args: Args) -> Outcome {
     Ok(())
 }
 
-fn describe(event: &Event, _engine: &Engine) -> String {
+fn describe(event: &Event) -> String {
     match event {
         Event::SyncProgress {
             box_address,
