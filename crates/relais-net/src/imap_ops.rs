@@ -114,6 +114,37 @@ pub struct StoreReply {
     pub response: String,
 }
 
+/// What a UID MOVE did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MoveReply {
+    /// False when the server confirmed a move of nothing (the message was gone).
+    pub moved: bool,
+    /// The messages' UIDs in the destination, in the order of the source UIDs (from
+    /// `COPYUID`); empty when the server does not say.
+    pub destination_uids: Vec<u32>,
+}
+
+/// The destination UIDs of a `[COPYUID <validity> <source set> <destination set>]` code
+/// anywhere in a reply (RFC 4315 §3), ranges expanded.
+pub fn copyuid_destination(reply: &str) -> Option<Vec<u32>> {
+    let upper = reply.to_ascii_uppercase();
+    let at = upper.find("[COPYUID ")?;
+    let code = &reply[at + 1..];
+    let code = &code[..code.find(']')?];
+    let destination = code.split_whitespace().nth(3)?;
+    let mut uids = Vec::new();
+    for part in destination.split(',') {
+        match part.split_once(':') {
+            Some((a, b)) => {
+                let (a, b): (u32, u32) = (a.parse().ok()?, b.parse().ok()?);
+                uids.extend(a.min(b)..=a.max(b));
+            }
+            None => uids.push(part.parse().ok()?),
+        }
+    }
+    Some(uids)
+}
+
 /// How to find UIDs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Search {
@@ -437,15 +468,15 @@ impl ImapSession {
     }
 
     /// UID MOVE (RFC 6851), or COPY + STORE \Deleted + UID EXPUNGE where MOVE is missing.
-    /// Returns whether anything moved: with UIDPLUS the server names what it copied
-    /// (`COPYUID`); a MOVE of a message another session removed answers OK without it.
-    /// Without UIDPLUS nothing tells, and `true` is returned.
-    pub fn move_uids(&mut self, set: &str, destination: &str) -> Result<bool, NetError> {
+    /// Says whether anything moved: with UIDPLUS the server names what it copied
+    /// (`COPYUID`, RFC 4315), which also gives the messages' UIDs in the destination (what
+    /// an undo moves back); a MOVE of a message another session removed answers OK
+    /// without it. Without UIDPLUS nothing tells: `moved` is true and no UID is known.
+    pub fn move_uids(&mut self, set: &str, destination: &str) -> Result<MoveReply, NetError> {
         if self.has_capability("MOVE") {
             let command = format!("UID MOVE {set} {}", quoted(destination));
             let result = self.session().run(&command);
             let (data, tagged_at) = result.map_err(|e| self.refused(e))?;
-            let text = String::from_utf8_lossy(&data).to_ascii_uppercase();
             let tagged = String::from_utf8_lossy(data.get(tagged_at..).unwrap_or_default())
                 .trim()
                 .to_string();
@@ -456,12 +487,20 @@ impl ImapSession {
             {
                 return Err(self.refused_text(tagged));
             }
-            return Ok(!self.has_capability("UIDPLUS") || text.contains("[COPYUID"));
+            let destination_uids = copyuid_destination(&String::from_utf8_lossy(&data));
+            let moved = !self.has_capability("UIDPLUS") || destination_uids.is_some();
+            return Ok(MoveReply {
+                moved,
+                destination_uids: destination_uids.unwrap_or_default(),
+            });
         }
         let result = self.session().uid_copy(set, destination);
         result.map_err(|e| self.refused(e))?;
         self.expunge_uids(set)?;
-        Ok(true)
+        Ok(MoveReply {
+            moved: true,
+            destination_uids: Vec::new(),
+        })
     }
 
     /// STORE \Deleted then UID EXPUNGE (RFC 4315: only these UIDs, not a colleague's
@@ -837,5 +876,17 @@ mod tests {
     fn search_values_are_quoted() {
         assert_eq!(quoted("a\"b\\c"), "\"a\\\"b\\\\c\"");
         assert_eq!(quoted("x\r\ny"), "\"xy\"");
+    }
+
+    #[test]
+    fn copyuid_gives_the_destination_uids() {
+        let reply = "* OK [COPYUID 1733 4,7:9 101:104] Moved UIDs.\r\n* 3 EXPUNGE\r\nA4 OK Move completed.\r\n";
+        assert_eq!(copyuid_destination(reply), Some(vec![101, 102, 103, 104]));
+        assert_eq!(
+            copyuid_destination("* OK [copyuid 9 3 12] done\r\n"),
+            Some(vec![12])
+        );
+        assert_eq!(copyuid_destination("A4 OK Move completed.\r\n"), None);
+        assert_eq!(copyuid_destination("* OK [COPYUID 9 3 x] bad\r\n"), None);
     }
 }

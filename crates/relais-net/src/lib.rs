@@ -30,7 +30,7 @@ pub use error::{Credentials, NetError};
 pub use imap::{IdleOutcome, ImapSession, Namespace, Namespaces, SharedBox};
 pub use imap_ops::{
     decode_folder_name, encode_folder_name, uid_set, BodyPart, FetchedSummary, FlagChange,
-    FlagState, FolderState, ListedFolder, Refusal, Search, SpecialUse, StoreReply,
+    FlagState, FolderState, ListedFolder, MoveReply, Refusal, Search, SpecialUse, StoreReply,
 };
 pub use net::ConnectOptions;
 pub use profile::{OperatorProfile, ProfileError, Security, ServerEndpoint};
