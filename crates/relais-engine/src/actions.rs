@@ -33,11 +33,11 @@ impl Flag {
     }
 }
 
-struct Target {
-    entitlement: Entitlement,
-    folder_id: relais_store::FolderId,
-    folder: String,
-    uid: u32,
+pub(crate) struct Target {
+    pub(crate) entitlement: Entitlement,
+    pub(crate) folder_id: relais_store::FolderId,
+    pub(crate) folder: String,
+    pub(crate) uid: u32,
     /// The message's MODSEQ as last synchronised (CONDSTORE), for `UNCHANGEDSINCE`.
     modseq: Option<u64>,
 }
@@ -52,7 +52,7 @@ pub const GONE_ELSEWHERE: &str =
     "le message n'est plus dans ce dossier : il a été déplacé ou supprimé depuis un autre poste";
 
 impl Engine {
-    fn target(&self, id: MessageId) -> Result<Target> {
+    pub(crate) fn target(&self, id: MessageId) -> Result<Target> {
         let message = self
             .store()?
             .message(id)?
@@ -74,14 +74,14 @@ impl Engine {
         })
     }
 
-    fn not_allowed(&self, t: &Target, action: &str) -> EngineError {
+    pub(crate) fn not_allowed(&self, t: &Target, action: &str) -> EngineError {
         EngineError::NotAllowed {
             address: t.entitlement.address.clone(),
             action: action.to_string(),
         }
     }
 
-    fn selected(&self, t: &Target) -> Result<Pooled<'_>> {
+    pub(crate) fn selected(&self, t: &Target) -> Result<Pooled<'_>> {
         let mut conn = self.pooled(&t.entitlement)?;
         let name = conn.server_name(&t.folder);
         conn.select(&name)
@@ -185,13 +185,16 @@ impl Engine {
         Ok(())
     }
 
-    /// Move a message to another folder of the same box.
+    /// Move a message to another folder of the same box, named by its IMAP name.
     pub fn move_to(&self, id: MessageId, destination: &str) -> Result<()> {
-        let t = self.target(id)?;
-        if !(t.entitlement.rights.can_delete() && t.entitlement.rights.contains('i')) {
-            return Err(self.not_allowed(&t, "déplacer des messages"));
-        }
-        self.move_uid(&t, destination, AuditAction::Move)
+        let address = self.target(id)?.entitlement.address;
+        let folder =
+            self.find_folder(&address, destination)?
+                .ok_or_else(|| EngineError::UnknownFolder {
+                    address: address.clone(),
+                    folder: destination.to_string(),
+                })?;
+        self.move_messages(&[id], folder.id).map(|_| ())
     }
 
     /// Delete: move to the box's Trash (or, in the Trash, expunge for good).
@@ -255,7 +258,7 @@ impl Engine {
         drop(conn);
         // Moved or deleted by another client since our sync: say so, rather than report a
         // move of nothing as done (the server's answer names no copied message).
-        if let Ok(false)
+        if let Ok(relais_net::MoveReply { moved: false, .. })
         | Err(NetError::ImapRefused {
             refusal: Refusal::ExpungeIssued,
             ..
@@ -285,7 +288,12 @@ impl Engine {
 
     /// The message was expunged by another session meanwhile: forget it, record the
     /// refusal, and say so.
-    fn gone_elsewhere(&self, t: &Target, action: AuditAction, request: &str) -> Result<()> {
+    pub(crate) fn gone_elsewhere(
+        &self,
+        t: &Target,
+        action: AuditAction,
+        request: &str,
+    ) -> Result<()> {
         self.audit(
             &t.entitlement.address,
             action,

@@ -111,3 +111,92 @@ fn folders_are_created_renamed_and_deleted_on_the_server_within_the_rights() {
         "{refused}"
     );
 }
+
+/// « Courriers classés » as the server and the store name it (modified UTF-7).
+const FILED: &str = "Courriers class&AOk-s";
+
+/// The subjects of a folder of the secretariat, as the store lists them.
+fn subjects(e: &Engine, folder: &str) -> Vec<String> {
+    let page = e.folder_page(&addr(SECRETARIAT), folder, 0, 1000).unwrap();
+    let mut subjects: Vec<String> = page.rows.into_iter().map(|r| r.summary.subject).collect();
+    subjects.sort();
+    subjects
+}
+
+#[test]
+fn several_messages_move_into_a_new_folder_in_one_command_and_the_move_is_undone() {
+    let op = Operator::start(Options::default()).unwrap();
+    let profile = tempfile::tempdir().unwrap();
+    let e = signed_in(&op, &profile, MARIE);
+    let box_ = addr(SECRETARIAT);
+    let filed = e.create_folder(&box_, "Courriers classés").unwrap();
+
+    let inbox_before = subjects(&e, "INBOX");
+    let page = e.folder_page(&box_, "INBOX", 0, 2).unwrap();
+    let chosen: Vec<_> = page.rows.iter().map(|r| r.summary.id).collect();
+    let mut moved_subjects: Vec<String> = page
+        .rows
+        .iter()
+        .map(|r| r.summary.subject.clone())
+        .collect();
+    moved_subjects.sort();
+    assert_eq!(chosen.len(), 2);
+
+    let receipt = e.move_messages(&chosen, filed).unwrap();
+    assert_eq!(receipt.moved, 2);
+    assert_eq!(receipt.moved_ids.len(), 2, "the destination was read again");
+    assert_eq!(subjects(&e, FILED), moved_subjects);
+    assert_eq!(subjects(&e, "INBOX").len(), inbox_before.len() - 2);
+    // The server agrees: another client sees them in the new folder.
+    let mut imap = Imap::connect(op.imap_addr(), None).unwrap();
+    imap.starttls(tls_config(&op.trust_anchors()).unwrap(), op.host())
+        .unwrap();
+    assert!(imap
+        .authenticate("PLAIN", &sasl_plain(SECRETARIAT, MARIE, DEMO_PASSWORD))
+        .unwrap()
+        .ok());
+    let status = imap
+        .command("STATUS \"Courriers class&AOk-s\" (MESSAGES)")
+        .unwrap();
+    assert!(
+        status.untagged.iter().any(|l| l.contains("MESSAGES 2")),
+        "{:?}",
+        status.untagged
+    );
+
+    // Undo: both back in the inbox, the new folder empty.
+    let back = e.undo_move(&receipt).unwrap();
+    assert_eq!(back.moved, 2);
+    assert_eq!(subjects(&e, "INBOX"), inbox_before);
+    assert!(subjects(&e, FILED).is_empty());
+
+    // One selection, one folder; one box.
+    let inbox = e.folder_page(&box_, "INBOX", 0, 1).unwrap().rows[0]
+        .summary
+        .id;
+    let elsewhere = e.folder_page(&box_, "Sent", 0, 1).unwrap();
+    if let Some(sent) = elsewhere.rows.first() {
+        assert!(matches!(
+            e.move_messages(&[inbox, sent.summary.id], filed),
+            Err(EngineError::MixedSelection)
+        ));
+    }
+    let own_inbox = e.find_folder(&addr(MARIE), "INBOX").unwrap().unwrap();
+    assert!(matches!(
+        e.move_messages(&[inbox], own_inbox.id),
+        Err(EngineError::MoveAcrossBoxes { .. })
+    ));
+
+    // Karim may read the secretariat, not move its mail.
+    let karim_profile = tempfile::tempdir().unwrap();
+    let karim = signed_in(&op, &karim_profile, KARIM);
+    let his = karim.folder_page(&box_, "INBOX", 0, 1).unwrap().rows[0]
+        .summary
+        .id;
+    let his_filed = karim.find_folder(&box_, FILED).unwrap().unwrap();
+    let refused = karim.move_messages(&[his], his_filed.id).unwrap_err();
+    assert!(
+        matches!(refused, EngineError::NotAllowed { .. }),
+        "{refused}"
+    );
+}
