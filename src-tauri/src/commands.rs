@@ -64,6 +64,8 @@ impl From<EngineError> for CommandError {
             EngineError::UnknownBox(_) => "unknown_box",
             EngineError::UnknownFolder { .. } => "unknown_folder",
             EngineError::UnknownMessage => "unknown_message",
+            EngineError::MixedSelection => "mixed_selection",
+            EngineError::MoveAcrossBoxes { .. } => "move_across_boxes",
             EngineError::NotAllowed { .. } => "not_allowed",
             EngineError::ServerRefused { .. } => "server_refused",
             EngineError::Io { .. } => "profile_io",

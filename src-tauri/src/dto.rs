@@ -180,6 +180,9 @@ pub struct FolderView {
     pub box_address: String,
     /// The IMAP name, as passed back to `list_messages` (`INBOX`, `Sent`, `INBOX/Archives`).
     pub name: String,
+    /// The whole name as the person reads it (`Classés/Cardiologie`): what a new name or a
+    /// subfolder is built from.
+    pub path: String,
     /// The name to show: the French role name for special folders (« Boîte de réception »,
     /// « Envoyés », « Brouillons », « Corbeille », « Indésirables »), else the last part of
     /// the IMAP name, decoded.
@@ -673,6 +676,7 @@ mod tests {
         let folder = FolderView {
             box_address: row.box_address.clone(),
             name: "Sent".to_owned(),
+            path: "Sent".to_owned(),
             display_name: "Envoyés".to_owned(),
             role: Some(FolderRole::Sent),
             depth: 0,

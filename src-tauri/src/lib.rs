@@ -10,6 +10,7 @@ mod commands;
 mod compose;
 mod demo;
 mod dto;
+mod folders;
 mod links;
 mod lock;
 mod session;
@@ -74,6 +75,11 @@ pub fn run() {
             commands::set_seen,
             commands::set_flagged,
             commands::delete_message,
+            folders::create_folder,
+            folders::rename_folder,
+            folders::delete_folder,
+            folders::move_messages,
+            folders::undo_move,
             commands::sync_now,
             commands::sign_out,
             commands::touch_session,

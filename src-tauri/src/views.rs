@@ -106,6 +106,7 @@ pub fn folders(list: Vec<relais_engine::view::FolderCounts>) -> Vec<FolderView> 
             FolderView {
                 box_address: folder.box_address.as_str().to_owned(),
                 name: folder.name.clone(),
+                path: relais_net::decode_folder_name(&folder.name),
                 display_name,
                 role: role(folder.role),
                 depth: u32::try_from(folder.name.matches('/').count()).unwrap_or(0),
