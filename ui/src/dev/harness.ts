@@ -42,13 +42,14 @@ function foldersOf(box: string): FolderView[] {
   const list = roles.map(([name, display_name, role]) => ({
     box_address: box,
     name,
+    path: name,
     display_name,
     role,
     depth: 0,
     unread: name === 'INBOX' ? (box === SERVICE ? 37 : 2) : 0,
     total: name === 'INBOX' && box === SERVICE ? BIG : 40,
   }));
-  list.splice(1, 0, { box_address: box, name: 'INBOX/Comptes rendus', display_name: 'Comptes rendus', role: null, depth: 1, unread: 0, total: 12 });
+  list.splice(1, 0, { box_address: box, name: 'INBOX/Comptes rendus', path: 'INBOX/Comptes rendus', display_name: 'Comptes rendus', role: null, depth: 1, unread: 0, total: 12 });
   return list;
 }
 

@@ -120,6 +120,8 @@ export interface FolderView {
   box_address: string;
   /** IMAP name, passed back to `list_messages`. */
   name: string;
+  /** The whole name as the person reads it (`Classés/Cardiologie`). */
+  path: string;
   /** French role name for special folders, else the folder's own name. */
   display_name: string;
   role: FolderRole | null;
@@ -375,6 +377,21 @@ export interface Resumed {
   info: SessionInfo | null;
 }
 
+/** A move the server confirmed, handed back as it came to undo it. */
+export interface MoveDone {
+  box_address: string;
+  from_folder: number;
+  to_folder: number;
+  moved: number;
+  /** The messages' ids in the destination; empty: the move cannot be undone. */
+  moved_ids: number[];
+}
+
+/** `folders-changed`: a box's folders were created, renamed or deleted. */
+export interface FoldersChanged {
+  box_address: string;
+}
+
 /** `messages`: rows of a folder added, changed (flags, claims) or gone, by anyone. */
 export interface MessagesEvent {
   change: 'added' | 'changed' | 'expunged';
@@ -546,6 +563,15 @@ export const api = {
   setSeen: (id: number, seen: boolean) => call<void>('set_seen', { id, seen }),
   setFlagged: (id: number, flagged: boolean) => call<void>('set_flagged', { id, flagged }),
   deleteMessage: (id: number) => call<void>('delete_message', { id }),
+  createFolder: (boxAddress: string, name: string) => call<void>('create_folder', { boxAddress, name }),
+  renameFolder: (boxAddress: string, folder: string, newName: string) =>
+    call<void>('rename_folder', { boxAddress, folder, newName }),
+  deleteFolder: (boxAddress: string, folder: string) => call<void>('delete_folder', { boxAddress, folder }),
+  /** Moves messages of one folder into `folder` (IMAP name) of the same box. */
+  moveMessages: (ids: number[], boxAddress: string, folder: string) =>
+    call<MoveDone>('move_messages', { ids, boxAddress, folder }),
+  /** Moves back what `done` moved. */
+  undoMove: (done: MoveDone) => call<MoveDone>('undo_move', { done }),
   /** The same message with its remote images allowed, for this opening only. */
   showRemoteImages: (id: number) => call<MessageView>('show_remote_images', { id }),
   /** The raw message (RFC 5322 text), for « Voir la source ». */
@@ -645,6 +671,7 @@ export interface AppEvents {
   synchronised: null;
   'box-error': BoxError;
   messages: MessagesEvent;
+  'folders-changed': FoldersChanged;
   'link-requested': LinkRequest;
   'directory-progress': ImportProgress;
   'directory-done': DirectoryImportEnd;

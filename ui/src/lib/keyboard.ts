@@ -13,6 +13,8 @@ export type ShortcutAction =
   | 'compose'
   | 'focus-search'
   | 'delete'
+  | 'move'
+  | 'undo'
   | 'help';
 
 /** The part of a `KeyboardEvent` the shortcuts look at. */
@@ -32,6 +34,7 @@ const LETTER_KEYS: Record<string, ShortcutAction> = {
   f: 'forward',
   c: 'compose',
   '/': 'focus-search',
+  v: 'move',
   '?': 'help',
 };
 
@@ -56,6 +59,9 @@ export const SHORTCUTS: readonly { keys: readonly string[]; label: MessageKey }[
   { keys: ['c'], label: 'shortcuts.compose' },
   { keys: ['/'], label: 'shortcuts.search' },
   { keys: ['Delete'], label: 'shortcuts.delete' },
+  { keys: ['v'], label: 'shortcuts.move' },
+  { keys: ['Ctrl+Z'], label: 'shortcuts.undo' },
+  { keys: ['Maj+↓', 'Maj+↑'], label: 'shortcuts.extend' },
   { keys: ['?'], label: 'shortcuts.help' },
 ];
 
@@ -83,8 +89,10 @@ function isActivatable(target: EventTarget | null): boolean {
 
 /** The action `event` asks for, or `null` when it is not a shortcut here. */
 export function shortcutFor(event: KeyInput): ShortcutAction | null {
-  if (event.ctrlKey || event.metaKey || event.altKey) return null;
   if (isTextEntry(event.target)) return null;
+  // Ctrl+Z (Cmd+Z) outside a text field: undo the last move, not a text edit.
+  if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 'z') return 'undo';
+  if (event.ctrlKey || event.metaKey || event.altKey) return null;
   const letter = LETTER_KEYS[event.key];
   if (letter) return letter;
   const activation = ACTIVATION_KEYS[event.key];

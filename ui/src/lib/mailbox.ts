@@ -8,6 +8,7 @@ import {
   type AddressView,
   type LinkRequest,
   type MessageRow,
+  type MoveDone,
   type SessionInfo,
   type StatusFilter,
   type StatusOutcome,
@@ -320,6 +321,134 @@ export async function deleteSelected(): Promise<void> {
   await refreshList();
 }
 
+// ─── Folders and moves ─────────────────────────────────────────────────────────────────
+
+/**
+ * The chosen rows (or the selected one) when they all belong to one box, else `null` after
+ * telling the person why: a move stays inside one box.
+ */
+export function chosenOfOneBox(): { first: MessageRow; rows: MessageRow[] } | null {
+  const rows = messages.chosen;
+  const first = rows[0];
+  if (!first) {
+    notice.show(t('move.nothing'));
+    return null;
+  }
+  if (rows.some((row) => row.box_address !== first.box_address)) {
+    notice.show(t('move.unifiedMixed'));
+    return null;
+  }
+  return { first, rows };
+}
+
+/** Moves the chosen rows (or the selected one) into `folder` of their box. */
+export async function moveChosen(folder: string): Promise<void> {
+  const chosen = chosenOfOneBox();
+  if (!chosen) return;
+  const { first, rows } = chosen;
+  await moveMessages(
+    first.box_address,
+    rows.map((row) => row.id),
+    folder,
+  );
+}
+
+/** Moves messages of `box` into its folder `folder`, then offers to undo. */
+export async function moveMessages(box: string, ids: number[], folder: string): Promise<void> {
+  const boxView = boxes.get(box);
+  if (!boxView?.can_delete || !boxView.rights.includes('i')) {
+    notice.show(t('move.cannot', { box: boxView?.display_name ?? box }));
+    return;
+  }
+  let done: MoveDone;
+  try {
+    done = await api.moveMessages(ids, box, folder);
+  } catch (error) {
+    notice.show(problemOf(error));
+    return;
+  }
+  if (reader.openId !== null && ids.includes(reader.openId)) reader.clear();
+  messages.clearChecked();
+  const name = folders.find(box, folder)?.display_name ?? folder;
+  const text =
+    done.moved === 1 ? t('move.doneOne', { folder: name }) : t('move.doneMany', { count: done.moved, folder: name });
+  status.announce(text);
+  lastMove = done.moved_ids.length > 0 ? done : null;
+  notice.show(text, 10_000, lastMove ? { label: t('move.undo'), run: () => void undoLastMove() } : null);
+  void folders.load(box);
+  await refreshList();
+}
+
+/** The last move, while it can be undone. */
+let lastMove: MoveDone | null = null;
+
+/** Moves back what the last move moved (the notice's « Annuler », or Ctrl+Z). */
+export async function undoLastMove(): Promise<void> {
+  const done = lastMove;
+  if (!done) return;
+  lastMove = null;
+  notice.dismiss();
+  try {
+    await api.undoMove(done);
+  } catch (error) {
+    notice.show(problemOf(error));
+    return;
+  }
+  status.announce(t('move.undone'));
+  notice.show(t('move.undone'));
+  void folders.load(done.box_address);
+  await refreshList();
+}
+
+/** Creates `name` (`parent/child` for a subfolder) in `box`. */
+export async function createFolder(box: string, name: string): Promise<boolean> {
+  try {
+    await api.createFolder(box, name);
+  } catch (error) {
+    notice.show(problemOf(error));
+    return false;
+  }
+  await folders.load(box);
+  notice.show(t('folders.created', { folder: name.split('/').pop() ?? name }));
+  return true;
+}
+
+/**
+ * Reloads the folders of `box` after `folder` was renamed or deleted; if the list showed it
+ * (or one of its subfolders), opens the box's inbox instead of a folder that is gone.
+ */
+async function reloadFoldersLeaving(box: string, folder: string): Promise<void> {
+  const list = await folders.load(box);
+  if (folders.selected === folder || folders.selected.startsWith(`${folder}/`)) {
+    const inbox = list.find((f) => f.role === 'inbox');
+    if (inbox) await openFolder(box, inbox.name);
+  }
+}
+
+export async function renameFolder(box: string, folder: string, newName: string): Promise<boolean> {
+  try {
+    await api.renameFolder(box, folder, newName);
+  } catch (error) {
+    notice.show(problemOf(error));
+    return false;
+  }
+  await reloadFoldersLeaving(box, folder);
+  notice.show(t('folders.renamed', { folder: newName.split('/').pop() ?? newName }));
+  return true;
+}
+
+export async function deleteFolder(box: string, folder: string, shownName: string): Promise<boolean> {
+  try {
+    await api.deleteFolder(box, folder);
+  } catch (error) {
+    notice.show(problemOf(error));
+    return false;
+  }
+  await reloadFoldersLeaving(box, folder);
+  notice.show(t('folders.deleted', { folder: shownName }));
+  return true;
+}
+
 /** The boxes the person may send from; the open one first when it allows it. */
 function sendableBoxes(): { list: string[]; preferred: string } {
   const list = boxes.list.filter((box) => box.can_send).map((box) => box.address);
@@ -499,6 +628,7 @@ function listenToEngine(ready: () => void): () => void {
       // Added or gone: the places of the rows change, read the visible window again.
       refreshListSoon();
     }),
+    onEvent('folders-changed', (event) => void folders.load(event.box_address)),
     onEvent('box-error', (event) => notice.show(event.message)),
     onEvent('outbox-changed', (event) => status.outboxChanged(event)),
     onEvent('connection', (event) => status.connection(event.online)),
