@@ -65,4 +65,7 @@ pub use ins::{
     TraitsError,
 };
 pub use person::{NationalId, NationalIdError, Person};
-pub use policy::{check_one_patient, check_trust_space, human_size, PolicyError, SizeLimits};
+pub use policy::{
+    check_one_patient, check_patient_address, check_patients, check_trust_space, human_size,
+    PolicyError, SizeLimits,
+};
