@@ -133,7 +133,11 @@ fn send_from_the_cli_carries_the_author_and_refusals_exit_non_zero() {
         headers.contains("X-Relais-Author: ") && headers.contains("name=\"Marie MARTIN\""),
         "{headers}"
     );
-    assert!(headers.contains("X-MSS-NIL: "), "{headers}");
+    // ECO.2.4.3: the product's own reference, whatever the operator.
+    assert!(
+        headers.contains(&format!("X-MSS-NIL: {}", relais_core::X_MSS_NIL)),
+        "{headers}"
+    );
 
     // A patient from a spaced INS, closing the conversation.
     let (code, out, err) = relais(

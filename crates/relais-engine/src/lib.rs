@@ -49,9 +49,7 @@ pub use events::{Event, EventSink};
 pub use outbox::OutboxOutcome;
 pub use relais_mail::Recipient;
 pub use runtime::{Runtime, RuntimeOptions, Unlock};
-pub use send::{
-    BoxSettings, Compose, ComposeAttachment, SendError, SendReceipt, DEFAULT_X_MSS_NIL,
-};
+pub use send::{BoxSettings, Compose, ComposeAttachment, SendError, SendReceipt};
 pub use sync::WatchOptions;
 
 /// Who the person says they are when the sign-in itself does not tell (a password login

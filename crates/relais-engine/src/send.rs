@@ -12,7 +12,7 @@
 //! - `Sender:` the person's own box when they write from another box and have one;
 //! - `X-Relais-Author:` always (format documented in `relais_core::author`), e.g.
 //!   `id=810100000041; name="Marie MARTIN"; addr="marie.martin@ch-demo.mssante.fr"`;
-//! - `X-MSS-NIL`: the operator profile's `x_mss_nil`, else [`DEFAULT_X_MSS_NIL`];
+//! - `X-MSS-NIL`: the product's own reference, [`relais_core::X_MSS_NIL`] (ECO.2.4.3);
 //! - a visible signature line below the person's words and above any quoted text: the box's
 //!   configured line ([`Engine::set_box_settings`]), else [`Author::signature_line`] with the
 //!   box's display name (« Marie MARTIN — pour le Secrétariat de cardiologie »).
@@ -37,10 +37,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::EngineError;
 use crate::Engine;
-
-/// `X-MSS-NIL` when the operator profile sets none (development builds; a registered product
-/// puts its ANS registration reference in the profile: `x_mss_nil = "…"`).
-pub const DEFAULT_X_MSS_NIL: &str = "RELAIS-DEV";
 
 /// A file to attach: a path on this computer (read when sending) or bytes already in memory
 /// (a forwarded message's attachments).
@@ -244,15 +240,9 @@ fn dsn_key(message_id: &str) -> String {
 }
 
 impl Engine {
-    /// `X-MSS-NIL` from the operator profile, else [`DEFAULT_X_MSS_NIL`].
+    /// `X-MSS-NIL`: the product's reference, the same for every operator.
     pub fn x_mss_nil(&self) -> String {
-        self.operator
-            .x_mss_nil
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .unwrap_or(DEFAULT_X_MSS_NIL)
-            .to_string()
+        relais_core::X_MSS_NIL.to_string()
     }
 
     pub(crate) fn send_limits(&self) -> SizeLimits {
