@@ -348,6 +348,11 @@ impl Engine {
     ) -> SendResult<SendReceipt> {
         let entitlement = self.entitlement(&outgoing.from_box)?;
         self.check_can_send(&entitlement)?;
+        // ECO.2.2.7: a patient (Mon espace santé) sees the professional as
+        // <Titre>_<Prénom>_<NOM>_<Entité>, whatever path built the message.
+        if outgoing.recipients().iter().any(BoxAddress::is_patient) {
+            outgoing.from_display_name = self.patient_facing_name(&entitlement)?;
+        }
         // One Message-ID for the life of the message: retries send these very bytes.
         outgoing.ensure_message_id()?;
         let rendered = render_with(&outgoing, allow_outside, &self.send_limits())?;
@@ -446,6 +451,19 @@ impl Engine {
             .unwrap_or_else(|| entitlement.display_name.clone())
     }
 
+    /// The `From:` name of a message to a patient (ECO.2.2.7): the person's
+    /// [`Person::mssante_display_name`] with this box's title and entity.
+    fn patient_facing_name(&self, entitlement: &Entitlement) -> SendResult<String> {
+        let person = self.person()?;
+        let settings = self.box_settings(&entitlement.address);
+        let entity = settings
+            .entity
+            .clone()
+            .filter(|e| !e.trim().is_empty())
+            .or_else(|| self.signature_box_name(entitlement));
+        Ok(person.mssante_display_name(settings.title.as_deref(), entity.as_deref()))
+    }
+
     /// The signature line the signed-in person gets in `address`.
     pub fn signature(&self, address: &BoxAddress) -> crate::Result<String> {
         let entitlement = self.entitlement(address)?;
@@ -457,12 +475,16 @@ impl Engine {
     fn signature_for(&self, entitlement: &Entitlement, author: &Author) -> String {
         match self.box_settings(&entitlement.address).signature {
             Some(line) => line.replace("{name}", author.display_name()),
-            None => {
-                let mut e = entitlement.clone();
-                e.display_name = self.box_display_name(entitlement);
-                author.signature_line(e.signature_box_name())
-            }
+            None => author.signature_line(self.signature_box_name(entitlement).as_deref()),
         }
+    }
+
+    /// The box's name as a signature or an entity names it: the configured or discovered name
+    /// of an organisational or applicative box, none for a nominative box.
+    fn signature_box_name(&self, entitlement: &Entitlement) -> Option<String> {
+        let mut e = entitlement.clone();
+        e.display_name = self.box_display_name(entitlement);
+        e.signature_box_name().map(str::to_owned)
     }
 }
 
@@ -477,6 +499,13 @@ pub struct BoxSettings {
     /// « {name} — pour le <box name> » ([`Author::signature_line`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
+    /// The sender's title (« Dr », « Pr », « Mme ») in the ECO.2.2.7 display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The entity in the ECO.2.2.7 display name (« CH de Démo »); default: the box's name for
+    /// an organisational or applicative box, none for a nominative box.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity: Option<String>,
 }
 
 /// Sending needs the right to post (`p`) or, on IMAP-only ACLs, insert (`i`) — the

@@ -12,7 +12,7 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use relais_core::{BoxAddress, NationalId, PolicyError};
-use relais_engine::{Compose, Engine, IdentityHint, ProfileDir, Recipient, SendError};
+use relais_engine::{BoxSettings, Compose, Engine, IdentityHint, ProfileDir, Recipient, SendError};
 use relais_mail::ComposeError;
 use relais_store::{FolderRole, MessageSummary};
 use relais_testkit::wire::{sasl_plain, tls_config, Imap};
@@ -54,15 +54,46 @@ fn marie(op: &Operator, profile: &Path) -> Engine {
     e
 }
 
-/// Put a raw message into Marie's inbox (as if a patient had written), with LITERAL+.
-fn deliver_raw(op: &Operator, raw: &str) {
+fn raw_imap(op: &Operator, login: &str) -> Imap {
     let mut imap = Imap::connect(op.imap_addr(), None).unwrap();
     imap.starttls(tls_config(&op.trust_anchors()).unwrap(), op.host())
         .unwrap();
     let r = imap
-        .authenticate("PLAIN", &sasl_plain("", MARIE, DEMO_PASSWORD))
+        .authenticate("PLAIN", &sasl_plain("", login, DEMO_PASSWORD))
         .unwrap();
-    assert!(r.ok(), "login: {}", r.text);
+    assert!(r.ok(), "login {login}: {}", r.text);
+    imap
+}
+
+/// The one message `id` delivered to `mailbox`'s inbox, raw (waits for it).
+fn delivered(op: &Operator, mailbox: &str, id: &str) -> Vec<u8> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let mut imap = raw_imap(op, mailbox);
+        assert!(imap.command("SELECT INBOX").unwrap().ok());
+        let r = imap
+            .command(&format!("UID SEARCH HEADER Message-ID \"<{id}>\""))
+            .unwrap();
+        let uid = r
+            .untagged
+            .iter()
+            .filter_map(|l| l.strip_prefix("* SEARCH"))
+            .flat_map(|l| l.split_whitespace().map(str::to_string))
+            .next();
+        if let Some(uid) = uid {
+            let r = imap
+                .command(&format!("UID FETCH {uid} BODY.PEEK[]"))
+                .unwrap();
+            return r.literals.into_iter().next().unwrap();
+        }
+        assert!(Instant::now() < deadline, "{id} not delivered to {mailbox}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Put a raw message into Marie's inbox (as if a patient had written), with LITERAL+.
+fn deliver_raw(op: &Operator, raw: &str) {
+    let mut imap = raw_imap(op, MARIE);
     let r = imap
         .command(&format!("APPEND INBOX {{{}+}}\r\n{raw}", raw.len()))
         .unwrap();
@@ -191,4 +222,41 @@ fn eco_2_2_6_the_patient_rule_holds_on_every_path() {
     c.text = "Bonjour, continuez le traitement.".into();
     let r = e.send(c).unwrap();
     assert!(r.sent(), "{r:?}");
+}
+
+#[test]
+fn eco_2_2_7_a_patient_sees_title_first_name_family_name_entity() {
+    let op = Operator::start(Options::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let e = marie(&op, dir.path());
+    e.set_box_settings(
+        &addr(MARIE),
+        BoxSettings {
+            title: Some("Dr".into()),
+            entity: Some("CH de Démo".into()),
+            ..BoxSettings::default()
+        },
+    )
+    .unwrap();
+    // To a patient typed in To, a professional in Cc: the MSSanté display name.
+    let mut c = Compose::new(addr(MARIE));
+    c.to.push(to(DUBOIS));
+    c.cc.push(to(PIERRE));
+    c.subject = "Résultats".into();
+    let r = e.send(c).unwrap();
+    let raw = delivered(&op, DUBOIS, &r.message_id);
+    let shown = relais_mail::MessageDisplay::from_raw(&raw);
+    let from = shown.from.expect("From");
+    assert_eq!(from.address, MARIE);
+    assert_eq!(from.name.as_deref(), Some("Dr_Marie_MARTIN_CH de Démo"));
+    // Between professionals, the box's usual name.
+    let mut c = Compose::new(addr(MARIE));
+    c.to.push(to(PIERRE));
+    c.subject = "Entre confrères".into();
+    let r = e.send(c).unwrap();
+    let raw = delivered(&op, PIERRE, &r.message_id);
+    let from = relais_mail::MessageDisplay::from_raw(&raw)
+        .from
+        .expect("From");
+    assert_ne!(from.name.as_deref(), Some("Dr_Marie_MARTIN_CH de Démo"));
 }
