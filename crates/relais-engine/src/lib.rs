@@ -49,7 +49,7 @@ pub use events::{Event, EventSink};
 pub use outbox::OutboxOutcome;
 pub use relais_mail::Recipient;
 pub use runtime::{Runtime, RuntimeOptions, Unlock};
-pub use send::{BoxSettings, Compose, ComposeAttachment, SendError, SendReceipt};
+pub use send::{BoxSettings, Compose, ComposeAttachment, ReadReceiptState, SendError, SendReceipt};
 pub use sync::WatchOptions;
 
 /// Who the person says they are when the sign-in itself does not tell (a password login

@@ -196,6 +196,9 @@ pub enum SendError {
     UnknownDraft(DraftId),
     #[error("Ce message ne demande pas d'accusé de lecture.")]
     NoReadReceiptAsked,
+    /// ECO.3.1.6: the person already chose for this message (sent or declined).
+    #[error("Vous avez déjà répondu à la demande d'accusé de lecture de ce message.")]
+    ReadReceiptAlreadyAnswered,
 }
 
 impl From<relais_store::StoreError> for SendError {
@@ -650,11 +653,51 @@ impl Engine {
 
     /// Whether a stored message asks for a read receipt (`Disposition-Notification-To`).
     pub fn read_receipt_asked(&self, id: relais_store::MessageId) -> crate::Result<bool> {
+        Ok(self.read_receipt_state(id)? != ReadReceiptState::NotAsked)
+    }
+
+    /// ECO.3.1.6: whether a stored message asks for a read receipt and what the person chose;
+    /// the choice is kept in the store, keyed by the message's `Message-ID`, so the reader
+    /// asks once per message, never again after « Envoyer » or « Ne pas envoyer ».
+    pub fn read_receipt_state(
+        &self,
+        id: relais_store::MessageId,
+    ) -> crate::Result<ReadReceiptState> {
         let raw = self.raw_message(id)?;
-        Ok(relais_mail::MessageDisplay::from_raw(&raw)
-            .special
-            .disposition_notification_to
-            .is_some())
+        let shown = relais_mail::MessageDisplay::from_raw(&raw);
+        if shown.special.disposition_notification_to.is_none() {
+            return Ok(ReadReceiptState::NotAsked);
+        }
+        let choice = self.store()?.state(&mdn_choice_key(id, &shown))?;
+        Ok(match choice.as_deref() {
+            Some(MDN_SENT) => ReadReceiptState::Sent,
+            Some(_) => ReadReceiptState::Declined,
+            None => ReadReceiptState::Asked,
+        })
+    }
+
+    /// The person chose not to send the read receipt a message asks for (remembered).
+    pub fn decline_read_receipt(&self, id: relais_store::MessageId) -> SendResult<()> {
+        let (_, _, shown) = self.original(id)?;
+        self.unanswered_receipt(id, &shown)?;
+        self.store()?
+            .set_state(&mdn_choice_key(id, &shown), MDN_DECLINED)?;
+        Ok(())
+    }
+
+    /// Refuses when the message asks for no receipt or the person already chose.
+    fn unanswered_receipt(
+        &self,
+        id: relais_store::MessageId,
+        shown: &relais_mail::MessageDisplay,
+    ) -> SendResult<()> {
+        if shown.special.disposition_notification_to.is_none() {
+            return Err(SendError::NoReadReceiptAsked);
+        }
+        if self.store()?.state(&mdn_choice_key(id, shown))?.is_some() {
+            return Err(SendError::ReadReceiptAlreadyAnswered);
+        }
+        Ok(())
     }
 
     /// Send the read receipt a message asks for — only when the person agreed (the UI asks;
@@ -663,6 +706,7 @@ impl Engine {
     pub fn answer_read_receipt(&self, id: relais_store::MessageId) -> SendResult<SendReceipt> {
         let (entitlement, _raw, shown) = self.original(id)?;
         self.check_can_send(&entitlement)?;
+        self.unanswered_receipt(id, &shown)?;
         let person = self.person()?;
         let out = relais_mail::read_receipt(
             &shown,
@@ -672,6 +716,35 @@ impl Engine {
         .ok_or(SendError::NoReadReceiptAsked)?;
         // The receipt goes to whoever asked: inside or outside the trust space, the person
         // agreed to answer this sender.
-        self.send_outgoing(out, true, false, None)
+        let receipt = self.send_outgoing(out, true, false, None)?;
+        self.store()?
+            .set_state(&mdn_choice_key(id, &shown), MDN_SENT)?;
+        Ok(receipt)
+    }
+}
+
+/// A received message's read-receipt request, and the person's choice (ECO.3.1.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadReceiptState {
+    /// No `Disposition-Notification-To`.
+    NotAsked,
+    /// Asked, not answered yet: the reader offers « Envoyer l'accusé » / « Ne pas envoyer ».
+    Asked,
+    /// The person sent it.
+    Sent,
+    /// The person chose not to send it.
+    Declined,
+}
+
+const MDN_SENT: &str = "sent";
+const MDN_DECLINED: &str = "declined";
+
+/// The store key of the person's choice for a message's read receipt: its `Message-ID`
+/// (the same message synchronised again keeps the choice), else its store id.
+fn mdn_choice_key(id: relais_store::MessageId, shown: &relais_mail::MessageDisplay) -> String {
+    match shown.message_id.as_deref().filter(|m| !m.is_empty()) {
+        Some(message_id) => format!("mdn-choice:{message_id}"),
+        None => format!("mdn-choice:#{id}"),
     }
 }

@@ -12,7 +12,9 @@ use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use relais_core::{BoxAddress, NationalId, PolicyError};
-use relais_engine::{BoxSettings, Compose, Engine, IdentityHint, ProfileDir, Recipient, SendError};
+use relais_engine::{
+    BoxSettings, Compose, Engine, IdentityHint, ProfileDir, ReadReceiptState, Recipient, SendError,
+};
 use relais_mail::ComposeError;
 use relais_store::{FolderRole, MessageSummary};
 use relais_testkit::wire::{sasl_plain, tls_config, Imap};
@@ -259,4 +261,79 @@ fn eco_2_2_7_a_patient_sees_title_first_name_family_name_entity() {
         .from
         .expect("From");
     assert_ne!(from.name.as_deref(), Some("Dr_Marie_MARTIN_CH de Démo"));
+}
+
+#[test]
+fn eco_3_1_6_a_read_receipt_is_sent_or_declined_by_the_person_once_and_remembered() {
+    let op = Operator::start(Options::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let e = marie(&op, dir.path());
+    let asked = |subject: &str, id: &str| {
+        format!(
+            "From: Pierre DURAND <{PIERRE}>\r\nTo: {MARIE}\r\nSubject: {subject}\r\n\
+             Message-ID: <{id}@ch-demo.mssante.fr>\r\nDisposition-Notification-To: {PIERRE}\r\n\
+             Date: Sat, 05 Dec 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\n\
+             Content-Type: text/plain; charset=utf-8\r\n\r\nMerci de confirmer.\r\n"
+        )
+    };
+    deliver_raw(&op, &asked("Accuse a envoyer", "mdn1"));
+    deliver_raw(&op, &asked("Accuse a refuser", "mdn2"));
+    deliver_raw(
+        &op,
+        &format!(
+            "From: {PIERRE}\r\nTo: {MARIE}\r\nSubject: Sans demande\r\n\
+             Message-ID: <mdn3@ch-demo.mssante.fr>\r\n\r\nBonjour.\r\n"
+        ),
+    );
+    let send = inbox_message(&e, "Accuse a envoyer");
+    let decline = inbox_message(&e, "Accuse a refuser");
+    let plain = inbox_message(&e, "Sans demande");
+
+    // Nothing is sent on its own: the request waits for the person.
+    assert_eq!(
+        e.read_receipt_state(send.id).unwrap(),
+        ReadReceiptState::Asked
+    );
+    assert_eq!(
+        e.read_receipt_state(plain.id).unwrap(),
+        ReadReceiptState::NotAsked
+    );
+    assert!(e.outbox().unwrap().is_empty(), "no automatic receipt");
+
+    // « Envoyer l'accusé »: an MDN reaches Pierre; the choice is remembered.
+    let receipt = e.answer_read_receipt(send.id).unwrap();
+    let raw = delivered(&op, PIERRE, &receipt.message_id);
+    assert_eq!(relais_mail::parse_reports(&raw).len(), 1, "an MDN");
+    assert_eq!(
+        e.read_receipt_state(send.id).unwrap(),
+        ReadReceiptState::Sent
+    );
+    let again = e.answer_read_receipt(send.id).unwrap_err();
+    assert!(
+        matches!(again, SendError::ReadReceiptAlreadyAnswered),
+        "{again:?}"
+    );
+    assert_eq!(
+        again.to_string(),
+        "Vous avez déjà répondu à la demande d'accusé de lecture de ce message."
+    );
+
+    // « Ne pas envoyer »: nothing sent, remembered, no receipt afterwards either.
+    let queued = e.outbox().unwrap().len();
+    e.decline_read_receipt(decline.id).unwrap();
+    assert_eq!(
+        e.read_receipt_state(decline.id).unwrap(),
+        ReadReceiptState::Declined
+    );
+    assert!(matches!(
+        e.answer_read_receipt(decline.id),
+        Err(SendError::ReadReceiptAlreadyAnswered)
+    ));
+    assert_eq!(e.outbox().unwrap().len(), queued, "nothing sent");
+
+    // A message that asks for nothing cannot be answered.
+    assert!(matches!(
+        e.decline_read_receipt(plain.id),
+        Err(SendError::NoReadReceiptAsked)
+    ));
 }

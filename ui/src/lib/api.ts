@@ -6,6 +6,9 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
+/** A received message's read-receipt request and the person's choice (ECO.3.1.6). */
+export type ReadReceiptState = 'not_asked' | 'asked' | 'sent' | 'declined';
+
 export interface AppInfo {
   version: string;
   /** True when the app was started with a demo personas file. */
@@ -577,6 +580,11 @@ export const api = {
   },
   releaseAttachment: (token: number) => call<void>('release_attachment', { token }),
   composeReply: (id: number, all: boolean) => call<ComposeView>('compose_reply', { id, all }),
+  /** ECO.3.1.6: whether a message asks for a read receipt and what the person chose. */
+  readReceiptState: (id: number) => call<ReadReceiptState>('read_receipt_state', { id }),
+  /** The person's answer: send the receipt, or not; never automatic, remembered. */
+  answerReadReceipt: (id: number, send: boolean) =>
+    call<ReadReceiptState>('answer_read_receipt', { id, send }),
   composeForward: (id: number, asAttachment: boolean) =>
     call<ComposeView>('compose_forward', { id, asAttachment }),
   signature: (boxAddress: string) => call<string>('signature', { boxAddress }),
