@@ -156,6 +156,19 @@ export interface MessageRow {
   status?: StatusView | null;
   /** Shared boxes: « Répondu par Pierre DURAND, 14:32 ». */
   answered_by?: string | null;
+  /** The sender is a patient writing from Mon espace santé. */
+  from_patient?: boolean;
+  /** The subject carried `XDM/1.0/DDM+` (shown without it): a document for the DMP. */
+  dmp_document?: boolean;
+}
+
+/** The Ségur markers of a message, computed by the engine side (relais-mail). */
+export interface SegurMarks {
+  from_patient: boolean;
+  patient: { ins: string; name: string | null } | null;
+  closed: boolean;
+  dmp_document: boolean;
+  subject: string;
 }
 
 /** The shared status of a message in a box (IMAP keywords, docs/collaboration.md). */
@@ -324,6 +337,8 @@ export interface MessageView {
   /** French explanation when the message could only be partly decoded. */
   malformed_note: string | null;
   message_id: string | null;
+  /** Patient, Mon espace santé, closed conversation (ECO / Ségur reading side). */
+  marks?: SegurMarks;
 }
 
 /** What to search for. Empty `text` matches everything that passes the filters. */
