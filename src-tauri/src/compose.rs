@@ -39,6 +39,9 @@ impl From<SendError> for CommandError {
             SendError::Compose(ComposeError::Policy(PolicyError::SeveralPatients { .. })) => {
                 "several_patients"
             }
+            SendError::Compose(ComposeError::Policy(PolicyError::InvalidPatientAddress {
+                ..
+            })) => "invalid_patient_address",
             SendError::Compose(ComposeError::Policy(_)) => "too_large",
             SendError::Compose(ComposeError::NoRecipient) => "no_recipient",
             SendError::Compose(_) => "compose",
@@ -47,6 +50,7 @@ impl From<SendError> for CommandError {
             SendError::Refused { .. } => "send_refused",
             SendError::UnknownDraft(_) => "unknown_draft",
             SendError::NoReadReceiptAsked => "no_read_receipt",
+            SendError::ReadReceiptAlreadyAnswered => "read_receipt_answered",
         };
         CommandError::new(code, error.to_string())
     }
@@ -400,6 +404,36 @@ pub async fn compose_reply(state: State<'_, AppState>, id: i64, all: bool) -> Ou
     blocking(move || {
         let compose = engine.reply(MessageId(id), all)?;
         Ok(compose_view(&shared, compose))
+    })
+    .await
+}
+
+/// ECO.3.1.6: whether a message asks for a read receipt and what the person chose.
+#[tauri::command]
+pub async fn read_receipt_state(
+    state: State<'_, AppState>,
+    id: i64,
+) -> Outcome<relais_engine::ReadReceiptState> {
+    let (engine, _) = engine(&state)?;
+    blocking(move || Ok(engine.read_receipt_state(MessageId(id))?)).await
+}
+
+/// ECO.3.1.6: the person's answer to a read-receipt request, « Envoyer l'accusé » (`send`)
+/// or « Ne pas envoyer »; never sent without it. Returns the remembered choice.
+#[tauri::command]
+pub async fn answer_read_receipt(
+    state: State<'_, AppState>,
+    id: i64,
+    send: bool,
+) -> Outcome<relais_engine::ReadReceiptState> {
+    let (engine, _) = engine(&state)?;
+    blocking(move || {
+        if send {
+            engine.answer_read_receipt(MessageId(id))?;
+        } else {
+            engine.decline_read_receipt(MessageId(id))?;
+        }
+        Ok(engine.read_receipt_state(MessageId(id))?)
     })
     .await
 }

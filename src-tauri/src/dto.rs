@@ -213,6 +213,11 @@ pub struct MessageRow {
     pub from_name: Option<String>,
     /// Address of `From:`.
     pub from_addr: String,
+    /// The sender is a patient writing from Mon espace santé (`patient.mssante.fr`).
+    pub from_patient: bool,
+    /// The subject carried the `XDM/1.0/DDM+` prefix (a document for the DMP); `subject`
+    /// is shown without it.
+    pub dmp_document: bool,
     /// Decoded subject; empty when there is none.
     pub subject: String,
     /// Date of the message (Unix seconds): `Date:` header, else the arrival date.
@@ -334,6 +339,9 @@ pub struct MessageView {
     pub malformed_note: Option<String>,
     /// The `Message-ID` header, without angle brackets.
     pub message_id: Option<String>,
+    /// The Ségur markers (patient, Mon espace santé, closed conversation, subject without
+    /// `XDM/1.0/DDM+`), computed by relais-mail.
+    pub marks: relais_mail::SegurMarks,
 }
 
 /// What to search for (`search`). Empty `text` matches every message that passes the
@@ -666,6 +674,8 @@ mod tests {
             thread_size: 1,
             status: None,
             answered_by: None,
+            from_patient: false,
+            dmp_document: false,
         };
         let json = serde_json::to_value(&row).expect("serialisable");
         assert_eq!(json["box_address"], "secretariat.cardio@ch-demo.mssante.fr");

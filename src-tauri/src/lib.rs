@@ -103,6 +103,8 @@ pub fn run() {
             compose::check_ins,
             compose::check_patient,
             compose::compose_reply,
+            compose::read_receipt_state,
+            compose::answer_read_receipt,
             compose::compose_forward,
             compose::signature,
             compose::save_draft,

@@ -123,6 +123,8 @@ pub fn row(summary: &MessageSummary, folder: &str, thread: Option<(i64, u32)>) -
         Some(Mailbox { name, address }) => (name.clone(), address.clone()),
         None => (None, String::new()),
     };
+    let (subject, dmp_document) = relais_mail::shown_subject(&summary.subject);
+    let from_patient = relais_mail::is_patient_sender(&from_addr);
     MessageRow {
         id: summary.id.0,
         box_address: summary.box_address.as_str().to_owned(),
@@ -130,7 +132,9 @@ pub fn row(summary: &MessageSummary, folder: &str, thread: Option<(i64, u32)>) -
         uid: summary.uid,
         from_name,
         from_addr,
-        subject: summary.subject.clone(),
+        subject,
+        dmp_document,
+        from_patient,
         date: summary.date,
         seen: summary.seen,
         flagged: summary.flagged,
@@ -194,5 +198,6 @@ pub fn message_view(message: &Message, folder: &str, display: &MessageDisplay) -
             .message_id
             .clone()
             .or_else(|| message.message_id.clone()),
+        marks: relais_mail::SegurMarks::of(display),
     }
 }

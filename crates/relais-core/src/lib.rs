@@ -50,6 +50,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+/// `X-MSS-NIL` (ECO.2.4.3): the reference of this software product, written on every message
+/// it sends. It belongs to the product, not to an operator, so no profile or setting can change
+/// it. This is Relais' reference before homologation; the number the ANS gives at
+/// homologation replaces it here (docs/conformity.md).
+pub const X_MSS_NIL: &str = "RELAIS-PRE-HOMOLOGATION";
+
 pub mod address;
 pub mod author;
 pub mod boxes;
@@ -65,4 +71,7 @@ pub use ins::{
     TraitsError,
 };
 pub use person::{NationalId, NationalIdError, Person};
-pub use policy::{check_one_patient, check_trust_space, human_size, PolicyError, SizeLimits};
+pub use policy::{
+    check_one_patient, check_patient_address, check_patients, check_trust_space, human_size,
+    PolicyError, SizeLimits,
+};

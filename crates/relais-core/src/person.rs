@@ -218,11 +218,66 @@ impl Person {
             (true, _) => family,
         }
     }
+
+    /// The sender's display name in the MSSanté format of ECO.2.2.7,
+    /// `<Titre>_<Prénom>_<NOM>_<Entité>`: « Dr_Marie_MARTIN_CH de Démo ». Family name
+    /// uppercase; white space inside a part kept as one space; an `_` inside a part becomes a
+    /// space (it would shift the fields); a part that is missing or blank is left out with its
+    /// separator.
+    pub fn mssante_display_name(&self, title: Option<&str>, entity: Option<&str>) -> String {
+        let family = self.family_name.to_uppercase();
+        [
+            title.unwrap_or_default(),
+            self.given_name.as_str(),
+            family.as_str(),
+            entity.unwrap_or_default(),
+        ]
+        .iter()
+        .map(|part| {
+            part.replace('_', " ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn eco_2_2_7_display_name_is_title_first_name_family_name_entity() {
+        let marie = Person {
+            national_id: NationalId::parse("810100000041").unwrap(),
+            given_name: "Marie".into(),
+            family_name: "Martin".into(),
+            login: "marie.martin@ch-demo.mssante.fr".into(),
+            own_box: None,
+        };
+        assert_eq!(
+            marie.mssante_display_name(Some("Dr"), Some("CH de Démo")),
+            "Dr_Marie_MARTIN_CH de Démo"
+        );
+        // Missing parts are left out with their separator; `_` and spaces are tidied.
+        assert_eq!(marie.mssante_display_name(None, None), "Marie_MARTIN");
+        assert_eq!(
+            marie.mssante_display_name(Some("  "), Some(" Service_de  cardiologie ")),
+            "Marie_MARTIN_Service de cardiologie"
+        );
+        let jean = Person {
+            given_name: "Jean Pierre".into(),
+            family_name: "de la Tour".into(),
+            ..marie
+        };
+        assert_eq!(
+            jean.mssante_display_name(Some("Pr"), Some("CHU")),
+            "Pr_Jean Pierre_DE LA TOUR_CHU"
+        );
+    }
 
     #[test]
     fn national_forms() {

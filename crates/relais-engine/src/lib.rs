@@ -51,9 +51,7 @@ pub use moves::MoveReceipt;
 pub use outbox::OutboxOutcome;
 pub use relais_mail::Recipient;
 pub use runtime::{Runtime, RuntimeOptions, Unlock};
-pub use send::{
-    BoxSettings, Compose, ComposeAttachment, SendError, SendReceipt, DEFAULT_X_MSS_NIL,
-};
+pub use send::{BoxSettings, Compose, ComposeAttachment, ReadReceiptState, SendError, SendReceipt};
 pub use sync::WatchOptions;
 
 /// Who the person says they are when the sign-in itself does not tell (a password login

@@ -12,7 +12,7 @@
 //! - `Sender:` the person's own box when they write from another box and have one;
 //! - `X-Relais-Author:` always (format documented in `relais_core::author`), e.g.
 //!   `id=810100000041; name="Marie MARTIN"; addr="marie.martin@ch-demo.mssante.fr"`;
-//! - `X-MSS-NIL`: the operator profile's `x_mss_nil`, else [`DEFAULT_X_MSS_NIL`];
+//! - `X-MSS-NIL`: the product's own reference, [`relais_core::X_MSS_NIL`] (ECO.2.4.3);
 //! - a visible signature line below the person's words and above any quoted text: the box's
 //!   configured line ([`Engine::set_box_settings`]), else [`Author::signature_line`] with the
 //!   box's display name (« Marie MARTIN — pour le Secrétariat de cardiologie »).
@@ -37,10 +37,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::EngineError;
 use crate::Engine;
-
-/// `X-MSS-NIL` when the operator profile sets none (development builds; a registered product
-/// puts its ANS registration reference in the profile: `x_mss_nil = "…"`).
-pub const DEFAULT_X_MSS_NIL: &str = "RELAIS-DEV";
 
 /// A file to attach: a path on this computer (read when sending) or bytes already in memory
 /// (a forwarded message's attachments).
@@ -200,6 +196,9 @@ pub enum SendError {
     UnknownDraft(DraftId),
     #[error("Ce message ne demande pas d'accusé de lecture.")]
     NoReadReceiptAsked,
+    /// ECO.3.1.6: the person already chose for this message (sent or declined).
+    #[error("Vous avez déjà répondu à la demande d'accusé de lecture de ce message.")]
+    ReadReceiptAlreadyAnswered,
 }
 
 impl From<relais_store::StoreError> for SendError {
@@ -244,15 +243,9 @@ fn dsn_key(message_id: &str) -> String {
 }
 
 impl Engine {
-    /// `X-MSS-NIL` from the operator profile, else [`DEFAULT_X_MSS_NIL`].
+    /// `X-MSS-NIL`: the product's reference, the same for every operator.
     pub fn x_mss_nil(&self) -> String {
-        self.operator
-            .x_mss_nil
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .unwrap_or(DEFAULT_X_MSS_NIL)
-            .to_string()
+        relais_core::X_MSS_NIL.to_string()
     }
 
     pub(crate) fn send_limits(&self) -> SizeLimits {
@@ -358,6 +351,11 @@ impl Engine {
     ) -> SendResult<SendReceipt> {
         let entitlement = self.entitlement(&outgoing.from_box)?;
         self.check_can_send(&entitlement)?;
+        // ECO.2.2.7: a patient (Mon espace santé) sees the professional as
+        // <Titre>_<Prénom>_<NOM>_<Entité>, whatever path built the message.
+        if outgoing.recipients().iter().any(BoxAddress::is_patient) {
+            outgoing.from_display_name = self.patient_facing_name(&entitlement)?;
+        }
         // One Message-ID for the life of the message: retries send these very bytes.
         outgoing.ensure_message_id()?;
         let rendered = render_with(&outgoing, allow_outside, &self.send_limits())?;
@@ -456,6 +454,19 @@ impl Engine {
             .unwrap_or_else(|| entitlement.display_name.clone())
     }
 
+    /// The `From:` name of a message to a patient (ECO.2.2.7): the person's
+    /// [`Person::mssante_display_name`] with this box's title and entity.
+    fn patient_facing_name(&self, entitlement: &Entitlement) -> SendResult<String> {
+        let person = self.person()?;
+        let settings = self.box_settings(&entitlement.address);
+        let entity = settings
+            .entity
+            .clone()
+            .filter(|e| !e.trim().is_empty())
+            .or_else(|| self.signature_box_name(entitlement));
+        Ok(person.mssante_display_name(settings.title.as_deref(), entity.as_deref()))
+    }
+
     /// The signature line the signed-in person gets in `address`.
     pub fn signature(&self, address: &BoxAddress) -> crate::Result<String> {
         let entitlement = self.entitlement(address)?;
@@ -467,12 +478,16 @@ impl Engine {
     fn signature_for(&self, entitlement: &Entitlement, author: &Author) -> String {
         match self.box_settings(&entitlement.address).signature {
             Some(line) => line.replace("{name}", author.display_name()),
-            None => {
-                let mut e = entitlement.clone();
-                e.display_name = self.box_display_name(entitlement);
-                author.signature_line(e.signature_box_name())
-            }
+            None => author.signature_line(self.signature_box_name(entitlement).as_deref()),
         }
+    }
+
+    /// The box's name as a signature or an entity names it: the configured or discovered name
+    /// of an organisational or applicative box, none for a nominative box.
+    fn signature_box_name(&self, entitlement: &Entitlement) -> Option<String> {
+        let mut e = entitlement.clone();
+        e.display_name = self.box_display_name(entitlement);
+        e.signature_box_name().map(str::to_owned)
     }
 }
 
@@ -487,6 +502,13 @@ pub struct BoxSettings {
     /// « {name} — pour le <box name> » ([`Author::signature_line`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
+    /// The sender's title (« Dr », « Pr », « Mme ») in the ECO.2.2.7 display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The entity in the ECO.2.2.7 display name (« CH de Démo »); default: the box's name for
+    /// an organisational or applicative box, none for a nominative box.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity: Option<String>,
 }
 
 /// Sending needs the right to post (`p`) or, on IMAP-only ACLs, insert (`i`) — the
@@ -631,11 +653,51 @@ impl Engine {
 
     /// Whether a stored message asks for a read receipt (`Disposition-Notification-To`).
     pub fn read_receipt_asked(&self, id: relais_store::MessageId) -> crate::Result<bool> {
+        Ok(self.read_receipt_state(id)? != ReadReceiptState::NotAsked)
+    }
+
+    /// ECO.3.1.6: whether a stored message asks for a read receipt and what the person chose;
+    /// the choice is kept in the store, keyed by the message's `Message-ID`, so the reader
+    /// asks once per message, never again after « Envoyer » or « Ne pas envoyer ».
+    pub fn read_receipt_state(
+        &self,
+        id: relais_store::MessageId,
+    ) -> crate::Result<ReadReceiptState> {
         let raw = self.raw_message(id)?;
-        Ok(relais_mail::MessageDisplay::from_raw(&raw)
-            .special
-            .disposition_notification_to
-            .is_some())
+        let shown = relais_mail::MessageDisplay::from_raw(&raw);
+        if shown.special.disposition_notification_to.is_none() {
+            return Ok(ReadReceiptState::NotAsked);
+        }
+        let choice = self.store()?.state(&mdn_choice_key(id, &shown))?;
+        Ok(match choice.as_deref() {
+            Some(MDN_SENT) => ReadReceiptState::Sent,
+            Some(_) => ReadReceiptState::Declined,
+            None => ReadReceiptState::Asked,
+        })
+    }
+
+    /// The person chose not to send the read receipt a message asks for (remembered).
+    pub fn decline_read_receipt(&self, id: relais_store::MessageId) -> SendResult<()> {
+        let (_, _, shown) = self.original(id)?;
+        self.unanswered_receipt(id, &shown)?;
+        self.store()?
+            .set_state(&mdn_choice_key(id, &shown), MDN_DECLINED)?;
+        Ok(())
+    }
+
+    /// Refuses when the message asks for no receipt or the person already chose.
+    fn unanswered_receipt(
+        &self,
+        id: relais_store::MessageId,
+        shown: &relais_mail::MessageDisplay,
+    ) -> SendResult<()> {
+        if shown.special.disposition_notification_to.is_none() {
+            return Err(SendError::NoReadReceiptAsked);
+        }
+        if self.store()?.state(&mdn_choice_key(id, shown))?.is_some() {
+            return Err(SendError::ReadReceiptAlreadyAnswered);
+        }
+        Ok(())
     }
 
     /// Send the read receipt a message asks for — only when the person agreed (the UI asks;
@@ -644,6 +706,7 @@ impl Engine {
     pub fn answer_read_receipt(&self, id: relais_store::MessageId) -> SendResult<SendReceipt> {
         let (entitlement, _raw, shown) = self.original(id)?;
         self.check_can_send(&entitlement)?;
+        self.unanswered_receipt(id, &shown)?;
         let person = self.person()?;
         let out = relais_mail::read_receipt(
             &shown,
@@ -653,6 +716,35 @@ impl Engine {
         .ok_or(SendError::NoReadReceiptAsked)?;
         // The receipt goes to whoever asked: inside or outside the trust space, the person
         // agreed to answer this sender.
-        self.send_outgoing(out, true, false, None)
+        let receipt = self.send_outgoing(out, true, false, None)?;
+        self.store()?
+            .set_state(&mdn_choice_key(id, &shown), MDN_SENT)?;
+        Ok(receipt)
+    }
+}
+
+/// A received message's read-receipt request, and the person's choice (ECO.3.1.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadReceiptState {
+    /// No `Disposition-Notification-To`.
+    NotAsked,
+    /// Asked, not answered yet: the reader offers « Envoyer l'accusé » / « Ne pas envoyer ».
+    Asked,
+    /// The person sent it.
+    Sent,
+    /// The person chose not to send it.
+    Declined,
+}
+
+const MDN_SENT: &str = "sent";
+const MDN_DECLINED: &str = "declined";
+
+/// The store key of the person's choice for a message's read receipt: its `Message-ID`
+/// (the same message synchronised again keeps the choice), else its store id.
+fn mdn_choice_key(id: relais_store::MessageId, shown: &relais_mail::MessageDisplay) -> String {
+    match shown.message_id.as_deref().filter(|m| !m.is_empty()) {
+        Some(message_id) => format!("mdn-choice:{message_id}"),
+        None => format!("mdn-choice:#{id}"),
     }
 }

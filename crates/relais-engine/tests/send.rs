@@ -70,7 +70,7 @@ fn signed_in(
         &addr(SECRETARIAT),
         BoxSettings {
             display_name: Some("Secrétariat de cardiologie".into()),
-            signature: None,
+            ..BoxSettings::default()
         },
     )
     .unwrap();
@@ -545,10 +545,11 @@ fn policies_patients_and_bounces() {
     assert_eq!(shown.to[0].address, DUBOIS);
     assert_eq!(header(&got[0], "X-MSS-MES").as_deref(), Some("FIN"));
     assert!(shown.closes_conversation());
+    // ECO.2.2.7: a patient sees <Prénom>_<NOM>_<Entité> (no title set for this box).
     assert_authorship(
         &got[0],
         SECRETARIAT,
-        "Secrétariat de cardiologie",
+        "Marie_MARTIN_Secrétariat de cardiologie",
         Some(MARIE),
         "Marie MARTIN",
     );

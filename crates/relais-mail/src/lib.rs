@@ -47,6 +47,7 @@ pub mod compose;
 pub mod display;
 mod html;
 pub mod report;
+pub mod segur;
 mod text;
 pub mod xdm;
 
@@ -60,3 +61,4 @@ pub use display::{
     SpecialHeaders,
 };
 pub use report::{parse_reports, DeliveryStatus, Disposition, Report, ReportKind};
+pub use segur::{is_patient_sender, shown_subject, PatientMark, SegurMarks, XDM_SUBJECT_PREFIX};

@@ -6,8 +6,6 @@
 //! name = "Opérateur de démonstration"
 //! # Optional: the largest message the operator accepts, in bytes (checked before sending).
 //! max_message_size = 26214400
-//! # Optional: the product's registration reference, sent as `X-MSS-NIL`.
-//! x_mss_nil = "RELAIS-0001"
 //!
 //! [imap]                       # required
 //! host = "imap.operateur.mssante.fr"
@@ -169,8 +167,6 @@ pub struct OperatorProfile {
     pub name: String,
     #[serde(default)]
     pub max_message_size: Option<u64>,
-    #[serde(default)]
-    pub x_mss_nil: Option<String>,
     pub imap: ServerEndpoint,
     pub submission: ServerEndpoint,
     #[serde(default)]
@@ -257,7 +253,6 @@ impl OperatorProfile {
         OperatorProfile {
             name: name.to_string(),
             max_message_size: None,
-            x_mss_nil: None,
             imap,
             submission,
             tls: TlsSettings::default(),
@@ -396,5 +391,17 @@ extraction = "annuaire/Extraction_Correspondance_MSSante.txt"
         assert!(OperatorProfile::from_toml(&bad, Path::new("/")).is_err());
         let plain = SAMPLE.replace("security = \"tls\"", "security = \"none\"");
         assert!(OperatorProfile::from_toml(&plain, Path::new("/")).is_err());
+    }
+
+    #[test]
+    fn eco_2_4_3_an_operator_profile_cannot_set_x_mss_nil() {
+        // X-MSS-NIL is the product's own reference (relais_core::X_MSS_NIL): a profile that
+        // tries to set it is refused like any unknown key.
+        let with_nil = SAMPLE.replace(
+            "max_message_size",
+            "x_mss_nil = \"AUTRE\"\nmax_message_size",
+        );
+        let err = OperatorProfile::from_toml(&with_nil, Path::new("/")).unwrap_err();
+        assert!(err.contains("x_mss_nil"), "{err}");
     }
 }

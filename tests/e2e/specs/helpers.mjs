@@ -1,5 +1,6 @@
 // Shared steps of the specs. `browser`, `$` and `expect` are WebdriverIO globals.
 import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { artifactsDir } from '../wdio.conf.mjs';
 
@@ -128,4 +129,29 @@ export function profileWithoutSubmission(name) {
   const file = path.join(path.dirname(real), `operator-${name}.toml`);
   fs.writeFileSync(file, broken);
   return file;
+}
+
+/** Writes `messages` into `<operator>/mail/<domain>/<local>/Maildir/.<folder>/cur`, readable by Dovecot. */
+export function seedFolder(operatorDir, address, folder, messages) {
+  const [local, domain] = address.split('@');
+  const maildir = path.join(operatorDir, 'mail', domain, local, 'Maildir');
+  const dir = path.join(maildir, `.${folder}`);
+  for (const sub of ['cur', 'new', 'tmp']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+  const stamp = Math.floor(Date.now() / 1000);
+  messages.forEach((m, i) => {
+    const file = path.join(dir, 'cur', `${stamp}.H${i}P${process.pid}.relais-hostile,S=${m.raw.length}:2,`);
+    fs.writeFileSync(file, m.raw, { mode: 0o644 });
+  });
+  // As root the operator's servers run as `nobody`: they must own the new folder (indexes,
+  // flag renames). As another user they already are that user.
+  if (process.getuid?.() === 0) {
+    const uid = Number(execFileSync('id', ['-u', 'nobody']).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', 'nobody']).toString().trim());
+    const own = (p) => {
+      fs.chownSync(p, uid, gid);
+      if (fs.statSync(p).isDirectory()) for (const e of fs.readdirSync(p)) own(path.join(p, e));
+    };
+    own(dir);
+  }
+  return dir;
 }

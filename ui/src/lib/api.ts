@@ -6,6 +6,9 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
+/** A received message's read-receipt request and the person's choice (ECO.3.1.6). */
+export type ReadReceiptState = 'not_asked' | 'asked' | 'sent' | 'declined';
+
 export interface AppInfo {
   version: string;
   /** True when the app was started with a demo personas file. */
@@ -155,6 +158,19 @@ export interface MessageRow {
   status?: StatusView | null;
   /** Shared boxes: « Répondu par Pierre DURAND, 14:32 ». */
   answered_by?: string | null;
+  /** The sender is a patient writing from Mon espace santé. */
+  from_patient?: boolean;
+  /** The subject carried `XDM/1.0/DDM+` (shown without it): a document for the DMP. */
+  dmp_document?: boolean;
+}
+
+/** The Ségur markers of a message, computed by the engine side (relais-mail). */
+export interface SegurMarks {
+  from_patient: boolean;
+  patient: { ins: string; name: string | null } | null;
+  closed: boolean;
+  dmp_document: boolean;
+  subject: string;
 }
 
 /** The shared status of a message in a box (IMAP keywords, docs/collaboration.md). */
@@ -323,6 +339,8 @@ export interface MessageView {
   /** French explanation when the message could only be partly decoded. */
   malformed_note: string | null;
   message_id: string | null;
+  /** Patient, Mon espace santé, closed conversation (ECO / Ségur reading side). */
+  marks?: SegurMarks;
 }
 
 /** What to search for. Empty `text` matches everything that passes the filters. */
@@ -603,6 +621,11 @@ export const api = {
   },
   releaseAttachment: (token: number) => call<void>('release_attachment', { token }),
   composeReply: (id: number, all: boolean) => call<ComposeView>('compose_reply', { id, all }),
+  /** ECO.3.1.6: whether a message asks for a read receipt and what the person chose. */
+  readReceiptState: (id: number) => call<ReadReceiptState>('read_receipt_state', { id }),
+  /** The person's answer: send the receipt, or not; never automatic, remembered. */
+  answerReadReceipt: (id: number, send: boolean) =>
+    call<ReadReceiptState>('answer_read_receipt', { id, send }),
   composeForward: (id: number, asAttachment: boolean) =>
     call<ComposeView>('compose_forward', { id, asAttachment }),
   signature: (boxAddress: string) => call<string>('signature', { boxAddress }),
