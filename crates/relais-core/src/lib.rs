@@ -58,7 +58,9 @@ pub mod person;
 pub mod policy;
 
 pub use address::{AddressError, BoxAddress};
-pub use author::{Author, AuthorError, AuthorHeaderError, AUTHOR_HEADER_NAME};
+pub use author::{
+    percent_decode_strict, Author, AuthorError, AuthorHeaderError, AUTHOR_HEADER_NAME,
+};
 pub use boxes::{Access, BoxKind, Entitlement, Rights, RightsError};
 pub use ins::{
     BirthDate, BirthplaceCode, IdentityTraits, Ins, InsError, InsKind, QualifiedPatient, Sex,
