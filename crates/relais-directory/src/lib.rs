@@ -445,6 +445,33 @@ pub fn nominative_boxes_in_extraction(
     let Some(wanted) = searchable_national_id(national_id) else {
         return Ok(Vec::new());
     };
+    // The identifier's digits must be on the line (cheap test before splitting it).
+    scan_extraction(source, &wanted.as_bytes()[1..], |entry| {
+        entry.national_id == wanted && entry.kind.eq_ignore_ascii_case("PER")
+    })
+}
+
+/// The entry an Annuaire Santé extraction file has for an address (any kind of box), read
+/// straight from the file: who owns a box signed in with a password (names, profession,
+/// national identifier). `None` when the file does not list it; errors as
+/// [`nominative_boxes_in_extraction`].
+pub fn entry_in_extraction(source: &Path, address: &str) -> Result<Option<DirectoryEntry>> {
+    let address = address.trim().to_ascii_lowercase();
+    if !is_address(&address) {
+        return Ok(None);
+    }
+    let local = address.split('@').next().unwrap_or_default().as_bytes();
+    let found = scan_extraction(source, local, |entry| entry.address == address)?;
+    Ok(found.into_iter().next())
+}
+
+/// The entries of an extraction file that `keep`, sorted by address, once each; only lines
+/// that contain `needle` (ASCII case ignored) are parsed.
+fn scan_extraction(
+    source: &Path,
+    needle: &[u8],
+    keep: impl Fn(&DirectoryEntry) -> bool,
+) -> Result<Vec<DirectoryEntry>> {
     let read_err = |e: std::io::Error| DirectoryError::Read {
         path: source.display().to_string(),
         detail: e.to_string(),
@@ -470,9 +497,11 @@ pub fn nominative_boxes_in_extraction(
         if reader.read_until(b'\n', &mut line).map_err(read_err)? == 0 {
             break;
         }
-        // Cheap filter first: the identifier's digits must be on the line.
-        let digits = &wanted[1..];
-        if !line.windows(digits.len()).any(|w| w == digits.as_bytes()) {
+        if !needle.is_empty()
+            && !line
+                .windows(needle.len())
+                .any(|w| w.eq_ignore_ascii_case(needle))
+        {
             continue;
         }
         let Ok(text) = std::str::from_utf8(&line) else {
@@ -486,15 +515,15 @@ pub fn nominative_boxes_in_extraction(
                 .map(|p| fields[p].trim().to_string())
                 .unwrap_or_default()
         };
-        let national = national_id_of(&value(5), &fields, layout.type_pp, layout.id_pp);
-        let (address, kind) = (value(0).to_ascii_lowercase(), value(1));
-        if national != wanted || !kind.eq_ignore_ascii_case("PER") || !is_address(&address) {
+        let address = value(0).to_ascii_lowercase();
+        if !is_address(&address) {
             continue;
         }
+        let national = national_id_of(&value(5), &fields, layout.type_pp, layout.id_pp);
         // STORED order → ENTRY_COLUMNS order.
         let entry = entry_from_fields([
             address,
-            kind,
+            value(1),
             value(2),
             value(4),
             value(3),
@@ -509,7 +538,7 @@ pub fn nominative_boxes_in_extraction(
             value(14),
             value(10),
         ]);
-        if !found.iter().any(|e| e.address == entry.address) {
+        if keep(&entry) && !found.iter().any(|e| e.address == entry.address) {
             found.push(entry);
         }
     }

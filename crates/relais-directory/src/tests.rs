@@ -499,3 +499,42 @@ fn nominative_boxes_from_an_unreadable_extraction_are_an_error() {
         Err(DirectoryError::Empty { .. })
     ));
 }
+
+#[test]
+fn the_owner_of_an_address_straight_from_an_extraction() {
+    let src = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/annuaire/Extraction_Correspondance_MSSante_demo.txt"
+    ));
+    let marie = entry_in_extraction(src, " Marie.Martin@CH-demo.mssante.fr ")
+        .unwrap()
+        .expect("Marie's box is listed");
+    assert_eq!(
+        (
+            marie.national_id.as_str(),
+            marie.first_name.as_str(),
+            marie.last_name.as_str(),
+            marie.profession.as_str(),
+            marie.kind.as_str(),
+        ),
+        (
+            "810100000041",
+            "Marie",
+            "MARTIN",
+            "Secrétaire médical",
+            "PER"
+        )
+    );
+    let service = entry_in_extraction(src, "secretariat.cardio@ch-demo.mssante.fr")
+        .unwrap()
+        .expect("the service box is listed");
+    assert_eq!(
+        (service.kind.as_str(), service.national_id.as_str()),
+        ("ORG", "")
+    );
+    assert_eq!(
+        entry_in_extraction(src, "personne@ch-demo.mssante.fr").unwrap(),
+        None
+    );
+    assert_eq!(entry_in_extraction(src, "sophie.bernard").unwrap(), None);
+}
