@@ -10,6 +10,7 @@ mod commands;
 mod compose;
 mod demo;
 mod dto;
+mod hooks;
 mod links;
 mod lock;
 mod session;
@@ -63,6 +64,7 @@ pub fn run() {
             commands::sign_in_password,
             commands::sign_in_ecps,
             commands::session_info,
+            commands::declare_identity,
             commands::list_folders,
             commands::list_messages,
             commands::message_rows,

@@ -679,6 +679,8 @@ mod tests {
             family_name: "BERNARD".into(),
             login: "sophie.bernard".into(),
             own_box: None,
+            profession: String::new(),
+            identity: crate::IdentitySource::Declared,
         };
         let author = Author::from_person(&person).unwrap();
         assert_eq!(author.display_name(), "Sophie BERNARD");

@@ -66,5 +66,5 @@ pub use ins::{
     BirthDate, BirthplaceCode, IdentityTraits, Ins, InsError, InsKind, QualifiedPatient, Sex,
     TraitsError,
 };
-pub use person::{NationalId, NationalIdError, Person};
+pub use person::{IdentitySource, NationalId, NationalIdError, Person};
 pub use policy::{check_one_patient, check_trust_space, human_size, PolicyError, SizeLimits};

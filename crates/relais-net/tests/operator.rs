@@ -117,10 +117,7 @@ fn sign_in(
 /// then opens with the person's token beside the service box.
 #[test]
 fn without_email_claim_the_nominative_box_comes_from_the_annuaire_by_national_id() {
-    let op = start(Options {
-        email_claim: false,
-        ..Options::default()
-    });
+    let op = start(Options::default());
     let (p, tls) = (profile(&op), policy(&op));
     let extraction = p
         .annuaire
@@ -175,7 +172,11 @@ fn without_email_claim_the_nominative_box_comes_from_the_annuaire_by_national_id
 
 #[test]
 fn pro_sante_connect_code_flow_xoauth2_refresh_and_revoke() {
-    let op = start(Options::default());
+    // With the `email` claim (a hint the engine tries after the Annuaire Santé).
+    let op = start(Options {
+        email_claim: true,
+        ..Options::default()
+    });
     let (p, tls) = (profile(&op), policy(&op));
     let settings = p.pro_sante_connect.clone().expect("profile has PSC");
     let psc = ProSanteConnect::discover(&settings, &tls).expect("discovery");

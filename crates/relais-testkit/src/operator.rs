@@ -28,9 +28,9 @@ pub struct Options {
     /// shows a client refusing it.
     pub ciba_acr: Option<String>,
     /// Whether the OpenID provider adds an `email` claim (the person's own box). Pro Santé
-    /// Connect documents none: `false` is the faithful provider, where the box is found by
-    /// national identifier in the Annuaire Santé extraction the profile names. `true` by
-    /// default until the engine looks it up that way (issue #16).
+    /// Connect documents none: `false`, the default, is the faithful provider, where the
+    /// engine finds the box by national identifier in the Annuaire Santé extraction the
+    /// profile names; `true` shows the claim taken as a hint only.
     pub email_claim: bool,
 }
 
@@ -40,7 +40,7 @@ impl Default for Options {
             mode: Mode::Delegated,
             access_token_ttl: 300,
             ciba_acr: None,
-            email_claim: true,
+            email_claim: false,
         }
     }
 }
