@@ -21,7 +21,8 @@ use crate::session::{self, AppState, Session, Shared};
 use crate::views;
 
 /// Environment variable naming the operator's demo personas file (`tests/operator/personas.json`).
-/// Its presence is what puts the app in demo mode.
+/// Its presence is what puts the app in demo mode; a release build ignores it
+/// ([`crate::hooks`]).
 pub const PERSONAS_ENV: &str = "RELAIS_PERSONAS";
 
 /// At most this many search results are listed.
@@ -76,6 +77,7 @@ impl From<EngineError> for CommandError {
             EngineError::PendingOutgoing { .. } => "pending_outgoing",
             EngineError::InvalidFolderName { .. } => "invalid_folder_name",
             EngineError::SpecialFolder { .. } => "special_folder",
+            EngineError::InvalidIdentity(_) => "invalid_identity",
         };
         // The provider's refusals come as OAuth codes in English: say them in French.
         if let EngineError::Psc(relais_net::PscError::Denied { error: reason, .. }) = &error {
@@ -138,14 +140,14 @@ pub struct AppInfo {
 pub fn app_info(app: AppHandle) -> AppInfo {
     AppInfo {
         version: app.package_info().version.to_string(),
-        demo_mode: std::env::var_os(PERSONAS_ENV).is_some(),
+        demo_mode: crate::hooks::var(PERSONAS_ENV).is_some(),
     }
 }
 
 /// The demo accounts to offer on the sign-in screen; empty outside demo mode.
 #[tauri::command]
 pub fn demo_personas() -> Result<Vec<DemoPersona>, CommandError> {
-    let Some(path) = std::env::var_os(PERSONAS_ENV) else {
+    let Some(path) = crate::hooks::var(PERSONAS_ENV) else {
         return Ok(Vec::new());
     };
     demo::load_personas(Path::new(&path)).map_err(|error| CommandError {
@@ -155,7 +157,7 @@ pub fn demo_personas() -> Result<Vec<DemoPersona>, CommandError> {
 }
 
 pub(crate) fn demo_identity(login: &str) -> Option<demo::DemoIdentity> {
-    let path = std::env::var_os(PERSONAS_ENV)?;
+    let path = crate::hooks::var(PERSONAS_ENV)?;
     demo::identity(Path::new(&path), login)
 }
 
@@ -239,7 +241,7 @@ pub(crate) fn info_of(engine: &Engine) -> Outcome<SessionInfo> {
         .collect();
     // Demo mode: the service boxes get the names of the personas file (the operator
     // profile lists addresses only).
-    if let Some(path) = std::env::var_os(PERSONAS_ENV) {
+    if let Some(path) = crate::hooks::var(PERSONAS_ENV) {
         let names = demo::box_names(Path::new(&path));
         for view in views
             .iter_mut()
@@ -291,6 +293,7 @@ pub async fn sign_in_password(
         // of what this person writes carries their real names and RPPS.
         let hint = demo_identity(&login)
             .map(|persona| IdentityHint {
+                profession: None,
                 given_name: Some(persona.given_name),
                 family_name: Some(persona.family_name),
                 national_id: persona
@@ -342,6 +345,32 @@ pub async fn sign_in_ecps(
 pub async fn session_info(state: State<'_, AppState>) -> Outcome<SessionInfo> {
     let (engine, _) = engine(&state)?;
     blocking(move || info_of(&engine)).await
+}
+
+/// The names of a person no directory knows, declared once at their first sign-in.
+#[derive(Debug, Deserialize)]
+pub struct IdentityDeclaration {
+    pub given_name: String,
+    pub family_name: String,
+    pub profession: String,
+}
+
+#[tauri::command]
+pub async fn declare_identity(
+    state: State<'_, AppState>,
+    request: IdentityDeclaration,
+) -> Outcome<SessionInfo> {
+    let (engine, _) = engine(&state)?;
+    blocking(move || {
+        let declared = relais_engine::DeclaredIdentity::new(
+            &request.given_name,
+            &request.family_name,
+            &request.profession,
+        )?;
+        engine.declare_identity(&declared)?;
+        info_of(&engine)
+    })
+    .await
 }
 
 pub(crate) fn parse_box(address: &str) -> Outcome<BoxAddress> {
@@ -581,7 +610,7 @@ pub fn touch_session(state: State<'_, AppState>) {
 /// Environment variable naming a file where the app writes when its first screen is
 /// painted after start (the cold-start benchmark, `crates/relais-bench`): one line per kind,
 /// `list <unix ms>` for the first painted message-list page, `signin <unix ms>` for the
-/// sign-in screen.
+/// sign-in screen. A release build ignores it unless built with `test-hooks`.
 pub const PAINTED_MARKER_ENV: &str = "RELAIS_PAINTED_MARKER";
 
 static PAINTED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
@@ -590,7 +619,7 @@ static PAINTED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new()
 /// `RELAIS_PAINTED_MARKER`, nothing happens. Each kind is written once per process.
 #[tauri::command]
 pub fn painted(kind: String) {
-    let Some(path) = std::env::var_os(PAINTED_MARKER_ENV).filter(|p| !p.is_empty()) else {
+    let Some(path) = crate::hooks::var(PAINTED_MARKER_ENV) else {
         return;
     };
     let kind: String = kind

@@ -121,6 +121,12 @@ pub struct PersonView {
     pub login: String,
     /// Address of the person's nominative box, when they have one.
     pub own_box: Option<String>,
+    /// The names are only what the person declared (no directory knows them): shown
+    /// « déclaré » wherever the author is shown.
+    pub declared: bool,
+    /// No directory knows the person and they have not declared their names yet: the
+    /// window asks them once (`declare_identity`).
+    pub needs_identity: bool,
 }
 
 /// The kind of an MSSanté box.

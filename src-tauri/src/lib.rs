@@ -11,6 +11,7 @@ mod compose;
 mod demo;
 mod dto;
 mod folders;
+mod hooks;
 mod links;
 mod lock;
 mod session;
@@ -64,6 +65,7 @@ pub fn run() {
             commands::sign_in_password,
             commands::sign_in_ecps,
             commands::session_info,
+            commands::declare_identity,
             commands::list_folders,
             commands::list_messages,
             commands::message_rows,

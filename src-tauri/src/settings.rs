@@ -16,7 +16,8 @@ use crate::compose::safe_filename;
 use crate::dto::{AppSettings, BoxSignatureView, SettingsView};
 use crate::session::{AppState, PROFILE_DIR_ENV};
 
-/// Seconds without input before the window locks, overriding the setting (tests).
+/// Seconds without input before the window locks, overriding the setting (tests; ignored by
+/// a release build, see [`crate::hooks`]).
 pub const LOCK_SECONDS_ENV: &str = "RELAIS_LOCK_SECONDS";
 
 /// Largest image previewed inline.
@@ -51,9 +52,8 @@ pub fn load(app: &AppHandle) -> AppSettings {
 }
 
 fn env_lock_seconds() -> Option<u32> {
-    std::env::var(LOCK_SECONDS_ENV)
-        .ok()
-        .and_then(|v| v.trim().parse::<u32>().ok())
+    crate::hooks::var(LOCK_SECONDS_ENV)
+        .and_then(|v| v.to_str().and_then(|v| v.trim().parse::<u32>().ok()))
         .filter(|s| *s > 0)
 }
 

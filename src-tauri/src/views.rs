@@ -25,6 +25,8 @@ pub fn person(person: &Person) -> PersonView {
         national_id: national_id(&person.national_id),
         login: person.login.clone(),
         own_box: person.own_box.as_ref().map(|b| b.as_str().to_owned()),
+        declared: person.identity.is_declared(),
+        needs_identity: person.identity == relais_core::IdentitySource::Unknown,
     }
 }
 

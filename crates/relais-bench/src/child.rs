@@ -52,6 +52,7 @@ pub fn run(args: &[String]) -> Res<serde_json::Value> {
         "signin" => {
             let e = open(args)?;
             let hint = IdentityHint {
+                profession: None,
                 given_name: Some(arg(args, "--given")?),
                 family_name: Some(arg(args, "--family")?),
                 national_id: Some(

@@ -29,7 +29,9 @@ pub struct ColdStart {
     pub xvfb: f64,
 }
 
-/// `RELAIS_BENCH_APP`, else `target/release/relais-app`, else `target/debug/relais-app`.
+/// `RELAIS_BENCH_APP`, else `target/release/relais-app`, else `target/debug/relais-app`. A
+/// release binary reads `RELAIS_PAINTED_MARKER` only when built with the app's `test-hooks`
+/// feature (`tauri build -- --features test-hooks`); a packaged build ignores it.
 pub fn app_binary() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("RELAIS_BENCH_APP").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(p));

@@ -64,6 +64,7 @@ fn signed_in(
         p.login,
         DEMO_PASSWORD,
         &IdentityHint {
+            profession: None,
             given_name: Some(p.given.into()),
             family_name: Some(p.family.into()),
             national_id: Some(NationalId::parse(p.national_id).map_err(err)?),

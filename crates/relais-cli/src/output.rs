@@ -8,31 +8,10 @@ pub fn json<T: Serialize>(value: &T) -> Result<(), String> {
     Ok(())
 }
 
-/// A local date-time for people (UTC offset of the machine is not known without a time
-/// zone database: print UTC, clearly marked).
+/// A date-time for people, in UTC, clearly marked (« 18/11/2026 11:06 UTC »).
 pub fn date(unix: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{d:02}/{m:02}/{y} {:02}:{:02} UTC",
-        secs / 3600,
-        (secs % 3600) / 60
-    )
-}
-
-/// Days since 1970-01-01 → (year, month, day) (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+    let (day, time) = relais_mail::dates::french_date_time(unix, 0);
+    format!("{day} {time} UTC")
 }
 
 #[cfg(test)]

@@ -64,13 +64,15 @@ pub mod person;
 pub mod policy;
 
 pub use address::{AddressError, BoxAddress};
-pub use author::{Author, AuthorError, AuthorHeaderError, AUTHOR_HEADER_NAME};
+pub use author::{
+    percent_decode_strict, Author, AuthorError, AuthorHeaderError, AUTHOR_HEADER_NAME,
+};
 pub use boxes::{Access, BoxKind, Entitlement, Rights, RightsError};
 pub use ins::{
     BirthDate, BirthplaceCode, IdentityTraits, Ins, InsError, InsKind, QualifiedPatient, Sex,
     TraitsError,
 };
-pub use person::{NationalId, NationalIdError, Person};
+pub use person::{IdentitySource, NationalId, NationalIdError, Person};
 pub use policy::{
     check_one_patient, check_patient_address, check_patients, check_trust_space, human_size,
     PolicyError, SizeLimits,

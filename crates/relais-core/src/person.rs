@@ -192,6 +192,32 @@ impl From<NationalId> for String {
     }
 }
 
+/// Where the names and national identifier of a [`Person`] come from: what a message's
+/// author rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentitySource {
+    /// Pro Santé Connect's verified ID token (e-CPS).
+    ProSanteConnect,
+    /// The Annuaire Santé: the extraction the operator profile names, or the operator's
+    /// directory imported into the profile, by the person's own box.
+    Annuaire,
+    /// Declared by the person at their first sign-in (nobody else knew them): shown
+    /// « déclaré » wherever the author is shown.
+    Declared,
+    /// Not known yet: a password sign-in that no directory knows, before the person declares
+    /// their names. Nothing can be sent until they do.
+    #[default]
+    Unknown,
+}
+
+impl IdentitySource {
+    /// Whether the person's names are only what they declared (or not even that).
+    pub fn is_declared(self) -> bool {
+        matches!(self, IdentitySource::Declared | IdentitySource::Unknown)
+    }
+}
+
 /// A professional who uses Relais.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
@@ -205,6 +231,12 @@ pub struct Person {
     pub login: String,
     /// Their nominative box, if they have one (many secretaries and care staff do not).
     pub own_box: Option<BoxAddress>,
+    /// Their profession (« Médecin », « Infirmier »), empty when unknown.
+    #[serde(default)]
+    pub profession: String,
+    /// Where the names and identifier come from.
+    #[serde(default)]
+    pub identity: IdentitySource,
 }
 
 impl Person {
@@ -257,6 +289,8 @@ mod tests {
             family_name: "Martin".into(),
             login: "marie.martin@ch-demo.mssante.fr".into(),
             own_box: None,
+            profession: "Médecin".into(),
+            identity: IdentitySource::Annuaire,
         };
         assert_eq!(
             marie.mssante_display_name(Some("Dr"), Some("CH de Démo")),
@@ -367,6 +401,8 @@ mod tests {
             family_name: "MARTIN".into(),
             login: "marie.martin@ch-demo.mssante.fr".into(),
             own_box: Some(BoxAddress::parse("marie.martin@ch-demo.mssante.fr").unwrap()),
+            profession: "Infirmier".into(),
+            identity: IdentitySource::Annuaire,
         };
         assert_eq!(marie.display_name(), "Marie MARTIN");
         let helene = Person {

@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use relais_core::{BoxAddress, NationalId, Person};
+use relais_core::{BoxAddress, IdentitySource, NationalId, Person};
 use relais_net::SecretStore;
 use relais_store::{Store, StoreError, StoreKey};
 use serde::{Deserialize, Serialize};
@@ -69,6 +69,25 @@ pub struct PersonRecord {
     pub family_name: String,
     pub login: String,
     pub own_box: Option<BoxAddress>,
+    #[serde(default)]
+    pub profession: String,
+    /// Absent in the records of an earlier Relais: see [`PersonRecord::identity`].
+    #[serde(default)]
+    pub identity: Option<IdentitySource>,
+}
+
+impl PersonRecord {
+    /// Where the names come from. An earlier Relais did not say: its names were the login's
+    /// words or what the person typed, so they count as declared (or unknown when empty).
+    pub fn identity(&self) -> IdentitySource {
+        self.identity.unwrap_or(
+            if self.given_name.trim().is_empty() && self.family_name.trim().is_empty() {
+                IdentitySource::Unknown
+            } else {
+                IdentitySource::Declared
+            },
+        )
+    }
 }
 
 impl From<&Person> for PersonRecord {
@@ -79,6 +98,8 @@ impl From<&Person> for PersonRecord {
             family_name: p.family_name.clone(),
             login: p.login.clone(),
             own_box: p.own_box.clone(),
+            profession: p.profession.clone(),
+            identity: Some(p.identity),
         }
     }
 }
@@ -91,6 +112,8 @@ impl From<&PersonRecord> for Person {
             family_name: p.family_name.clone(),
             login: p.login.clone(),
             own_box: p.own_box.clone(),
+            profession: p.profession.clone(),
+            identity: p.identity(),
         }
     }
 }

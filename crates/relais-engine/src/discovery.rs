@@ -62,18 +62,25 @@ fn inbox_rights(session: &mut ImapSession, mailbox: &str) -> Rights {
         .unwrap_or_else(|_| Rights::full())
 }
 
-/// Find the boxes `credentials` open. `own_candidate` is the login when it is an address.
+/// Find the boxes `credentials` open. `own_candidates` are the person's possible own boxes,
+/// best first: the first that opens is their nominative box.
 pub fn discover(
     profile: &OperatorProfile,
     tls: &TlsPolicy,
     credentials: &Credentials,
-    own_candidate: Option<&BoxAddress>,
+    own_candidates: &[BoxAddress],
 ) -> Result<Discovery> {
     let mut boxes: Vec<Entitlement> = Vec::new();
     let mut own_box = None;
     let mut first_refusal: Option<NetError> = None;
 
-    if let Some(own) = own_candidate.filter(|a| !profile.is_organisational(a)) {
+    for own in own_candidates
+        .iter()
+        .filter(|a| !profile.is_organisational(a))
+    {
+        if own_box.is_some() {
+            break;
+        }
         match ImapSession::connect(profile, tls, credentials, own) {
             Ok(mut session) => {
                 let rights = inbox_rights(&mut session, "INBOX");

@@ -61,6 +61,8 @@ pub enum EngineError {
     Locked,
     #[error("Seule la personne connectée peut déverrouiller sa session ; les autres personnes se déconnectent d'abord.")]
     WrongPerson,
+    #[error("Identité incomplète : {0}.")]
+    InvalidIdentity(String),
     #[error("Le nom de dossier « {name} » ne convient pas : {why}.")]
     InvalidFolderName { name: String, why: String },
     #[error(

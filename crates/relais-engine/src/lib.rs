@@ -17,6 +17,7 @@ pub mod drafts;
 pub mod error;
 pub mod events;
 mod folders;
+pub mod identity;
 pub mod logs;
 mod moves;
 pub mod outbox;
@@ -47,6 +48,7 @@ const PREFETCH_PER_FOLDER: u32 = 200;
 pub use drafts::DraftSaved;
 pub use error::{EngineError, Result};
 pub use events::{Event, EventSink};
+pub use identity::DeclaredIdentity;
 pub use moves::MoveReceipt;
 pub use outbox::OutboxOutcome;
 pub use relais_mail::Recipient;
@@ -55,12 +57,15 @@ pub use send::{BoxSettings, Compose, ComposeAttachment, ReadReceiptState, SendEr
 pub use sync::WatchOptions;
 
 /// Who the person says they are when the sign-in itself does not tell (a password login
-/// carries no identity): their names and national identifier.
+/// carries no identity) and no directory knows them: their names, national identifier and
+/// profession, as declared (the command line's options, the demo). The Annuaire Santé wins
+/// over it.
 #[derive(Debug, Clone, Default)]
 pub struct IdentityHint {
     pub given_name: Option<String>,
     pub family_name: Option<String>,
     pub national_id: Option<NationalId>,
+    pub profession: Option<String>,
 }
 
 /// The signed-in person and their boxes.
@@ -68,6 +73,14 @@ pub struct IdentityHint {
 pub struct SessionSummary {
     pub person: Person,
     pub boxes: Vec<Entitlement>,
+}
+
+impl SessionSummary {
+    /// Whether the person must declare their names before writing (no directory knows them:
+    /// see [`Engine::declare_identity`]).
+    pub fn needs_identity(&self) -> bool {
+        self.person.identity == relais_core::IdentitySource::Unknown
+    }
 }
 
 enum Auth {
@@ -279,14 +292,9 @@ impl Engine {
             login: login.to_string(),
             password: password.to_string(),
         };
-        let own_candidate = BoxAddress::parse(login).ok();
-        let found = discovery::discover(
-            &self.operator,
-            &self.tls,
-            &credentials,
-            own_candidate.as_ref(),
-        )?;
-        let person = person_from_login(login, found.own_box.clone(), hint);
+        let own_candidates: Vec<BoxAddress> = BoxAddress::parse(login).ok().into_iter().collect();
+        let found = discovery::discover(&self.operator, &self.tls, &credentials, &own_candidates)?;
+        let person = self.password_person(login, found.own_box.clone(), hint)?;
         let profile_id = self.profile_id_or_new();
         self.secrets.save_password(&profile_id, login, password)?;
         *lock(&self.auth) = Some(Auth::Password {
@@ -353,13 +361,12 @@ impl Engine {
         let credentials = Credentials::Bearer {
             token: tokens.access_token.clone(),
         };
-        let found = discovery::discover(
-            &self.operator,
-            &self.tls,
-            &credentials,
-            person.own_box.as_ref(),
-        )?;
+        // The nominative box by national identifier in the Annuaire Santé; the `email`
+        // claim, if any, is only a hint tried last.
+        let candidates = self.nominative_candidates(&person.national_id, person.own_box.as_ref());
+        let found = discovery::discover(&self.operator, &self.tls, &credentials, &candidates)?;
         person.own_box = found.own_box.clone();
+        person.profession = self.profession_of(person.own_box.as_ref());
         let profile_id = self.profile_id_or_new();
         let national = person.national_id.to_string();
         if let Some(refresh) = &tokens.refresh_token {
@@ -662,31 +669,5 @@ impl Engine {
             "boîte synchronisée"
         );
         Ok(())
-    }
-}
-
-/// The person behind a password login. The operator does not tell names over IMAP: take the
-/// hint, else the login's words (`marie.martin@…` → « Marie MARTIN »), and the login as the
-/// identifier when no national identifier is known.
-fn person_from_login(login: &str, own_box: Option<BoxAddress>, hint: &IdentityHint) -> Person {
-    let local = login.split('@').next().unwrap_or(login);
-    let mut words = local.split(['.', '-', '_']).filter(|w| !w.is_empty());
-    let capitalise = |w: &str| {
-        let mut c = w.chars();
-        c.next()
-            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-            .unwrap_or_default()
-    };
-    let given = words.next().map(capitalise).unwrap_or_default();
-    let family: Vec<String> = words.map(str::to_uppercase).collect();
-    Person {
-        national_id: hint
-            .national_id
-            .clone()
-            .unwrap_or_else(|| NationalId::OperatorLogin(login.to_string())),
-        given_name: hint.given_name.clone().unwrap_or(given),
-        family_name: hint.family_name.clone().unwrap_or_else(|| family.join(" ")),
-        login: login.to_string(),
-        own_box,
     }
 }

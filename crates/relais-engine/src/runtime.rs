@@ -168,11 +168,13 @@ impl Runtime {
                     login: account.login.clone(),
                     password: password.to_string(),
                 };
-                let own = person
+                let own: Vec<BoxAddress> = person
                     .own_box
                     .clone()
-                    .or_else(|| BoxAddress::parse(&person.login).ok());
-                crate::discovery::discover(engine.operator(), &tls, &credentials, own.as_ref())?;
+                    .or_else(|| BoxAddress::parse(&person.login).ok())
+                    .into_iter()
+                    .collect();
+                crate::discovery::discover(engine.operator(), &tls, &credentials, &own)?;
             }
             Unlock::Ecps(national_id) => {
                 if *national_id != person.national_id {

@@ -221,6 +221,12 @@ pub(crate) fn identity(
     person: &Person,
     entitlement: &Entitlement,
 ) -> SendResult<Identity> {
+    if person.identity == relais_core::IdentitySource::Unknown {
+        return Err(SendError::Author(
+            "aucun annuaire ne vous connaît : indiquez d'abord vos prénom, nom et profession"
+                .to_string(),
+        ));
+    }
     let author = Author::from_person(person).map_err(|e| SendError::Author(e.to_string()))?;
     let sender = person
         .own_box

@@ -49,6 +49,7 @@ fn marie(op: &Operator, profile: &Path) -> Engine {
         &IdentityHint {
             given_name: Some("Marie".into()),
             family_name: Some("MARTIN".into()),
+            profession: None,
             national_id: Some(NationalId::parse("810100000041").unwrap()),
         },
     )

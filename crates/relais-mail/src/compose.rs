@@ -43,10 +43,9 @@ use relais_core::{
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::dates::french_date_time;
 use crate::display::{attachment_bytes, MailboxDisplay, MessageDisplay};
-use crate::text::{
-    bare_id, french_date_time, one_line, quote, safe_filename, strip_subject_prefixes,
-};
+use crate::text::{bare_id, one_line, quote, safe_filename, strip_subject_prefixes};
 
 /// A recipient, with the name to show in the header.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

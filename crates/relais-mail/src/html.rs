@@ -139,7 +139,7 @@ fn filter_attribute<'u>(
         (_, "style") => style_is_safe(value).then_some(Cow::Borrowed(value)),
         ("img", "src") => {
             if let Some(cid) = trimmed.get(4..).filter(|_| lower.starts_with("cid:")) {
-                let cid = crate::text::percent_decode(cid);
+                let cid = crate::encoding::percent_decode_lossy(cid);
                 cids.get(&cid)
                     .or_else(|| cids.get(&cid.to_ascii_lowercase()))
                     .map(|data| Cow::Owned(data.clone()))

@@ -16,6 +16,8 @@
 //! - [`xdm`] — IHE XDM packages (`IHE_XDM.ZIP`): [`xdm::read_xdm`] (patient, documents, CDA
 //!   narrative as safe text/HTML; hostile zips refused) and [`xdm::build_xdm`] (with the
 //!   `X-MSS-CODECDA` / `X-MSS-INS` values for the composer).
+//! - [`dates`] — dates in French (French time by the EU rule), with `jiff`.
+//! - [`encoding`] — percent-decoding, RFC 2231 values with their charset, base64.
 //!
 //! ```
 //! use relais_core::{Author, BoxAddress, NationalId};
@@ -44,7 +46,9 @@
 //! ```
 
 pub mod compose;
+pub mod dates;
 pub mod display;
+pub mod encoding;
 mod html;
 pub mod report;
 pub mod segur;

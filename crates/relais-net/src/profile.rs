@@ -312,7 +312,8 @@ fn resolve(base: &Path, path: &Path) -> PathBuf {
 }
 
 /// Servers found by DNS SRV (RFC 6186, RFC 8314): `(imap, submission)` for the domain of
-/// `address`, asking the resolvers of `/etc/resolv.conf` (2 s per attempt, one retry).
+/// `address`, asking the resolvers of the system (`/etc/resolv.conf`, the Windows registry,
+/// macOS's System Configuration; 2 s per attempt, one retry).
 ///
 /// `_imaps._tcp` / `_submissions._tcp` give [`Security::Tls`], `_imap._tcp` /
 /// `_submission._tcp` [`Security::Starttls`]; the lowest priority wins across the two, implicit
@@ -320,12 +321,15 @@ fn resolve(base: &Path, path: &Path) -> PathBuf {
 /// The port is always given.
 ///
 /// `None` when the domain does not publish both services, when any lookup fails (timeout,
-/// server failure, malformed or truncated answer), and on Windows and macOS (no resolver
-/// configuration read there yet): callers fall back to the operator profile. DNS is not
-/// authenticated: show what is found to the person before using it.
+/// server failure, malformed answer) and when the system's resolver configuration cannot be
+/// read: callers fall back to the operator profile. DNS is not authenticated: show what is
+/// found to the person before using it.
 pub fn discover_srv(address: &BoxAddress) -> Option<(ServerEndpoint, ServerEndpoint)> {
-    let resolvers = crate::srv::system_resolvers()?;
-    crate::srv::discover(address.domain(), &resolvers, crate::srv::DEFAULT_TIMEOUT)
+    crate::srv::discover(
+        address.domain(),
+        crate::srv::Resolvers::System,
+        crate::srv::DEFAULT_TIMEOUT,
+    )
 }
 
 /// [`discover_srv`] asking `resolver` (port included) with `timeout` per attempt.
@@ -334,7 +338,11 @@ pub fn discover_srv_with(
     resolver: std::net::SocketAddr,
     timeout: std::time::Duration,
 ) -> Option<(ServerEndpoint, ServerEndpoint)> {
-    crate::srv::discover(address.domain(), &[resolver], timeout)
+    crate::srv::discover(
+        address.domain(),
+        crate::srv::Resolvers::At(resolver),
+        timeout,
+    )
 }
 
 #[cfg(test)]

@@ -149,7 +149,9 @@ pub struct PscIdentity {
     pub given_name: Option<String>,
     pub family_name: Option<String>,
     pub preferred_username: Option<String>,
-    /// The person's own box, when they have one.
+    /// An `email` claim, when the provider sends one: only a hint of the person's own box
+    /// (Pro Santé Connect documents none; the box is found by national identifier in the
+    /// Annuaire Santé).
     pub email: Option<String>,
     /// Authentication level (`eidas1`).
     pub acr: Option<String>,
@@ -158,7 +160,7 @@ pub struct PscIdentity {
 }
 
 impl PscIdentity {
-    /// The [`Person`] this identity describes.
+    /// The [`Person`] this identity describes; `own_box` is the `email` hint, if any.
     pub fn to_person(&self) -> Result<Person, PscError> {
         let bad = |detail: String| PscError::InvalidResponse { detail };
         let national_id = NationalId::parse(&self.national_id).map_err(|e| bad(e.to_string()))?;
@@ -175,6 +177,8 @@ impl PscIdentity {
                 .clone()
                 .unwrap_or_else(|| self.national_id.clone()),
             own_box,
+            profession: String::new(),
+            identity: relais_core::IdentitySource::ProSanteConnect,
         })
     }
 }

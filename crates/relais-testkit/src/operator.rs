@@ -27,6 +27,11 @@ pub struct Options {
     /// The `acr` the provider's CIBA approvals report (default `eidas1`): a lower level
     /// shows a client refusing it.
     pub ciba_acr: Option<String>,
+    /// Whether the OpenID provider adds an `email` claim (the person's own box). Pro Santé
+    /// Connect documents none: `false`, the default, is the faithful provider, where the
+    /// engine finds the box by national identifier in the Annuaire Santé extraction the
+    /// profile names; `true` shows the claim taken as a hint only.
+    pub email_claim: bool,
 }
 
 impl Default for Options {
@@ -35,6 +40,7 @@ impl Default for Options {
             mode: Mode::Delegated,
             access_token_ttl: 300,
             ciba_acr: None,
+            email_claim: false,
         }
     }
 }
@@ -78,6 +84,10 @@ impl Operator {
             .env(
                 "RELAIS_OPERATOR_ACCESS_TOKEN_TTL",
                 options.access_token_ttl.to_string(),
+            )
+            .env(
+                "RELAIS_OPERATOR_OIDC_EMAIL_CLAIM",
+                if options.email_claim { "1" } else { "0" },
             )
             .stdin(std::process::Stdio::null())
             .output()?;

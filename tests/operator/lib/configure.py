@@ -6,7 +6,8 @@ the milter, the OpenID provider and the README can never disagree about who may 
 which box. Called by `tests/operator/run start`; standard library only.
 
 Inputs come from the environment (set by `run`): OP_DIR, OP_HOST, OP_MODE, OP_UID,
-OP_GID, OP_USER, OP_GROUP, OP_NODE, OP_PERSONAS, OP_REPO and the OP_PORT_* ports.
+OP_GID, OP_USER, OP_GROUP, OP_NODE, OP_PERSONAS, OP_ANNUAIRE (the operator's Annuaire Santé
+extraction, named by the generated profile), OP_REPO and the OP_PORT_* ports.
 """
 
 import json
@@ -450,6 +451,8 @@ client_id = "relais"
 organisational = [{org_list}]
 [boxes.names]
 {names}
+[annuaire]
+extraction = "{env('OP_ANNUAIRE')}"
 """
     write("operator.toml", profile)
 

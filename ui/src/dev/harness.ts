@@ -21,6 +21,8 @@ const info: SessionInfo = {
     national_id: '810100000041',
     login: OWN,
     own_box: OWN,
+    declared: false,
+    needs_identity: false,
   },
   boxes: [
     { address: OWN, kind: 'nominative', display_name: 'Marie MARTIN', rights: 'lrswipkxtea', can_send: true, can_delete: true, unread: 2 },

@@ -97,6 +97,17 @@ export interface PersonView {
   login: string;
   /** Address of the person's nominative box, when they have one. */
   own_box: string | null;
+  /** The names are only what the person declared: shown « déclaré » wherever the author is. */
+  declared: boolean;
+  /** No directory knows the person and they have not declared their names yet. */
+  needs_identity: boolean;
+}
+
+/** What a person no directory knows declares at their first sign-in. */
+export interface IdentityDeclaration {
+  given_name: string;
+  family_name: string;
+  profession: string;
 }
 
 /** The kind of a box the person may open. */
@@ -567,6 +578,8 @@ export const api = {
     call<SessionInfo>('sign_in_password', { request }),
   signInEcps: (request: EcpsSignIn) => call<SessionInfo>('sign_in_ecps', { request }),
   sessionInfo: () => call<SessionInfo>('session_info'),
+  declareIdentity: (request: IdentityDeclaration) =>
+    call<SessionInfo>('declare_identity', { request }),
   listFolders: (boxAddress: string) =>
     call<FolderView[]>('list_folders', { boxAddress }),
   listMessages: (boxAddress: string, folder: string, offset: number, limit: number) =>

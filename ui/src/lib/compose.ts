@@ -17,7 +17,7 @@ export interface FromOption {
  * Secrétariat de cardiologie » for a service box.
  */
 export function fromOptions(info: SessionInfo, lang: Locale): FromOption[] {
-  const name = info.person.display_name;
+  const name = authorName(info, lang);
   return info.boxes
     .filter((box) => box.can_send)
     .map((box) => ({ address: box.address, label: fromLabel(box, info, name, lang) }));
@@ -28,6 +28,13 @@ function fromLabel(box: BoxView, info: SessionInfo, name: string, lang: Locale):
   return own
     ? translate(lang, 'compose.fromOwn', { name })
     : translate(lang, 'compose.fromFor', { name, box: box.display_name });
+}
+
+/** The person's name as the author of what they write: « (déclaré) » after names that only
+ * they declared (no directory knows them). */
+export function authorName(info: SessionInfo, lang: Locale): string {
+  const name = info.person.display_name;
+  return info.person.declared ? translate(lang, 'identity.declared', { name }) : name;
 }
 
 /** The domain is `mssante.fr` or one of its sub-domains. */

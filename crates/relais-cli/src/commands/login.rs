@@ -19,9 +19,13 @@ pub struct Args {
     /// Se connecter avec sa carte e-CPS (Pro Santé Connect).
     #[arg(long)]
     ecps: bool,
-    /// Prénom et NOM tels qu'ils doivent signer les messages (connexion par mot de passe).
+    /// Prénom et NOM tels qu'ils doivent signer les messages (connexion par mot de passe),
+    /// quand aucun annuaire ne vous connaît : marqués « déclaré ». L'Annuaire Santé prime.
     #[arg(long)]
     name: Option<String>,
+    /// Profession déclarée (avec --name).
+    #[arg(long)]
+    profession: Option<String>,
     /// Identifiant national (8 + RPPS, 0 + ADELI) pour l'en-tête d'auteur (mot de passe).
     #[arg(long)]
     national_id: Option<String>,
@@ -57,6 +61,7 @@ pub fn run(ctx: &Context, args: Args) -> Outcome {
                 hint.family_name = Some(rest.join(" "));
             }
         }
+        hint.profession.clone_from(&args.profession);
         if let Some(id) = &args.national_id {
             hint.national_id = Some(NationalId::parse(id).map_err(|e| e.to_string())?);
         }
@@ -72,11 +77,23 @@ pub fn run(ctx: &Context, args: Args) -> Outcome {
 }
 
 fn print_session(session: &SessionSummary) {
-    println!(
-        "Connecté(e) : {} ({})",
-        session.person.display_name(),
-        session.person.national_id
-    );
+    if session.needs_identity() {
+        println!(
+            "Connecté(e) ({}). Aucun annuaire ne vous connaît : reconnectez-vous avec --name « Prénom NOM » et --profession pour signer vos messages.",
+            session.person.national_id
+        );
+    } else {
+        let declared = if session.person.identity.is_declared() {
+            " (déclaré)"
+        } else {
+            ""
+        };
+        println!(
+            "Connecté(e) : {}{declared} ({})",
+            session.person.display_name(),
+            session.person.national_id
+        );
+    }
     if session.person.own_box.is_none() {
         println!(
             "Vous n'avez pas de boîte nominative : vos boîtes de service sont ouvertes ci-dessous."

@@ -184,7 +184,7 @@ describe('composer: sending', () => {
 
 describe('compose helpers', () => {
   const info: SessionInfo = {
-    person: { display_name: 'Marie MARTIN', national_id: '810100000041', login: 'marie.martin', own_box: 'marie.martin@ch-demo.mssante.fr' },
+    person: { display_name: 'Marie MARTIN', national_id: '810100000041', login: 'marie.martin', own_box: 'marie.martin@ch-demo.mssante.fr', declared: false, needs_identity: false },
     no_nominative_box: false,
     boxes: [
       { address: 'marie.martin@ch-demo.mssante.fr', kind: 'nominative', display_name: 'Marie MARTIN', rights: 'lrswipkxtea', can_send: true, can_delete: true, unread: 0 },
@@ -199,6 +199,14 @@ describe('compose helpers', () => {
       { address: SECRETARIAT, label: 'Envoyé par Marie MARTIN pour Secrétariat de cardiologie' },
     ]);
     expect(fromOptions(info, 'en')[1]?.label).toBe('Sent by Marie MARTIN for Secrétariat de cardiologie');
+  });
+
+  it('marks names that only the person declared', () => {
+    const declared: SessionInfo = { ...info, person: { ...info.person, declared: true } };
+    expect(fromOptions(declared, 'fr')[1]?.label).toBe(
+      'Envoyé par Marie MARTIN (déclaré) pour Secrétariat de cardiologie',
+    );
+    expect(fromOptions(declared, 'en')[0]?.label).toBe('Sent by Marie MARTIN (declared)');
   });
 
   it('knows the trust space and reads typed recipients', () => {

@@ -72,6 +72,11 @@ export class SessionStore {
     if (this.status === 'resuming') this.status = 'signed-out';
   }
 
+  /** The person declared who they are (first sign-in that no directory knew). */
+  identityDeclared(info: SessionInfo): void {
+    this.info = info;
+  }
+
   /** The lock screen signed the same person in again. */
   unlocked(info: SessionInfo): void {
     this.info = info;
