@@ -49,6 +49,7 @@ impl From<SendError> for CommandError {
             SendError::Author(_) => "author",
             SendError::Refused { .. } => "send_refused",
             SendError::UnknownDraft(_) => "unknown_draft",
+            SendError::NotADraft => "not_a_draft",
             SendError::NoReadReceiptAsked => "no_read_receipt",
             SendError::ReadReceiptAlreadyAnswered => "read_receipt_answered",
         };
@@ -355,7 +356,8 @@ fn address_view(r: &Recipient) -> AddressView {
     }
 }
 
-fn compose_view(shared: &Shared, compose: Compose) -> ComposeView {
+/// What the composer opens with; the attachments are held for it (tokens).
+pub(crate) fn compose_view(shared: &Shared, compose: Compose) -> ComposeView {
     let attachments = compose
         .attachments
         .into_iter()
@@ -374,11 +376,14 @@ fn compose_view(shared: &Shared, compose: Compose) -> ComposeView {
         from_box: compose.from_box.as_str().to_owned(),
         to: compose.to.iter().map(address_view).collect(),
         cc: compose.cc.iter().map(address_view).collect(),
+        bcc: compose.bcc.iter().map(address_view).collect(),
         subject: compose.subject,
+        text: compose.text,
         quoted: compose.quoted,
         attachments,
         in_reply_to: compose.in_reply_to,
         references: compose.references,
+        draft_id: compose.draft.map(|d| d.0),
     }
 }
 

@@ -519,11 +519,29 @@ pub struct ComposeView {
     pub from_box: String,
     pub to: Vec<AddressView>,
     pub cc: Vec<AddressView>,
+    pub bcc: Vec<AddressView>,
     pub subject: String,
+    /// The person's words so far (a draft; empty for a reply or forward).
+    pub text: String,
     pub quoted: Option<String>,
     pub attachments: Vec<HeldAttachment>,
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
+    /// The local draft this message goes on (a reopened draft), saved and sent as such.
+    pub draft_id: Option<i64>,
+}
+
+/// A draft kept only on this computer (not yet in the box's Drafts folder).
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct LocalDraftView {
+    pub id: i64,
+    pub box_address: String,
+    pub subject: String,
+    /// The recipients' addresses, for the list line.
+    pub to: Vec<String>,
+    /// Last saved (unix seconds).
+    pub updated_at: i64,
 }
 
 /// `save_draft`'s result.

@@ -9,6 +9,7 @@ mod collab;
 mod commands;
 mod compose;
 mod demo;
+mod drafts;
 mod dto;
 mod folders;
 mod hooks;
@@ -77,6 +78,10 @@ pub fn run() {
             commands::set_seen,
             commands::set_flagged,
             commands::delete_message,
+            drafts::open_draft,
+            drafts::local_drafts,
+            drafts::open_local_draft,
+            drafts::discard_draft,
             folders::create_folder,
             folders::rename_folder,
             folders::delete_folder,

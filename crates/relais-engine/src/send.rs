@@ -194,6 +194,8 @@ pub enum SendError {
     },
     #[error("Brouillon introuvable : {0}.")]
     UnknownDraft(DraftId),
+    #[error("Ce message n'est pas un brouillon : seuls ceux du dossier Brouillons se reprennent.")]
+    NotADraft,
     #[error("Ce message ne demande pas d'accusé de lecture.")]
     NoReadReceiptAsked,
     /// ECO.3.1.6: the person already chose for this message (sent or declined).
@@ -370,6 +372,15 @@ impl Engine {
             self.store()?
                 .set_state(&dsn_key(&rendered.message_id), "NOTIFY=SUCCESS,FAILURE")?;
         }
+        // The draft's copy in the Drafts folder goes once the message is queued: the local
+        // draft is deleted in the queueing transaction, its copy must not outlive it.
+        let draft_copy = match draft {
+            Some(id) => self
+                .store()?
+                .draft(id)?
+                .and_then(|d| d.server_uid.map(|uid| (d.content.box_address, uid))),
+            None => None,
+        };
         let id = self.store()?.enqueue(
             &NewOutboxMessage {
                 box_address: outgoing.from_box.clone(),
@@ -384,6 +395,12 @@ impl Engine {
             crate::now_secs(),
         )?;
         self.outbox_changed();
+        if let Some((address, uid)) = draft_copy {
+            // The message is safe in the outbox; a copy left behind is only untidy.
+            if let Err(e) = self.delete_server_draft(&address, uid) {
+                tracing::warn!(error = %e, "copie du brouillon non supprimée du serveur");
+            }
+        }
         let outcome = self.process_one(id)?;
         let message_id = rendered.message_id;
         if outcome.state == OutboxState::Failed {
