@@ -141,6 +141,8 @@ mockIPC(
       }
       case 'get_message':
         return message(a.id as number);
+      case 'local_drafts':
+        return [];
       case 'set_seen':
       case 'set_flagged':
       case 'delete_message':

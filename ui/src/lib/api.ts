@@ -489,11 +489,26 @@ export interface ComposeView {
   from_box: string;
   to: AddressView[];
   cc: AddressView[];
+  bcc: AddressView[];
   subject: string;
+  /** The person's words so far (a reopened draft; empty for a reply or forward). */
+  text: string;
   quoted: string | null;
   attachments: HeldAttachment[];
   in_reply_to: string | null;
   references: string[];
+  /** The local draft this message goes on, when it is a reopened draft. */
+  draft_id: number | null;
+}
+
+/** A draft kept only on this computer (not yet in the box's Drafts folder). */
+export interface LocalDraftView {
+  id: number;
+  box_address: string;
+  subject: string;
+  to: string[];
+  /** Last saved (unix seconds). */
+  updated_at: number;
 }
 
 export interface DraftSavedView {
@@ -634,6 +649,11 @@ export const api = {
   },
   releaseAttachment: (token: number) => call<void>('release_attachment', { token }),
   composeReply: (id: number, all: boolean) => call<ComposeView>('compose_reply', { id, all }),
+  /** « Reprendre le brouillon » on a message of a Drafts folder. */
+  openDraft: (id: number) => call<ComposeView>('open_draft', { id }),
+  localDrafts: (boxAddress: string) => call<LocalDraftView[]>('local_drafts', { boxAddress }),
+  openLocalDraft: (id: number) => call<ComposeView>('open_local_draft', { id }),
+  discardDraft: (id: number) => call<void>('discard_draft', { id }),
   /** ECO.3.1.6: whether a message asks for a read receipt and what the person chose. */
   readReceiptState: (id: number) => call<ReadReceiptState>('read_receipt_state', { id }),
   /** The person's answer: send the receipt, or not; never automatic, remembered. */

@@ -479,6 +479,33 @@ export function compose(mode: ComposeMode, to: AddressView[] = []): void {
   void composer.openFrom(mode, row.id, list, preferred);
 }
 
+/** « Reprendre le brouillon »: a message of a Drafts folder opens in the composer. */
+export function resumeDraft(id: number): void {
+  if (composer.isOpen) return;
+  const { preferred } = sendableBoxes();
+  void composer.openDraft(() => api.openDraft(id), preferred ?? '');
+}
+
+/** A draft kept on this computer opens in the composer. */
+export function resumeLocalDraft(id: number): void {
+  if (composer.isOpen) return;
+  const { preferred } = sendableBoxes();
+  void composer.openDraft(() => api.openLocalDraft(id), preferred ?? '');
+}
+
+/** Throws a draft away (here and in the Drafts folder); `true` when it is gone. */
+export async function discardDraft(id: number): Promise<boolean> {
+  try {
+    await api.discardDraft(id);
+  } catch (error) {
+    notice.show(problemOf(error));
+    return false;
+  }
+  notice.show(t('drafts.discarded'));
+  await refreshList();
+  return true;
+}
+
 /** A link clicked in the message: a `mailto:` starts a message, a web link asks first. */
 export function linkClicked(request: LinkRequest): void {
   if (request.mailto) {
@@ -571,7 +598,7 @@ export function syncNow(): void {
   api.syncNow().catch((error: unknown) => notice.show(problemOf(error)));
 }
 
-function problemOf(error: unknown): string {
+export function problemOf(error: unknown): string {
   const problem =
     error && typeof error === 'object' && 'code' in error && 'message' in error
       ? { code: String(error.code), message: String(error.message) }

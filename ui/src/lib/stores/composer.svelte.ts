@@ -146,6 +146,34 @@ export class ComposerStore {
     this.afterOpen();
   }
 
+  /** Goes on writing a draft (of a Drafts folder, or kept on this computer). */
+  async openDraft(load: () => Promise<ComposeView>, fallbackBox: string): Promise<void> {
+    this.reset('new');
+    this.isOpen = true;
+    this.loading = true;
+    try {
+      const view = await load();
+      this.fill(view, view.from_box);
+      this.bcc = view.bcc;
+      this.showCopies = view.cc.length > 0 || view.bcc.length > 0;
+      this.body = view.text;
+      this.draftId = view.draft_id;
+    } catch (error) {
+      this.problem = messageOf(error).message;
+      this.fromBox = fallbackBox;
+    } finally {
+      this.loading = false;
+    }
+    // The saved words hold their signature already: only remember its line, so that a
+    // change of From box still swaps it.
+    try {
+      this.signatureLine = this.fromBox ? await this.deps.signature(this.fromBox) : '';
+    } catch {
+      this.signatureLine = '';
+    }
+    this.afterOpen();
+  }
+
   private fill(view: ComposeView, fromBox: string): void {
     this.fromBox = fromBox;
     this.to = view.to;

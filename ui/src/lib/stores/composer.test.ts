@@ -48,6 +48,48 @@ function fakeApi() {
 
 const SECRETARIAT = 'secretariat.cardio@ch-demo.mssante.fr';
 
+describe('composer: a reopened draft', () => {
+  it('goes on with the saved words, the same draft, without a second signature', async () => {
+    const { api, saved } = fakeApi();
+    const store = new ComposerStore(api);
+    const signed = 'Bonjour,\n\nCi-joint le courrier.' + signatureBlock('Marie MARTIN — pour le Secrétariat de cardiologie');
+    await store.openDraft(
+      async () => ({
+        from_box: SECRETARIAT,
+        to: [{ name: null, address: 'dr.durand@ch-demo.mssante.fr' }],
+        cc: [],
+        bcc: [{ name: null, address: 'archives@ch-demo.mssante.fr' }],
+        subject: 'Courrier de sortie',
+        text: signed,
+        quoted: null,
+        attachments: [],
+        in_reply_to: null,
+        references: [],
+        draft_id: 12,
+      }),
+      SECRETARIAT,
+    );
+    expect(store.isOpen).toBe(true);
+    expect(store.body).toBe(signed);
+    expect(store.subject).toBe('Courrier de sortie');
+    expect(store.bcc.map((r) => r.address)).toEqual(['archives@ch-demo.mssante.fr']);
+    expect(store.showCopies).toBe(true);
+    expect(store.draftId).toBe(12);
+    await store.closeAndSave();
+    expect(saved).toHaveLength(0); // nothing changed since it was opened
+  });
+
+  it('says why when the draft cannot be opened', async () => {
+    const { api } = fakeApi();
+    const store = new ComposerStore(api);
+    await store.openDraft(async () => {
+      throw { code: 'not_a_draft', message: "Ce message n'est pas un brouillon." };
+    }, SECRETARIAT);
+    expect(store.problem).toBeTruthy();
+    expect(store.fromBox).toBe(SECRETARIAT);
+  });
+});
+
 describe('composer: draft autosave', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
