@@ -109,29 +109,7 @@ impl Engine {
     /// [`DraftSaved::server_error`], the local save stands.
     pub fn save_draft(&self, compose: &Compose) -> SendResult<DraftSaved> {
         let entitlement = self.entitlement(&compose.from_box)?;
-        let person = self.person()?;
-        let author = relais_core::Author::from_person(&person)
-            .map_err(|e| SendError::Author(e.to_string()))?;
-        let mut attachments = Vec::new();
-        for a in &compose.attachments {
-            attachments.push(self.draft_attachment(a)?);
-        }
-        let body = match &compose.quoted {
-            Some(q) => format!("{}{q}", compose.text.trim_end()),
-            None => compose.text.clone(),
-        };
-        let content = DraftContent {
-            box_address: compose.from_box.clone(),
-            author,
-            subject: compose.subject.clone(),
-            body,
-            to: compose.to.iter().map(mailbox).collect(),
-            cc: compose.cc.iter().map(mailbox).collect(),
-            bcc: compose.bcc.iter().map(mailbox).collect(),
-            attachments,
-            in_reply_to: compose.in_reply_to.clone(),
-            references: compose.references.clone(),
-        };
+        let content = self.draft_content(compose)?;
         let now = crate::now_secs();
         let (id, old_uid) = match compose.draft {
             Some(id) => {
@@ -160,6 +138,47 @@ impl Engine {
             server_uid,
             server_error,
         })
+    }
+
+    /// What a draft keeps of `compose` (see the module doc).
+    fn draft_content(&self, compose: &Compose) -> SendResult<DraftContent> {
+        let person = self.person()?;
+        let author = relais_core::Author::from_person(&person)
+            .map_err(|e| SendError::Author(e.to_string()))?;
+        let mut attachments = Vec::new();
+        for a in &compose.attachments {
+            attachments.push(self.draft_attachment(a)?);
+        }
+        let body = match &compose.quoted {
+            Some(q) => format!("{}{q}", compose.text.trim_end()),
+            None => compose.text.clone(),
+        };
+        Ok(DraftContent {
+            box_address: compose.from_box.clone(),
+            author,
+            subject: compose.subject.clone(),
+            body,
+            to: compose.to.iter().map(mailbox).collect(),
+            cc: compose.cc.iter().map(mailbox).collect(),
+            bcc: compose.bcc.iter().map(mailbox).collect(),
+            attachments,
+            in_reply_to: compose.in_reply_to.clone(),
+            references: compose.references.clone(),
+        })
+    }
+
+    /// `compose` saved as a local draft only (its server copy, if any, is left as it is):
+    /// what a held message gives back when its send is undone.
+    pub(crate) fn keep_local_draft(&self, compose: &Compose) -> SendResult<DraftId> {
+        let content = self.draft_content(compose)?;
+        let now = crate::now_secs();
+        match compose.draft {
+            Some(id) => {
+                self.store()?.update_draft(id, &content, now)?;
+                Ok(id)
+            }
+            None => Ok(self.store()?.create_draft(&content, now)?),
+        }
     }
 
     fn draft_attachment(&self, a: &ComposeAttachment) -> SendResult<DraftAttachment> {

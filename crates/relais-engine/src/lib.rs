@@ -113,7 +113,13 @@ pub struct Engine {
     listings: view::Listings,
     /// Set when Pro Santé Connect ended the session.
     ended: AtomicBool,
+    /// Tells the runtime's outbox worker to look again (a held message was queued); set by
+    /// [`Runtime::start`].
+    outbox_waker: Mutex<Option<OutboxWaker>>,
 }
+
+/// See [`Engine::wake_outbox`].
+pub(crate) type OutboxWaker = Box<dyn Fn() + Send + Sync>;
 
 pub(crate) fn now_secs() -> i64 {
     SystemTime::now()
@@ -191,6 +197,7 @@ impl Engine {
             pool: pool::Pool::default(),
             listings,
             ended: AtomicBool::new(false),
+            outbox_waker: Mutex::new(None),
         })
     }
 

@@ -137,7 +137,7 @@ impl Engine {
             .outbox()?
             .iter()
             .filter(|m| matches!(m.state, OutboxState::Queued | OutboxState::Submitted))
-            .map(|m| m.next_attempt_at)
+            .map(|m| m.next_attempt_at.max(m.hold_until))
             .min())
     }
 
@@ -160,11 +160,24 @@ impl Engine {
         Ok(out)
     }
 
-    /// Resume interrupted sends, then process every message due at `now` (unix seconds).
+    /// The runtime's outbox worker looks again (its wait changes: a held message was
+    /// queued). Without a runtime (the CLI, tests), nothing: the caller drives the outbox.
+    pub(crate) fn wake_outbox(&self) {
+        if let Some(wake) = crate::lock(&self.outbox_waker).as_ref() {
+            wake();
+        }
+    }
+
+    pub(crate) fn set_outbox_waker(&self, waker: crate::OutboxWaker) {
+        *crate::lock(&self.outbox_waker) = Some(waker);
+    }
+
+    /// Resume interrupted sends, then process every message due by `now` (unix seconds; a
+    /// later time cuts back-offs short, never an undo-send hold).
     pub fn retry_outbox(&self, now: i64) -> Result<Vec<OutboxOutcome>> {
         let _lock = self.outbox_lock()?;
         let mut out = self.resume_locked()?;
-        let due = self.store()?.due(now)?;
+        let due = self.store()?.due_by(now, crate::now_secs())?;
         for row in due {
             out.push(self.process_locked(row.id)?);
         }
@@ -188,6 +201,19 @@ impl Engine {
         Ok(outcome)
     }
 
+    /// « Annuler l'envoi »: a held message that was not tried yet leaves the outbox and comes
+    /// back as the draft it was written in. Too late (it was tried) is
+    /// [`crate::SendError::TooLateToRecall`], and the message goes on.
+    pub fn recall_send(&self, id: OutboxId) -> crate::send::SendResult<crate::Compose> {
+        let recalled = {
+            let _lock = self.outbox_lock()?;
+            self.store()?.recall(id)?
+        };
+        self.outbox_changed();
+        let draft = recalled.ok_or(crate::SendError::TooLateToRecall)?;
+        self.draft_compose(draft)
+    }
+
     /// Remove a message that is not in flight (queued, failed or done).
     pub fn remove_from_outbox(&self, id: OutboxId) -> Result<bool> {
         let _lock = self.outbox_lock()?;
@@ -205,6 +231,29 @@ impl Engine {
 
     /// Move one message as far as it goes. The caller holds the outbox lock.
     fn process_locked(&self, id: OutboxId) -> Result<OutboxOutcome> {
+        // A held message's kept draft goes when its submission starts (in the store's
+        // transaction); its copy in the Drafts folder then goes too.
+        let held_copy = match self.store()?.held_draft(id)? {
+            Some(draft) => self
+                .store()?
+                .draft(draft)?
+                .and_then(|d| d.server_uid.map(|uid| (draft, d.content.box_address, uid))),
+            None => None,
+        };
+        let outcome = self.process_steps(id)?;
+        if let Some((draft, address, uid)) = held_copy {
+            if self.store()?.draft(draft)?.is_none() {
+                if let Err(e) = self.delete_server_draft(&address, uid) {
+                    // The message is on its way; a copy left behind is only untidy.
+                    tracing::warn!(error = %e, "copie du brouillon non supprimée du serveur");
+                }
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// The steps of [`Engine::process_locked`].
+    fn process_steps(&self, id: OutboxId) -> Result<OutboxOutcome> {
         let mut server_reply = None;
         let mut error = None;
         // Each pass of the loop does one step; a step that fails returns.
@@ -433,6 +482,25 @@ impl Engine {
         Ok(n > 0)
     }
 
+    /// The Sent folder read again after a copy was written, so that the window lists it
+    /// (whoever sent it: the composer, or the outbox worker after an undo-send delay).
+    fn reread_sent(&self, entitlement: &relais_core::Entitlement, sent: &str) {
+        let reread = || -> Result<()> {
+            let Some(folder) = self.find_folder(&entitlement.address, sent)? else {
+                return Ok(());
+            };
+            let mut conn = self.pooled(entitlement)?;
+            let never = std::sync::atomic::AtomicBool::new(false);
+            let events = self.events.clone();
+            self.sync_folder(entitlement, &mut conn, folder.id, sent, &events, &never)?;
+            Ok(())
+        };
+        if let Err(e) = reread() {
+            // The copy is written; the next synchronisation lists it.
+            tracing::warn!(error = %e, "dossier Envoyés non relu après l'envoi");
+        }
+    }
+
     /// Step 4 of the protocol: `appending`, search Sent, APPEND the same bytes if absent.
     fn append_to_sent(&self, row: &OutboxMessage) -> Result<()> {
         let entitlement = self.entitlement(&row.box_address)?;
@@ -470,6 +538,7 @@ impl Engine {
                     true,
                 );
                 crash_point("during_append");
+                self.reread_sent(&entitlement, &sent);
                 Ok(())
             }
             Err(e) => {

@@ -88,6 +88,14 @@ impl Runtime {
         if options.locked {
             (shared.engine.events)(Event::Locked);
         }
+        // Weak: the engine must not keep its runtime alive.
+        let weak = Arc::downgrade(&shared);
+        shared.engine.set_outbox_waker(Box::new(move || {
+            if let Some(shared) = weak.upgrade() {
+                *lock(&shared.outbox_wake) = true;
+                shared.outbox_cv.notify_all();
+            }
+        }));
         let runtime = Runtime { shared };
         runtime.spawn("relais-sync", move |rt| rt.live(options.watch));
         runtime.spawn("relais-outbox", Runtime::outbox_worker);

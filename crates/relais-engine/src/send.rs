@@ -103,8 +103,12 @@ pub struct Compose {
     pub references: Vec<String>,
     /// Add the box's signature line (default true).
     pub sign: bool,
-    /// The local draft this message was written in (deleted when it is queued).
+    /// The local draft this message was written in (deleted when it is queued, or when its
+    /// submission starts if it is held).
     pub draft: Option<DraftId>,
+    /// Undo send: seconds the message waits in the outbox before its first attempt, during
+    /// which [`Engine::recall_send`] brings it back as a draft (0: it leaves at once).
+    pub hold_secs: u32,
 }
 
 impl Compose {
@@ -129,6 +133,7 @@ impl Compose {
             references: Vec::new(),
             sign: true,
             draft: None,
+            hold_secs: 0,
         }
     }
 
@@ -161,6 +166,8 @@ pub struct SendReceipt {
     pub server_reply: Option<String>,
     /// Why it is still queued, in French.
     pub error: Option<String>,
+    /// Undo send: it waits until then (unix seconds) and may be recalled until it is tried.
+    pub held_until: Option<i64>,
 }
 
 impl SendReceipt {
@@ -196,6 +203,8 @@ pub enum SendError {
     UnknownDraft(DraftId),
     #[error("Ce message n'est pas un brouillon : seuls ceux du dossier Brouillons se reprennent.")]
     NotADraft,
+    #[error("Trop tard pour annuler : l'envoi de ce message a commencé.")]
+    TooLateToRecall,
     #[error("Ce message ne demande pas d'accusé de lecture.")]
     NoReadReceiptAsked,
     /// ECO.3.1.6: the person already chose for this message (sent or declined).
@@ -336,15 +345,26 @@ impl Engine {
     /// (`done`/`submitted`) or waits for a retry (`queued`, with the error). A permanent
     /// refusal by the server is [`SendError::Refused`] (the message stays in the outbox as
     /// `failed`); a rule broken before sending is an error and nothing is stored.
-    pub fn send(&self, compose: Compose) -> SendResult<SendReceipt> {
+    ///
+    /// With `hold_secs`, the message is queued but held back that long: what was written is
+    /// kept as a local draft until its submission starts, for [`Engine::recall_send`].
+    pub fn send(&self, mut compose: Compose) -> SendResult<SendReceipt> {
         let entitlement = self.entitlement(&compose.from_box)?;
         self.check_can_send(&entitlement)?;
         let outgoing = self.outgoing(&compose, &entitlement)?;
+        let hold_until = if compose.hold_secs > 0 {
+            // What « Annuler l'envoi » gives back: the words as sent, not the last autosave.
+            compose.draft = Some(self.keep_local_draft(&compose)?);
+            Some(crate::now_secs() + i64::from(compose.hold_secs))
+        } else {
+            None
+        };
         self.send_outgoing(
             outgoing,
             compose.allow_outside,
             compose.delivery_receipt,
             compose.draft,
+            hold_until,
         )
     }
 
@@ -356,6 +376,7 @@ impl Engine {
         allow_outside: bool,
         dsn: bool,
         draft: Option<DraftId>,
+        hold_until: Option<i64>,
     ) -> SendResult<SendReceipt> {
         let entitlement = self.entitlement(&outgoing.from_box)?;
         self.check_can_send(&entitlement)?;
@@ -374,7 +395,7 @@ impl Engine {
         }
         // The draft's copy in the Drafts folder goes once the message is queued: the local
         // draft is deleted in the queueing transaction, its copy must not outlive it.
-        let draft_copy = match draft {
+        let draft_copy = match draft.filter(|_| hold_until.is_none()) {
             Some(id) => self
                 .store()?
                 .draft(id)?
@@ -391,10 +412,24 @@ impl Engine {
                 subject: outgoing.subject.clone(),
                 author: outgoing.author.clone(),
                 from_draft: draft,
+                hold_until: hold_until.unwrap_or(0),
             },
             crate::now_secs(),
         )?;
         self.outbox_changed();
+        if let Some(until) = hold_until {
+            // Held: the outbox worker sends it when its time comes (and deletes the kept
+            // draft and its server copy then).
+            self.wake_outbox();
+            return Ok(SendReceipt {
+                outbox_id: id,
+                message_id: rendered.message_id,
+                state: OutboxState::Queued,
+                server_reply: None,
+                error: None,
+                held_until: Some(until),
+            });
+        }
         if let Some((address, uid)) = draft_copy {
             // The message is safe in the outbox; a copy left behind is only untidy.
             if let Err(e) = self.delete_server_draft(&address, uid) {
@@ -416,6 +451,7 @@ impl Engine {
             state: outcome.state,
             server_reply: outcome.server_reply,
             error: outcome.error,
+            held_until: None,
         })
     }
 
@@ -739,7 +775,7 @@ impl Engine {
         .ok_or(SendError::NoReadReceiptAsked)?;
         // The receipt goes to whoever asked: inside or outside the trust space, the person
         // agreed to answer this sender.
-        let receipt = self.send_outgoing(out, true, false, None)?;
+        let receipt = self.send_outgoing(out, true, false, None, None)?;
         self.store()?
             .set_state(&mdn_choice_key(id, &shown), MDN_SENT)?;
         Ok(receipt)

@@ -1,17 +1,22 @@
 //! Drafts as the window reaches them, against the real local operator (Dovecot + Postfix):
 //! a draft of the Drafts folder reopened (the person's own, tied to the same local draft),
 //! sent through the composer's path (its server copy goes), drafts kept only on this
-//! computer listed and thrown away. Server state is read with a raw IMAP client.
+//! computer listed and thrown away; undo send (a held message recalled as its draft before
+//! anything reached the server, or sent by the runtime once its time is up). Server state
+//! is read with a raw IMAP client.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] functions
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use relais_core::{BoxAddress, NationalId};
 use relais_engine::{
-    BoxSettings, Compose, Engine, EngineError, IdentityHint, ProfileDir, Recipient, SendError,
+    BoxSettings, Compose, Engine, EngineError, IdentityHint, ProfileDir, Recipient, Runtime,
+    RuntimeOptions, SendError,
 };
-use relais_store::FolderRole;
+use relais_store::{FolderRole, OutboxState};
 use relais_testkit::wire::{sasl_plain, tls_config, Imap};
 use relais_testkit::{Operator, Options, DEMO_PASSWORD};
 
@@ -76,6 +81,12 @@ fn rows(e: &Engine, role: FolderRole, subject: &str) -> Vec<relais_store::Messag
 /// How many messages of the secretariat's Drafts folder on the server have `word` in their
 /// subject, seen by a raw IMAP client.
 fn server_drafts(op: &Operator, word: &str) -> usize {
+    server_count(op, "Drafts", word)
+}
+
+/// How many messages of the secretariat's `folder` on the server have `word` in their
+/// subject.
+fn server_count(op: &Operator, folder: &str, word: &str) -> usize {
     let mut imap = Imap::connect(op.imap_addr(), None).unwrap();
     imap.starttls(tls_config(&op.trust_anchors()).unwrap(), op.host())
         .unwrap();
@@ -83,7 +94,7 @@ fn server_drafts(op: &Operator, word: &str) -> usize {
         .authenticate("PLAIN", &sasl_plain(SECRETARIAT, MARIE, DEMO_PASSWORD))
         .unwrap();
     assert!(r.ok(), "login: {}", r.text);
-    assert!(imap.command("SELECT Drafts").unwrap().ok());
+    assert!(imap.command(&format!("SELECT {folder}")).unwrap().ok());
     let found = imap
         .command(&format!("UID SEARCH SUBJECT \"{word}\""))
         .unwrap();
@@ -175,5 +186,74 @@ fn a_draft_of_the_drafts_folder_is_reopened_and_sent_and_a_local_one_thrown_away
     assert!(matches!(
         e.open_draft(relais_store::MessageId(i64::MAX)),
         Err(SendError::Engine(EngineError::UnknownMessage))
+    ));
+}
+
+#[test]
+fn a_held_message_is_recalled_as_its_draft_or_leaves_by_itself_once_its_time_is_up() {
+    let op = Operator::start(Options::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let e = Arc::new(marie(&op, dir.path()));
+
+    // Sent with a 30 s hold: queued, kept as a draft, not tried even when the outbox is
+    // pushed (as when the network comes back).
+    let mut c = Compose::new(addr(SECRETARIAT));
+    c.to.push(Recipient::new(addr(PIERRE)));
+    c.subject = "Résultats Garnier".into();
+    c.text = "Madame, voici vos résultats.".into();
+    c.sign = false;
+    c.hold_secs = 30;
+    let receipt = e.send(c.clone()).unwrap();
+    assert_eq!(receipt.state, OutboxState::Queued);
+    assert!(receipt.held_until.is_some());
+    e.retry_outbox(i64::MAX / 2).unwrap();
+    let row = e.outbox().unwrap().into_iter().next().unwrap();
+    assert_eq!((row.state, row.attempts), (OutboxState::Queued, 0));
+
+    // « Annuler l'envoi »: back as its draft, the outbox empty, nothing on the server.
+    let back = e.recall_send(receipt.outbox_id).unwrap();
+    assert_eq!(back.subject, "Résultats Garnier");
+    assert_eq!(back.text, "Madame, voici vos résultats.");
+    assert_eq!(back.to.len(), 1);
+    assert!(back.draft.is_some());
+    assert!(e.outbox().unwrap().is_empty());
+    assert!(matches!(
+        e.recall_send(receipt.outbox_id),
+        Err(SendError::TooLateToRecall)
+    ));
+    assert_eq!(server_count(&op, "Sent", "Garnier"), 0);
+
+    // Sent again from that draft with a 2 s hold, under the runtime: its worker sends it
+    // when the time is up, and the kept draft goes.
+    let runtime = Runtime::start(Arc::clone(&e), RuntimeOptions::default());
+    let mut again = back;
+    again.hold_secs = 2;
+    let draft = again.draft;
+    let receipt = e.send(again).unwrap();
+    assert!(receipt.held_until.is_some());
+    let started = Instant::now();
+    while e
+        .outbox()
+        .unwrap()
+        .iter()
+        .any(|r| r.id == receipt.outbox_id && r.state != OutboxState::Done)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the held message never left: {:?}",
+            e.outbox().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "it waited its hold"
+    );
+    runtime.stop();
+    assert_eq!(server_count(&op, "Sent", "Garnier"), 1, "sent once");
+    assert!(e.with_store(|s| s.draft(draft.unwrap()).unwrap()).is_none());
+    assert!(matches!(
+        e.recall_send(receipt.outbox_id),
+        Err(SendError::TooLateToRecall)
     ));
 }

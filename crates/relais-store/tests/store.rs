@@ -672,6 +672,7 @@ fn outgoing(message_id: &str) -> NewOutboxMessage {
         subject: "Courrier".into(),
         author: marie(),
         from_draft: None,
+        hold_until: 0,
     }
 }
 
@@ -848,6 +849,7 @@ fn outbox_survives_box_removal_and_drafts_do_not() {
         .enqueue(
             &NewOutboxMessage {
                 from_draft: Some(draft),
+                hold_until: 0,
                 ..outgoing("<x@relais>")
             },
             T0,
@@ -862,6 +864,70 @@ fn outbox_survives_box_removal_and_drafts_do_not() {
         OutboxState::Queued
     );
     assert!(store.folders(&addr(CARDIO)).unwrap().is_empty());
+}
+
+/// Undo send: a held message keeps its draft and is not due before its time, whatever
+/// wakes the outbox; recalled, the row goes and the draft is whole; once a submission
+/// started it can no longer be recalled and its draft is gone.
+#[test]
+fn a_held_message_keeps_its_draft_until_it_is_tried_and_can_be_recalled_before() {
+    let (mut store, _) = setup();
+    let draft = store.create_draft(&draft_content(), T0).unwrap();
+    let held = NewOutboxMessage {
+        from_draft: Some(draft),
+        hold_until: T0 + 10,
+        ..outgoing("<held@relais>")
+    };
+    let id = store.enqueue(&held, T0).unwrap();
+    assert!(store.draft(draft).unwrap().is_some(), "kept while held");
+    assert_eq!(store.held_draft(id).unwrap(), Some(draft));
+    let row = store.outbox_message(id).unwrap().unwrap();
+    assert_eq!((row.hold_until, row.next_attempt_at), (T0 + 10, T0 + 10));
+    // A wake (the network back) cuts back-offs short, never a hold.
+    assert!(store.due_by(i64::MAX / 2, T0 + 9).unwrap().is_empty());
+    assert_eq!(store.due_by(T0 + 10, T0 + 10).unwrap().len(), 1);
+
+    // Recalled in time: the row goes, the draft stays, a second recall finds nothing.
+    assert_eq!(store.recall(id).unwrap(), Some(draft));
+    assert!(store.outbox_message(id).unwrap().is_none());
+    assert!(store.draft(draft).unwrap().is_some());
+    assert_eq!(store.recall(id).unwrap(), None);
+
+    // Held again, then tried: the draft goes with the first attempt, too late to recall.
+    let id = store
+        .enqueue(
+            &NewOutboxMessage {
+                from_draft: Some(draft),
+                hold_until: T0 + 30,
+                ..outgoing("<held-again@relais>")
+            },
+            T0 + 20,
+        )
+        .unwrap();
+    store
+        .set_outbox_state(id, OutboxState::Submitting, None, T0 + 30)
+        .unwrap();
+    assert!(store.draft(draft).unwrap().is_none(), "gone once tried");
+    assert_eq!(store.held_draft(id).unwrap(), None);
+    assert_eq!(store.recall(id).unwrap(), None);
+    assert_eq!(
+        store.outbox_message(id).unwrap().unwrap().state,
+        OutboxState::Submitting
+    );
+
+    // A hold already over at queueing time is no hold: the draft goes at once.
+    let other = store.create_draft(&draft_content(), T0).unwrap();
+    store
+        .enqueue(
+            &NewOutboxMessage {
+                from_draft: Some(other),
+                hold_until: T0 + 40,
+                ..outgoing("<late@relais>")
+            },
+            T0 + 40,
+        )
+        .unwrap();
+    assert!(store.draft(other).unwrap().is_none());
 }
 
 fn draft_content() -> DraftContent {
