@@ -50,6 +50,7 @@ impl From<SendError> for CommandError {
             SendError::Refused { .. } => "send_refused",
             SendError::UnknownDraft(_) => "unknown_draft",
             SendError::NotADraft => "not_a_draft",
+            SendError::TooLateToRecall => "too_late_to_recall",
             SendError::NoReadReceiptAsked => "no_read_receipt",
             SendError::ReadReceiptAlreadyAnswered => "read_receipt_answered",
         };
@@ -471,21 +472,36 @@ pub async fn save_draft(
 /// Sends: the engine checks, queues durably, submits and copies to Sent.
 #[tauri::command]
 pub async fn send_message(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     request: ComposeRequest,
 ) -> Outcome<SendOutcome> {
     let (engine, shared) = engine(&state)?;
+    let hold_secs = crate::settings::undo_send_seconds(&crate::settings::load(&app));
     blocking(move || {
-        let compose = compose_of(&shared, &request)?;
-        let receipt = engine.send(compose);
-        let receipt = receipt?;
+        let mut compose = compose_of(&shared, &request)?;
+        compose.hold_secs = hold_secs;
+        let receipt = engine.send(compose)?;
         shared.release(&request.attachments);
         Ok(SendOutcome {
             sent: receipt.sent(),
             state: receipt.state.as_str().to_owned(),
             message_id: receipt.message_id,
             error: receipt.error,
+            outbox_id: receipt.outbox_id.0,
+            held_until: receipt.held_until,
         })
+    })
+    .await
+}
+
+/// « Annuler l'envoi »: the held message comes back into the composer, as a draft.
+#[tauri::command]
+pub async fn recall_send(state: State<'_, AppState>, id: i64) -> Outcome<ComposeView> {
+    let (engine, shared) = engine(&state)?;
+    blocking(move || {
+        let compose = engine.recall_send(relais_store::OutboxId(id))?;
+        Ok(compose_view(&shared, compose))
     })
     .await
 }
@@ -527,10 +543,15 @@ pub async fn outbox(state: State<'_, AppState>) -> Outcome<Vec<OutboxRowView>> {
 pub async fn retry_outbox(state: State<'_, AppState>) -> Outcome<OutboxChanged> {
     let (engine, _) = engine(&state)?;
     blocking(move || {
+        // Not the held ones: « Réessayer » is for failures, not a way round undo send.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            .unwrap_or_default();
         let waiting: Vec<_> = engine
             .outbox()?
             .into_iter()
-            .filter(|r| r.state != OutboxState::Done)
+            .filter(|r| r.state != OutboxState::Done && r.hold_until <= now)
             .map(|r| r.id)
             .collect();
         let mut first_error = None;
@@ -582,6 +603,7 @@ fn row_view(r: relais_store::OutboxMessage) -> OutboxRowView {
         attempts: r.attempts,
         last_error: r.last_error,
         next_attempt_at: r.next_attempt_at,
+        held_until: (r.hold_until > 0).then_some(r.hold_until),
     }
 }
 

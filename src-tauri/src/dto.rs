@@ -564,6 +564,10 @@ pub struct SendOutcome {
     pub message_id: String,
     /// Why it waits in the outbox (French).
     pub error: Option<String>,
+    /// Its outbox row, for « Annuler l'envoi ».
+    pub outbox_id: i64,
+    /// Undo send: held until then (unix seconds), « Annuler l'envoi » offered meanwhile.
+    pub held_until: Option<i64>,
 }
 
 /// Size limits checked before sending (bytes).
@@ -616,6 +620,8 @@ pub struct OutboxRowView {
     pub attempts: u32,
     pub last_error: Option<String>,
     pub next_attempt_at: i64,
+    /// Undo send: held until then (unix seconds), not yet tried.
+    pub held_until: Option<i64>,
 }
 
 /// The app's own settings (not per box).
@@ -628,6 +634,10 @@ pub struct AppSettings {
     pub language: String,
     /// Where attachments are saved; the system's download folder when `None`.
     pub download_dir: Option<String>,
+    /// Undo send: seconds a sent message waits while « Annuler l'envoi » is offered (0–60;
+    /// 0 turns it off). `None`: the default, 10 s. Absent from older settings files.
+    #[serde(default)]
+    pub undo_send_seconds: Option<u32>,
 }
 
 impl Default for AppSettings {
@@ -636,6 +646,7 @@ impl Default for AppSettings {
             lock_minutes: 10,
             language: "fr".to_owned(),
             download_dir: None,
+            undo_send_seconds: None,
         }
     }
 }
@@ -651,6 +662,8 @@ pub struct SettingsView {
     pub lock_from_env: bool,
     /// The folder used when `download_dir` is `None`.
     pub default_download_dir: String,
+    /// The undo-send delay actually applied, in seconds.
+    pub undo_send_seconds: u32,
 }
 
 /// A box's signature line.

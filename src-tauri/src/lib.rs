@@ -116,6 +116,7 @@ pub fn run() {
             compose::signature,
             compose::save_draft,
             compose::send_message,
+            compose::recall_send,
             compose::outbox,
             compose::outbox_counts,
             compose::retry_outbox,

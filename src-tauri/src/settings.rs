@@ -51,6 +51,22 @@ pub fn load(app: &AppHandle) -> AppSettings {
         .unwrap_or_default()
 }
 
+/// The undo-send delay when the settings do not say (tests set it to 0, so that their
+/// messages leave at once; ignored by a release build, see [`crate::hooks`]).
+pub const UNDO_SEND_SECONDS_ENV: &str = "RELAIS_UNDO_SEND_SECONDS";
+
+/// The undo-send delay of the issue: long enough to catch a wrong recipient.
+const DEFAULT_UNDO_SEND_SECONDS: u32 = 10;
+
+/// Seconds a sent message waits, « Annuler l'envoi » offered meanwhile (0: none).
+pub fn undo_send_seconds(settings: &AppSettings) -> u32 {
+    settings.undo_send_seconds.unwrap_or_else(|| {
+        crate::hooks::var(UNDO_SEND_SECONDS_ENV)
+            .and_then(|v| v.to_str().and_then(|v| v.trim().parse::<u32>().ok()))
+            .unwrap_or(DEFAULT_UNDO_SEND_SECONDS)
+    })
+}
+
 fn env_lock_seconds() -> Option<u32> {
     crate::hooks::var(LOCK_SECONDS_ENV)
         .and_then(|v| v.to_str().and_then(|v| v.trim().parse::<u32>().ok()))
@@ -77,6 +93,7 @@ fn view(app: &AppHandle, settings: AppSettings) -> SettingsView {
         lock_seconds: env.unwrap_or(settings.lock_minutes.saturating_mul(60)),
         lock_from_env: env.is_some(),
         default_download_dir: default_download_dir(app).display().to_string(),
+        undo_send_seconds: undo_send_seconds(&settings),
         settings,
     }
 }
@@ -96,6 +113,12 @@ pub fn set_settings(
         return Err(CommandError::new(
             "invalid_setting",
             "Le délai de verrouillage doit être compris entre 1 et 240 minutes.",
+        ));
+    }
+    if settings.undo_send_seconds.is_some_and(|s| s > 60) {
+        return Err(CommandError::new(
+            "invalid_setting",
+            "Le délai d'annulation de l'envoi doit être compris entre 0 et 60 secondes.",
         ));
     }
     if !matches!(settings.language.as_str(), "fr" | "en") {

@@ -521,6 +521,10 @@ export interface SendOutcome {
   state: string;
   message_id: string;
   error: string | null;
+  /** Its outbox row, for « Annuler l'envoi ». */
+  outbox_id: number;
+  /** Undo send: held until then (unix seconds), « Annuler l'envoi » offered meanwhile. */
+  held_until: number | null;
 }
 
 export interface SendLimits {
@@ -556,12 +560,16 @@ export interface OutboxRowView {
   attempts: number;
   last_error: string | null;
   next_attempt_at: number;
+  /** Undo send: held until then (unix seconds), not yet tried. */
+  held_until: number | null;
 }
 
 export interface AppSettings {
   lock_minutes: number;
   language: 'fr' | 'en';
   download_dir: string | null;
+  /** Undo send delay in seconds (0–60, 0: off); `null`: the default (10 s). */
+  undo_send_seconds: number | null;
 }
 
 export interface SettingsView {
@@ -570,6 +578,8 @@ export interface SettingsView {
   lock_seconds: number;
   lock_from_env: boolean;
   default_download_dir: string;
+  /** The undo-send delay applied, in seconds. */
+  undo_send_seconds: number;
 }
 
 export interface BoxSignatureView {
@@ -664,6 +674,8 @@ export const api = {
   signature: (boxAddress: string) => call<string>('signature', { boxAddress }),
   saveDraft: (request: ComposeRequest) => call<DraftSavedView>('save_draft', { request }),
   sendMessage: (request: ComposeRequest) => call<SendOutcome>('send_message', { request }),
+  /** « Annuler l'envoi »: the held message comes back as a draft. */
+  recallSend: (id: number) => call<ComposeView>('recall_send', { id }),
   outbox: () => call<OutboxRowView[]>('outbox'),
   outboxCounts: () => call<OutboxChanged>('outbox_counts'),
   retryOutbox: () => call<OutboxChanged>('retry_outbox'),

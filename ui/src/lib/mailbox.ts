@@ -528,17 +528,55 @@ export async function openLink(url: string): Promise<void> {
 /** After sending: say so, and read the Sent folder again soon. */
 export function composerSent(): void {
   const outcome = composer.lastOutcome;
-  const text =
-    outcome && !outcome.sent && outcome.error
-      ? t('compose.queued', { error: outcome.error })
-      : t('compose.sent');
-  status.announce(text);
-  notice.show(text);
+  if (outcome?.held_until) {
+    // Undo send: « Annuler l'envoi » stays offered as long as the message is held.
+    const left = Math.max(1, Math.round(outcome.held_until - Date.now() / 1000));
+    const text = t('compose.held', { seconds: left });
+    status.announce(text);
+    const id = outcome.outbox_id;
+    notice.show(text, left * 1000, { label: t('compose.undoSend'), run: () => void undoSend(id) });
+  } else {
+    const text =
+      outcome && !outcome.sent && outcome.error
+        ? t('compose.queued', { error: outcome.error })
+        : t('compose.sent');
+    status.announce(text);
+    notice.show(text);
+  }
   api
     .outboxCounts()
     .then((counts) => status.outboxChanged(counts))
     .catch(() => undefined);
   syncNow();
+}
+
+/**
+ * « Annuler l'envoi »: the held message leaves the outbox before anything reached the
+ * server, and comes back into the composer (or stays among the drafts, if another message
+ * is being written).
+ */
+export async function undoSend(outboxId: number): Promise<void> {
+  let view;
+  try {
+    view = await api.recallSend(outboxId);
+  } catch (error) {
+    notice.show(problemOf(error));
+    return;
+  } finally {
+    api
+      .outboxCounts()
+      .then((counts) => status.outboxChanged(counts))
+      .catch(() => undefined);
+  }
+  if (composer.isOpen) {
+    status.announce(t('compose.recalledToDrafts'));
+    notice.show(t('compose.recalledToDrafts'));
+    return;
+  }
+  status.announce(t('compose.recalled'));
+  notice.show(t('compose.recalled'));
+  const recalled = view;
+  await composer.openDraft(async () => recalled, recalled.from_box);
 }
 
 /** « Réessayer »: every message waiting in the outbox, now. */
