@@ -525,6 +525,8 @@ pub async fn search(
             since: request.since,
             until: request.until,
             unread_only: request.unread_only,
+            with_attachments: request.with_attachments,
+            from: request.from.clone(),
             limit: SEARCH_CAP,
         })?;
         let total = u32::try_from(found.len()).unwrap_or(u32::MAX);

@@ -367,6 +367,12 @@ pub struct SearchRequest {
     pub since: Option<i64>,
     /// Messages dated before this time (Unix seconds).
     pub until: Option<i64>,
+    /// Only messages with attachments.
+    #[serde(default)]
+    pub with_attachments: bool,
+    /// Words the sender must hold (name, address or author).
+    #[serde(default)]
+    pub from: String,
 }
 
 /// Payload of `sync-progress`: one folder's synchronisation moved on.

@@ -61,6 +61,10 @@ pub struct SearchRequest {
     pub since: Option<i64>,
     pub until: Option<i64>,
     pub unread_only: bool,
+    /// Only messages with attachments.
+    pub with_attachments: bool,
+    /// Words the sender must hold (name, address or author); empty for any.
+    pub from: String,
     /// At most this many results, newest first.
     pub limit: u32,
 }
@@ -348,6 +352,8 @@ impl Engine {
                 since: request.since,
                 until: request.until,
                 unread_only: request.unread_only,
+                with_attachments: request.with_attachments,
+                from: request.from.clone(),
                 limit: request.limit,
                 ..SearchQuery::default()
             };

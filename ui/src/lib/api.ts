@@ -365,6 +365,10 @@ export interface SearchRequest {
   since: number | null;
   /** Unix seconds, exclusive. */
   until: number | null;
+  /** Only messages with attachments. */
+  with_attachments: boolean;
+  /** Words the sender (name, address or author) must hold; '' for any. */
+  from: string;
 }
 
 /** `sync-progress`: one folder's synchronisation moved on. */

@@ -9,7 +9,12 @@ export class SearchStore {
   text = $state('');
   /** A box address, or '' for every box. */
   box = $state('');
+  /** An IMAP folder name of the chosen box, or '' for every folder. */
+  folder = $state('');
+  /** Words the sender must hold, or ''. */
+  from = $state('');
   unreadOnly = $state(false);
+  withAttachments = $state(false);
   /** `YYYY-MM-DD` from the date inputs, or ''. */
   since = $state('');
   until = $state('');
@@ -17,15 +22,24 @@ export class SearchStore {
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   get active(): boolean {
-    return this.text.trim() !== '' || this.unreadOnly || this.since !== '' || this.until !== '';
+    return (
+      this.text.trim() !== '' ||
+      this.from.trim() !== '' ||
+      this.unreadOnly ||
+      this.withAttachments ||
+      this.since !== '' ||
+      this.until !== ''
+    );
   }
 
   get request(): SearchRequest {
     return {
       text: this.text.trim(),
       box_address: this.box || null,
-      folder: null,
+      folder: this.box && this.folder ? this.folder : null,
       unread_only: this.unreadOnly,
+      with_attachments: this.withAttachments,
+      from: this.from.trim(),
       since: this.since ? dayStart(this.since) : null,
       until: this.until ? dayEnd(this.until) : null,
     };
@@ -41,7 +55,10 @@ export class SearchStore {
     clearTimeout(this.timer);
     this.text = '';
     this.box = '';
+    this.folder = '';
+    this.from = '';
     this.unreadOnly = false;
+    this.withAttachments = false;
     this.since = '';
     this.until = '';
   }
