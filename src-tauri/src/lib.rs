@@ -11,6 +11,7 @@ mod compose;
 mod demo;
 mod drafts;
 mod dto;
+mod export;
 mod folders;
 mod hooks;
 mod links;
@@ -78,6 +79,8 @@ pub fn run() {
             commands::set_seen,
             commands::set_flagged,
             commands::delete_message,
+            export::export_message,
+            export::save_all_attachments,
             drafts::open_draft,
             drafts::local_drafts,
             drafts::open_local_draft,

@@ -210,7 +210,7 @@ pub async fn set_box_signature(
 // ----------------------------------------------------------------- reader attachments
 
 /// The attachment's name and decoded bytes.
-fn attachment(
+pub(crate) fn attachment(
     engine: &relais_engine::Engine,
     id: i64,
     index: u32,
@@ -240,8 +240,17 @@ fn attachment(
     Ok((name, info.content_type.clone(), bytes))
 }
 
+/// Where saved attachments and exported messages go: the setting, else the system's
+/// download folder.
+pub(crate) fn download_dir(app: &AppHandle) -> PathBuf {
+    load(app)
+        .download_dir
+        .map(PathBuf::from)
+        .unwrap_or_else(|| default_download_dir(app))
+}
+
 /// `dir/name`, or `dir/name (2).ext`… when taken.
-fn free_path(dir: &Path, name: &str) -> PathBuf {
+pub(crate) fn free_path(dir: &Path, name: &str) -> PathBuf {
     let first = dir.join(name);
     if !first.exists() {
         return first;
@@ -256,7 +265,7 @@ fn free_path(dir: &Path, name: &str) -> PathBuf {
         .unwrap_or(first)
 }
 
-fn io_error(name: &str, e: std::io::Error) -> CommandError {
+pub(crate) fn io_error(name: &str, e: std::io::Error) -> CommandError {
     CommandError::new(
         "attachment_io",
         format!("La pièce jointe « {name} » n'a pas pu être écrite : {e}"),
@@ -275,10 +284,7 @@ pub async fn save_attachment(
     let (engine, _) = engine(&state)?;
     blocking(move || {
         let (name, _, bytes) = attachment(&engine, id, index)?;
-        let dir = load(&app)
-            .download_dir
-            .map(PathBuf::from)
-            .unwrap_or_else(|| default_download_dir(&app));
+        let dir = download_dir(&app);
         std::fs::create_dir_all(&dir).map_err(|e| io_error(&name, e))?;
         let path = free_path(&dir, &name);
         std::fs::write(&path, bytes).map_err(|e| io_error(&name, e))?;

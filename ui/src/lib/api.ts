@@ -680,6 +680,8 @@ export const api = {
   sendMessage: (request: ComposeRequest) => call<SendOutcome>('send_message', { request }),
   /** « Annuler l'envoi »: the held message comes back as a draft. */
   recallSend: (id: number) => call<ComposeView>('recall_send', { id }),
+  exportMessage: (id: number) => call<string>('export_message', { id }),
+  saveAllAttachments: (id: number) => call<string[]>('save_all_attachments', { id }),
   outbox: () => call<OutboxRowView[]>('outbox'),
   outboxCounts: () => call<OutboxChanged>('outbox_counts'),
   retryOutbox: () => call<OutboxChanged>('retry_outbox'),

@@ -15,6 +15,7 @@ export type ShortcutAction =
   | 'delete'
   | 'move'
   | 'undo'
+  | 'print'
   | 'help';
 
 /** The part of a `KeyboardEvent` the shortcuts look at. */
@@ -61,6 +62,7 @@ export const SHORTCUTS: readonly { keys: readonly string[]; label: MessageKey }[
   { keys: ['Delete'], label: 'shortcuts.delete' },
   { keys: ['v'], label: 'shortcuts.move' },
   { keys: ['Ctrl+Z'], label: 'shortcuts.undo' },
+  { keys: ['Ctrl+P'], label: 'shortcuts.print' },
   { keys: ['Maj+↓', 'Maj+↑'], label: 'shortcuts.extend' },
   { keys: ['?'], label: 'shortcuts.help' },
 ];
@@ -92,6 +94,8 @@ export function shortcutFor(event: KeyInput): ShortcutAction | null {
   if (isTextEntry(event.target)) return null;
   // Ctrl+Z (Cmd+Z) outside a text field: undo the last move, not a text edit.
   if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 'z') return 'undo';
+  // Ctrl+P: the open message, not the whole window.
+  if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 'p') return 'print';
   if (event.ctrlKey || event.metaKey || event.altKey) return null;
   const letter = LETTER_KEYS[event.key];
   if (letter) return letter;

@@ -597,6 +597,34 @@ export async function saveAttachment(id: number, index: number): Promise<void> {
   }
 }
 
+/** « Tout enregistrer »: every attachment of the message into the download folder. */
+export async function saveAllAttachments(id: number): Promise<void> {
+  try {
+    const paths = await api.saveAllAttachments(id);
+    const first = paths[0] ?? '';
+    const folder = first.slice(0, Math.max(first.lastIndexOf('/'), 0));
+    notice.show(t('reader.savedAll', { count: paths.length, folder }));
+  } catch (error) {
+    notice.show(problemOf(error));
+  }
+}
+
+/** « Exporter (.eml) »: the message as it came, for any mail client or an archive. */
+export async function exportMessage(id: number): Promise<void> {
+  try {
+    const path = await api.exportMessage(id);
+    notice.show(t('reader.exported', { path }));
+  } catch (error) {
+    notice.show(problemOf(error));
+  }
+}
+
+/** « Imprimer »: the system print dialog, which also offers to save as PDF. */
+export function printMessage(): void {
+  if (!reader.view) return;
+  window.print();
+}
+
 export async function openAttachment(id: number, index: number): Promise<void> {
   try {
     await api.openAttachment(id, index);
