@@ -66,7 +66,6 @@ impl From<EngineError> for CommandError {
             EngineError::UnknownFolder { .. } => "unknown_folder",
             EngineError::UnknownMessage => "unknown_message",
             EngineError::MixedSelection => "mixed_selection",
-            EngineError::MoveAcrossBoxes { .. } => "move_across_boxes",
             EngineError::NotAllowed { .. } => "not_allowed",
             EngineError::ServerRefused { .. } => "server_refused",
             EngineError::Io { .. } => "profile_io",

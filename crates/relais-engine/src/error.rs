@@ -37,8 +37,6 @@ pub enum EngineError {
         "Ces messages ne sont pas tous dans le même dossier : déplacez-les dossier par dossier."
     )]
     MixedSelection,
-    #[error("Un message ne peut être déplacé que vers un dossier de sa propre boîte ({address}) ; pour le transmettre à une autre boîte, utilisez « Transférer ».")]
-    MoveAcrossBoxes { address: BoxAddress },
     #[error("Vos droits sur la boîte {address} ne permettent pas de {action}.")]
     NotAllowed { address: BoxAddress, action: String },
     #[error(

@@ -74,6 +74,35 @@ describe('Classer le courrier dans des dossiers', () => {
     }, { timeout: 15_000, timeoutMsg: 'the undone move did not bring the letters back' });
   });
 
+  it("drags a letter onto Marie's own box, then undoes it", async () => {
+    await folderButton('Boîte de réception').click();
+    await expect($('.list-title')).toHaveText(expect.stringContaining(SECRETARIAT), { wait: 15_000 });
+    await rowAt(1).waitForDisplayed({ timeout: 15_000 });
+    const subject = (await subjects())[1];
+    await browser.execute(() => {
+      const row = document.querySelector('.scroller div.row[data-index="1"]');
+      const target = [...document.querySelectorAll('nav.rail button.box')].find((b) =>
+        b.textContent.includes('Marie MARTIN'),
+      );
+      const data = new DataTransfer();
+      row.dispatchEvent(new DragEvent('dragstart', { bubbles: true, dataTransfer: data }));
+      target.dispatchEvent(new DragEvent('dragover', { bubbles: true, cancelable: true, dataTransfer: data }));
+      target.dispatchEvent(new DragEvent('drop', { bubbles: true, cancelable: true, dataTransfer: data }));
+    });
+    await waitForNotice('Message déplacé vers « Marie MARTIN');
+    await browser.waitUntil(async () => !(await subjects()).includes(subject), {
+      timeout: 15_000,
+      timeoutMsg: 'the letter stayed in the secretariat',
+    });
+    await screenshot('move-to-own-box.png');
+    await $('.notice').$('button=Annuler').click();
+    await waitForNotice('Déplacement annulé.');
+    await browser.waitUntil(async () => (await subjects()).includes(subject), {
+      timeout: 20_000,
+      timeoutMsg: 'the undone move did not bring the letter back',
+    });
+  });
+
   it('drags a letter onto the folder, and moves it back from the reader', async () => {
     const subject = (await subjects())[2];
     // A drag as the webview delivers it: the row's dragstart fills the data, the folder takes the drop.

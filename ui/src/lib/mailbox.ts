@@ -354,28 +354,35 @@ export async function moveChosen(folder: string): Promise<void> {
 }
 
 /** Moves messages of `box` into its folder `folder`, then offers to undo. */
-export async function moveMessages(box: string, ids: number[], folder: string): Promise<void> {
-  const boxView = boxes.get(box);
-  if (!boxView?.can_delete || !boxView.rights.includes('i')) {
-    notice.show(t('move.cannot', { box: boxView?.display_name ?? box }));
+export async function moveMessages(box: string, ids: number[], folder: string, toBox: string = box): Promise<void> {
+  // Taken out of `box`, put into `toBox` (the same box, or another of the person's).
+  const from = boxes.get(box);
+  const to = boxes.get(toBox);
+  if (!from?.can_delete || !to?.rights.includes('i')) {
+    const refused = !from?.can_delete ? from : to;
+    notice.show(t('move.cannot', { box: refused?.display_name ?? box }));
     return;
   }
   let done: MoveDone;
   try {
-    done = await api.moveMessages(ids, box, folder);
+    done = await api.moveMessages(ids, toBox, folder);
   } catch (error) {
     notice.show(problemOf(error));
     return;
   }
   if (reader.openId !== null && ids.includes(reader.openId)) reader.clear();
   messages.clearChecked();
-  const name = folders.find(box, folder)?.display_name ?? folder;
+  const name =
+    toBox === box
+      ? (folders.find(box, folder)?.display_name ?? folder)
+      : `${to.display_name} — ${folders.find(toBox, folder)?.display_name ?? folder}`;
   const text =
     done.moved === 1 ? t('move.doneOne', { folder: name }) : t('move.doneMany', { count: done.moved, folder: name });
   status.announce(text);
   lastMove = done.moved_ids.length > 0 ? done : null;
   notice.show(text, 10_000, lastMove ? { label: t('move.undo'), run: () => void undoLastMove() } : null);
   void folders.load(box);
+  if (toBox !== box) void folders.load(toBox);
   await refreshList();
 }
 
