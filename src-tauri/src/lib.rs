@@ -16,6 +16,7 @@ mod folders;
 mod hooks;
 mod links;
 mod lock;
+mod reports;
 mod session;
 mod settings;
 mod views;
@@ -79,6 +80,8 @@ pub fn run() {
             commands::set_seen,
             commands::set_flagged,
             commands::delete_message,
+            reports::returned_reports,
+            reports::report_summaries,
             export::export_message,
             export::save_all_attachments,
             drafts::open_draft,

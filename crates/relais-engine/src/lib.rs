@@ -27,6 +27,7 @@ pub mod runtime;
 pub mod send;
 pub mod sync;
 pub mod threads;
+mod tracking;
 pub mod view;
 
 use std::path::Path;
@@ -51,6 +52,7 @@ pub use events::{Event, EventSink};
 pub use identity::DeclaredIdentity;
 pub use moves::MoveReceipt;
 pub use outbox::OutboxOutcome;
+pub use tracking::Returned;
 pub use relais_mail::Recipient;
 pub use runtime::{Runtime, RuntimeOptions, Unlock};
 pub use send::{BoxSettings, Compose, ComposeAttachment, ReadReceiptState, SendError, SendReceipt};

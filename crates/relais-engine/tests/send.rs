@@ -606,6 +606,20 @@ fn policies_patients_and_bounces() {
         "{:?}",
         view.summaries
     );
+    // On the sent message itself: what came back, with what to do.
+    let sent = find(&e, SECRETARIAT, FolderRole::Sent, "Patient inconnu");
+    let returned = e.returned_reports(sent.id).unwrap();
+    assert_eq!(returned.len(), 1, "{returned:?}");
+    assert_eq!(returned[0].report, bounce.id);
+    assert!(returned[0].summary.contains("Non distribué"));
+    assert!(
+        returned[0].advice.as_deref().is_some_and(|a| a.contains("INS")),
+        "{returned:?}"
+    );
+    assert!(
+        e.returned_reports(bounce.id).unwrap().is_empty(),
+        "a received message waits for no report"
+    );
 
     // A read receipt is answered only when asked for, and when the person agrees.
     let mut c = Compose::new(addr(MARIE));
@@ -627,6 +641,16 @@ fn policies_patients_and_bounces() {
     let reports = relais_mail::parse_reports(&got[0]);
     assert_eq!(reports.len(), 1, "an MDN");
     println!("read receipt: {}", reports[0].summary);
+    // Marie's sent message now says it was read.
+    for (b, r) in e.sync(&[addr(MARIE)], &AtomicBool::new(false)).unwrap() {
+        r.unwrap_or_else(|err| panic!("sync {b}: {err}"));
+    }
+    let asked_sent = find(&e, MARIE, FolderRole::Sent, "Merci de confirmer la lecture");
+    let read = e.returned_reports(asked_sent.id).unwrap();
+    assert!(
+        read.iter().any(|r| r.summary.starts_with("Lu par")),
+        "{read:?}"
+    );
     assert_authorship(
         &got[0],
         SECRETARIAT,

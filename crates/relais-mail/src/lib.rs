@@ -64,5 +64,5 @@ pub use display::{
     attachment_bytes, AttachmentInfo, CidPart, MailboxDisplay, MessageDisplay, RemoteContent,
     SpecialHeaders,
 };
-pub use report::{parse_reports, DeliveryStatus, Disposition, Report, ReportKind};
+pub use report::{advice, parse_reports, DeliveryStatus, Disposition, Report, ReportKind};
 pub use segur::{is_patient_sender, shown_subject, PatientMark, SegurMarks, XDM_SUBJECT_PREFIX};

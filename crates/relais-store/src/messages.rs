@@ -609,6 +609,36 @@ impl Store {
         Ok(ids)
     }
 
+    /// The messages of a box dated at or after `since` that hold a delivery report or a read
+    /// receipt (a `message/delivery-status` or `message/disposition-notification` part),
+    /// oldest first, at most `limit`: where what came back about a sent message is.
+    pub fn report_candidates(
+        &self,
+        box_address: &BoxAddress,
+        since: i64,
+        limit: u32,
+    ) -> Result<Vec<MessageId>> {
+        const OP: &str = "report_candidates";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT m.id FROM messages AS m JOIN folders AS f ON f.id = m.folder_id
+                 WHERE f.box = ?1 AND m.date >= ?2
+                   AND (m.structure LIKE '%delivery-status%'
+                        OR m.structure LIKE '%disposition-notification%')
+                 ORDER BY m.date, m.id LIMIT ?3",
+            )
+            .op(OP)?;
+        let ids = stmt
+            .query_map(params![box_address.as_str(), since, limit], |row| {
+                row.get(0).map(MessageId)
+            })
+            .op(OP)?
+            .collect::<rusqlite::Result<Vec<MessageId>>>()
+            .op(OP)?;
+        Ok(ids)
+    }
+
     /// Every stored UID of a folder with its flags, by ascending UID (to compare with the
     /// server).
     pub fn uids(&self, folder: FolderId) -> Result<Vec<(u32, Flags)>> {

@@ -214,10 +214,8 @@ mod tests {
     use crate::{FolderRole, Mailbox, NewMessage};
     use relais_core::{Access, BoxKind, Entitlement, Rights};
 
-    /// Walking the date index and sorting the matches give the same answer, for frequent and
-    /// rare words, with and without filters; dates are not in id order.
-    #[test]
-    fn walking_and_sorting_agree() {
+    /// An in-memory store with the secretariat's box and its inbox.
+    fn secretariat_store() -> (Store, BoxAddress, FolderId) {
         let mut store = Store::open_in_memory().expect("store");
         let cardio = BoxAddress::parse("secretariat.cardio@ch-demo.mssante.fr").expect("box");
         store
@@ -232,6 +230,14 @@ mod tests {
         let inbox = store
             .upsert_folder(&cardio, "INBOX", Some(FolderRole::Inbox))
             .expect("inbox");
+        (store, cardio, inbox)
+    }
+
+    /// Walking the date index and sorting the matches give the same answer, for frequent and
+    /// rare words, with and without filters; dates are not in id order.
+    #[test]
+    fn walking_and_sorting_agree() {
+        let (mut store, cardio, inbox) = secretariat_store();
         let sent = store
             .upsert_folder(&cardio, "Sent", Some(FolderRole::Sent))
             .expect("sent");
@@ -322,20 +328,7 @@ mod tests {
             Some("sender : (\"Pharmacie\"* \"centrale\"*)")
         );
         assert_eq!(search_fts(" ", "- *").as_deref(), None);
-        let mut store = Store::open_in_memory().expect("store");
-        let cardio = BoxAddress::parse("secretariat.cardio@ch-demo.mssante.fr").expect("box");
-        store
-            .upsert_boxes(&[Entitlement {
-                address: cardio.clone(),
-                kind: BoxKind::Organisational,
-                display_name: "Secrétariat de cardiologie".into(),
-                rights: Rights::full(),
-                access: Access::OwnLogin,
-            }])
-            .expect("boxes");
-        let inbox = store
-            .upsert_folder(&cardio, "INBOX", Some(FolderRole::Inbox))
-            .expect("inbox");
+        let (mut store, cardio, inbox) = secretariat_store();
         let message = |uid: u32, who: &str, address: &str, subject: &str| NewMessage {
             uid,
             subject: subject.into(),

@@ -4,18 +4,15 @@
 // in Envoyés); a note without a recipient, kept on this computer only, is listed above the
 // folder, reopened, then thrown away.
 import {
-  MARIE_SECRETARIAT,
   SECRETARIAT,
-  addRecipient,
   boxButton,
   folderButton,
   messageRow,
-  openComposer,
   screenshot,
-  setFieldValue,
   signInAs,
   signOut,
   waitForNotice,
+  writeFromSecretariat,
 } from './helpers.mjs';
 
 const stamp = new Date().toISOString().slice(11, 19);
@@ -24,12 +21,7 @@ const NOTE = `Note à compléter E2E ${stamp}`;
 
 /** Writes in the composer, waits for the autosave, then « Fermer (brouillon conservé) ». */
 async function writeAndKeep(subject, recipient) {
-  await openComposer();
-  await $('#compose-from').selectByAttribute('value', MARIE_SECRETARIAT);
-  if (recipient) await addRecipient('#compose-to', recipient);
-  await $('#compose-subject').setValue(subject);
-  const signature = (await $('#compose-body').getValue()).trim();
-  await setFieldValue('#compose-body', `Cher confrère,\n\nVoici le courrier de sortie.\n\n${signature}\n`);
+  await writeFromSecretariat({ to: recipient, subject, words: 'Cher confrère,\n\nVoici le courrier de sortie.' });
   await expect($('.draft-state')).toHaveText(expect.stringContaining('Brouillon enregistré'), { wait: 15_000 });
   await $('.composer').$('button=Fermer (brouillon conservé)').click();
   await $('.composer').waitForExist({ reverse: true, timeout: 10_000 });

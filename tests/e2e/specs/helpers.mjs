@@ -83,6 +83,19 @@ export async function openComposer() {
   await browser.waitUntil(async () => (await $('#compose-body').getValue()).trim().length > 0, { timeout: 10_000 });
 }
 
+/**
+ * Opens the composer and writes a letter from the secretariat: recipient (none when
+ * `null`), subject, and `words` above the box's signature.
+ */
+export async function writeFromSecretariat({ to, subject, words }) {
+  await openComposer();
+  await $('#compose-from').selectByAttribute('value', MARIE_SECRETARIAT);
+  if (to) await addRecipient('#compose-to', to);
+  await $('#compose-subject').setValue(subject);
+  const signature = (await $('#compose-body').getValue()).trim();
+  await setFieldValue('#compose-body', `${words}\n\n${signature}\n`);
+}
+
 /** Adds a recipient by typing it and Enter. */
 export async function addRecipient(field, address) {
   await $(field).setValue(address);

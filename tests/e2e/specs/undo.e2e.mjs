@@ -3,18 +3,15 @@
 // the composer and nothing reached the server; sent again, it leaves by itself once the
 // delay is over and shows in Envoyés. The delay is set back to 0 for the specs after.
 import {
-  MARIE_SECRETARIAT,
   SECRETARIAT,
-  addRecipient,
   boxButton,
   folderButton,
   messageRow,
-  openComposer,
   screenshot,
-  setFieldValue,
   signInAs,
   signOut,
   waitForNotice,
+  writeFromSecretariat,
 } from './helpers.mjs';
 
 const stamp = new Date().toISOString().slice(11, 19);
@@ -41,12 +38,11 @@ describe("Annuler l'envoi (Marie MARTIN, secrétariat)", () => {
   });
 
   it('brings a held letter back into the composer before anything left', async () => {
-    await openComposer();
-    await $('#compose-from').selectByAttribute('value', MARIE_SECRETARIAT);
-    await addRecipient('#compose-to', 'pierre.durand@ch-demo.mssante.fr');
-    await $('#compose-subject').setValue(LETTER);
-    const signature = (await $('#compose-body').getValue()).trim();
-    await setFieldValue('#compose-body', `Madame,\n\nVous êtes convoquée le 12 janvier.\n\n${signature}\n`);
+    await writeFromSecretariat({
+      to: 'pierre.durand@ch-demo.mssante.fr',
+      subject: LETTER,
+      words: 'Madame,\n\nVous êtes convoquée le 12 janvier.',
+    });
     await $('#compose-body').click();
     await browser.keys(['Control', 'Enter']);
     await $('.composer').waitForExist({ reverse: true, timeout: 30_000 });

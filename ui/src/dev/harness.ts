@@ -142,6 +142,8 @@ mockIPC(
       case 'get_message':
         return message(a.id as number);
       case 'local_drafts':
+      case 'returned_reports':
+      case 'report_summaries':
         return [];
       case 'set_seen':
       case 'set_flagged':

@@ -505,6 +505,18 @@ export interface ComposeView {
   draft_id: number | null;
 }
 
+/** One line of « Suivi » under a sent message: what came back about it. */
+export interface ReturnedView {
+  /** The report message, to open it as it came. */
+  report: number;
+  /** When it came (unix seconds). */
+  at: number;
+  state: 'delivered' | 'read' | 'failed' | 'delayed' | 'other';
+  summary: string;
+  /** What to do, when something is to be done. */
+  advice: string | null;
+}
+
 /** A draft kept only on this computer (not yet in the box's Drafts folder). */
 export interface LocalDraftView {
   id: number;
@@ -681,6 +693,8 @@ export const api = {
   /** « Annuler l'envoi »: the held message comes back as a draft. */
   recallSend: (id: number) => call<ComposeView>('recall_send', { id }),
   exportMessage: (id: number) => call<string>('export_message', { id }),
+  returnedReports: (id: number) => call<ReturnedView[]>('returned_reports', { id }),
+  reportSummaries: (id: number) => call<string[]>('report_summaries', { id }),
   saveAllAttachments: (id: number) => call<string[]>('save_all_attachments', { id }),
   outbox: () => call<OutboxRowView[]>('outbox'),
   outboxCounts: () => call<OutboxChanged>('outbox_counts'),

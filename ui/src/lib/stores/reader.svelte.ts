@@ -1,4 +1,4 @@
-import { ApiError, api, type MessageView, type ReadReceiptState } from '../api';
+import { ApiError, api, type MessageView, type ReadReceiptState, type ReturnedView } from '../api';
 import type { Problem } from '../errors';
 
 export type BodyMode = 'html' | 'text';
@@ -18,6 +18,10 @@ export class ReaderStore {
   receipt = $state<ReadReceiptState>('not_asked');
   /** True while the answer to the read-receipt request is on its way. */
   answering = $state(false);
+  /** On a sent message: what came back (delivered, read, bounced), oldest first. */
+  returned = $state.raw<ReturnedView[]>([]);
+  /** On a delivery report or read receipt itself: what it says, in French. */
+  reportLines = $state.raw<string[]>([]);
   private request = 0;
 
   get openId(): number | null {
@@ -43,7 +47,10 @@ export class ReaderStore {
       this.remoteShown = false;
       this.source = null;
       this.receipt = 'not_asked';
+      this.returned = [];
+      this.reportLines = [];
       void this.loadReceipt(id, request);
+      void this.loadReports(id, request);
       return view;
     } catch (error) {
       if (request !== this.request) return null;
@@ -80,6 +87,18 @@ export class ReaderStore {
     try {
       const state = await api.readReceiptState(id);
       if (request === this.request && this.openId === id) this.receipt = state;
+    } catch (error) {
+      if (request === this.request) this.problem = problemOf(error);
+    }
+  }
+
+  /** What came back about the open message, and what it says if it is a report itself. */
+  private async loadReports(id: number, request: number): Promise<void> {
+    try {
+      const [returned, lines] = await Promise.all([api.returnedReports(id), api.reportSummaries(id)]);
+      if (request !== this.request || this.openId !== id) return;
+      this.returned = returned;
+      this.reportLines = lines;
     } catch (error) {
       if (request === this.request) this.problem = problemOf(error);
     }
@@ -133,6 +152,8 @@ export class ReaderStore {
     this.remoteShown = false;
     this.source = null;
     this.receipt = 'not_asked';
+    this.returned = [];
+    this.reportLines = [];
     this.loading = false;
     this.problem = null;
   }
