@@ -1,6 +1,7 @@
 //! Dates as Relais shows them, computed by `jiff` (no hand-written calendar arithmetic).
 //!
-//! Pure: no clock and no time zone database is read. French time is the EU rule
+//! Pure: no clock and no time zone database is read (a caller that shows times in the
+//! machine's own zone reads it and passes it in). French time is the EU rule
 //! (`CET-1CEST,M3.5.0,M10.5.0/3`: summer time from the last Sunday of March to the last
 //! Sunday of October, 01:00 UTC), in force since 1996, given to `jiff` as a POSIX TZ string.
 
@@ -63,6 +64,40 @@ pub fn paris_date_time(unix: i64) -> (String, String) {
     day_and_time(paris().to_datetime(timestamp(unix)))
 }
 
+/// Metropolitan French time as a zone, for callers that need one without reading the
+/// machine's (the CLI's tests, a machine whose zone cannot be found).
+pub fn paris_zone() -> TimeZone {
+    paris().clone()
+}
+
+/// (« 05/12/2026 », « 08:31 », « CET ») for a unix time seen in `zone`. The last part names
+/// the zone as people read it: its lettered abbreviation (« CET », « CEST », « UTC »), or,
+/// for zones that have only a number (« -03 », a fixed offset), « UTC-03:00 ».
+pub fn zoned_date_time(unix: i64, zone: &TimeZone) -> (String, String, String) {
+    let at = timestamp(unix);
+    let info = zone.to_offset_info(at);
+    let abbreviation = info.abbreviation();
+    let name = if !abbreviation.is_empty() && abbreviation.chars().all(|c| c.is_ascii_alphabetic())
+    {
+        abbreviation.to_owned()
+    } else {
+        utc_offset(info.offset())
+    };
+    let (day, time) = day_and_time(zone.to_datetime(at));
+    (day, time, name)
+}
+
+/// « UTC », « UTC+01:00 », « UTC-03:30 ».
+fn utc_offset(offset: Offset) -> String {
+    let seconds = offset.seconds();
+    if seconds == 0 {
+        return "UTC".to_owned();
+    }
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let minutes = seconds.unsigned_abs() / 60;
+    format!("UTC{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
 /// « 14:32 » when `unix` falls on the same French day as `now`, else « le 16/11/2026 à
 /// 14:32 ».
 pub fn french_when(unix: i64, now: i64) -> String {
@@ -110,6 +145,58 @@ mod tests {
         assert_eq!(french_date_time(0, i32::MAX).0, "01/01/1970");
         assert!(french_date_time(i64::MAX, 0).0.ends_with("/12/9999"));
         assert_eq!(french_date_time(i64::MIN, 0).1.len(), 5);
+    }
+
+    #[test]
+    fn times_in_a_given_zone() {
+        let paris = paris_zone();
+        // 2026-12-05 07:31 UTC is 08:31 in Paris (winter), 2026-07-01 12:32 UTC is 14:32 (summer).
+        let winter = 1_796_455_860;
+        assert_eq!(
+            zoned_date_time(winter, &paris),
+            (
+                "05/12/2026".to_owned(),
+                "08:31".to_owned(),
+                "CET".to_owned()
+            )
+        );
+        assert_eq!(
+            zoned_date_time(1_782_909_120, &paris),
+            (
+                "01/07/2026".to_owned(),
+                "14:32".to_owned(),
+                "CEST".to_owned()
+            )
+        );
+        assert_eq!(
+            zoned_date_time(winter, &TimeZone::UTC),
+            (
+                "05/12/2026".to_owned(),
+                "07:31".to_owned(),
+                "UTC".to_owned()
+            )
+        );
+        // Zones without a lettered abbreviation are named by their offset.
+        let reunion = TimeZone::fixed(Offset::constant(4));
+        assert_eq!(
+            zoned_date_time(winter, &reunion),
+            (
+                "05/12/2026".to_owned(),
+                "11:31".to_owned(),
+                "UTC+04:00".to_owned()
+            )
+        );
+        let newfoundland = TimeZone::posix("<-0330>3:30").expect("a valid POSIX TZ string");
+        assert_eq!(
+            zoned_date_time(winter, &newfoundland),
+            (
+                "05/12/2026".to_owned(),
+                "04:01".to_owned(),
+                "UTC-03:30".to_owned()
+            )
+        );
+        // Out-of-range times are clamped, not a panic.
+        assert!(zoned_date_time(i64::MAX, &paris).0.ends_with("/9999"));
     }
 
     #[test]

@@ -146,7 +146,9 @@ describe('Rédaction (Marie MARTIN, secrétariat)', () => {
     await expect($('.patient-card .address')).toHaveText('285036444512379@patient.mssante.fr');
     await $('#compose-birth-name').setValue('Dubois');
     await $('#compose-first-names').setValue('Camille');
-    await setFieldValue('#compose-birth-date', '1985-03-14');
+    // Typed as the person reads it, JJ/MM/AAAA; the engine receives 1985-03-14.
+    await $('#compose-birth-date').setValue('14/03/1985');
+    await expect($('#compose-birth-date')).toHaveValue('14/03/1985');
     await $('#compose-sex').selectByAttribute('value', 'F');
     await $('#compose-birthplace').setValue('64445');
     await $('#compose-close').click();

@@ -4,7 +4,7 @@
 import type { AddressView, BoxView, SessionInfo } from './api';
 import type { Locale } from './stores/locale.svelte';
 import { translate } from '../i18n';
-import { formatSize } from './format';
+import { formatSize, type TypedDate } from './format';
 
 export interface FromOption {
   address: string;
@@ -70,6 +70,25 @@ export function attachmentSizeProblem(
     size: formatSize(size, lang),
     limit: formatSize(limit, lang),
   });
+}
+
+/**
+ * What is wrong with a birth date typed as JJ/MM/AAAA, in the person's language, or `null`.
+ * The engine's own message speaks of the ISO form it receives, which the person never sees.
+ */
+export function birthDateProblem(typed: TypedDate, lang: Locale): string | null {
+  switch (typed.kind) {
+    case 'valid':
+      return null;
+    case 'empty':
+      return translate(lang, 'compose.birthDateMissing');
+    case 'incomplete':
+      return translate(lang, 'compose.birthDateIncomplete');
+    case 'invalid':
+      return translate(lang, 'compose.birthDateInvalid');
+    case 'future':
+      return translate(lang, 'compose.birthDateFuture');
+  }
 }
 
 /** A loose check of an address as typed, before the engine's own. */

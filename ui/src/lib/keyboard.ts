@@ -65,6 +65,10 @@ export const SHORTCUTS: readonly { keys: readonly string[]; label: MessageKey }[
   { keys: ['Ctrl+P'], label: 'shortcuts.print' },
   { keys: ['Maj+↓', 'Maj+↑'], label: 'shortcuts.extend' },
   { keys: ['?'], label: 'shortcuts.help' },
+  // Handled by the whole window (App.svelte), in text fields too.
+  { keys: ['Ctrl++'], label: 'shortcuts.textBigger' },
+  { keys: ['Ctrl+-'], label: 'shortcuts.textSmaller' },
+  { keys: ['Ctrl+0'], label: 'shortcuts.textReset' },
 ];
 
 function isElement(target: EventTarget | null): target is Element {

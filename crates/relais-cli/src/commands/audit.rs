@@ -23,8 +23,9 @@ pub fn run(ctx: &Context, args: Args) -> Outcome {
     }
     for r in &records {
         let e = &r.entry;
+        // The date is padded: rows in winter (« CET ») and summer (« CEST ») time line up.
         println!(
-            "{} {:<14} {:<10?} {} {} → {}",
+            "{:<21} {:<14} {:<10?} {} {} → {}",
             crate::output::date(e.at / 1000),
             e.person,
             e.action,

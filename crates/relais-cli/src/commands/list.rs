@@ -69,8 +69,9 @@ pub fn print_rows(rows: &[MessageSummary]) {
             .as_ref()
             .map(|a| format!("  [auteur : {}]", a.display_name()))
             .unwrap_or_default();
+        // The date is padded: rows in winter (« CET ») and summer (« CEST ») time line up.
         println!(
-            "{:>6} {} {}{} {:<28.28} {}{}",
+            "{:>6} {:<21} {}{} {:<28.28} {}{}",
             m.uid,
             crate::output::date(m.date),
             if m.seen { ' ' } else { '●' },

@@ -257,3 +257,55 @@ describe('compose helpers', () => {
     expect(parseRecipient('pas une adresse')).toBeNull();
   });
 });
+
+describe('composer: birth date typed as JJ/MM/AAAA', () => {
+  const today = new Date(2026, 10, 19);
+
+  it('sends the engine the ISO date only once it is whole and real', async () => {
+    const { api } = fakeApi();
+    const store = new ComposerStore(api);
+    await store.openNew(SECRETARIAT);
+    store.patientMode = true;
+    store.birthDateChanged('14/03', today);
+    expect(store.patient.birth_date).toBe('');
+    store.birthDateChanged('14/03/1985', today);
+    expect(store.birthDateText).toBe('14/03/1985');
+    expect(store.patient.birth_date).toBe('1985-03-14');
+    store.birthDateChanged('31/04/1985', today);
+    expect(store.patient.birth_date).toBe('');
+    expect(store.birthDateProblem(today)).toBe("Cette date n'existe pas : vérifiez le jour et le mois (JJ/MM/AAAA).");
+  });
+
+  it('refuses to send with the message about JJ/MM/AAAA, not the engine\'s ISO one', async () => {
+    const { api } = fakeApi();
+    api.checkPatient.mockResolvedValueOnce({
+      ins: { valid: true, formatted: null, address: null, kind: 'nir', error: null },
+      birth_name_error: null,
+      first_names_error: null,
+      birth_date_error: 'Date de naissance « » invalide : une date existante au format AAAA-MM-JJ est attendue.',
+      sex_error: null,
+      birthplace_error: null,
+      summary: null,
+    });
+    const store = new ComposerStore(api);
+    await store.openNew(SECRETARIAT);
+    store.patientMode = true;
+    store.birthDateChanged('14/03/19', today);
+    expect(await store.send()).toBe(false);
+    expect(store.problem).toBe(
+      'Date de naissance incomplète : écrivez-la au format JJ/MM/AAAA, par exemple 14/03/1985.',
+    );
+    expect(api.sendMessage).not.toHaveBeenCalled();
+  });
+
+  it('forgets the typed date with the rest of the message', async () => {
+    const { api } = fakeApi();
+    const store = new ComposerStore(api);
+    await store.openNew(SECRETARIAT);
+    store.birthDateChanged('14/03/1985', today);
+    store.discard();
+    await store.openNew(SECRETARIAT);
+    expect(store.birthDateText).toBe('');
+    expect(store.patient.birth_date).toBe('');
+  });
+});
