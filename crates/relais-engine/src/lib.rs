@@ -52,11 +52,11 @@ pub use events::{Event, EventSink};
 pub use identity::DeclaredIdentity;
 pub use moves::MoveReceipt;
 pub use outbox::OutboxOutcome;
-pub use tracking::Returned;
 pub use relais_mail::Recipient;
 pub use runtime::{Runtime, RuntimeOptions, Unlock};
 pub use send::{BoxSettings, Compose, ComposeAttachment, ReadReceiptState, SendError, SendReceipt};
 pub use sync::WatchOptions;
+pub use tracking::Returned;
 
 /// Who the person says they are when the sign-in itself does not tell (a password login
 /// carries no identity) and no directory knows them: their names, national identifier and

@@ -613,7 +613,10 @@ fn policies_patients_and_bounces() {
     assert_eq!(returned[0].report, bounce.id);
     assert!(returned[0].summary.contains("Non distribué"));
     assert!(
-        returned[0].advice.as_deref().is_some_and(|a| a.contains("INS")),
+        returned[0]
+            .advice
+            .as_deref()
+            .is_some_and(|a| a.contains("INS")),
         "{returned:?}"
     );
     assert!(

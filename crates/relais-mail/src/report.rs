@@ -460,7 +460,11 @@ mod tests {
         assert!(advice(&patient).is_some_and(|a| a.contains("INS")));
         let too_big = delivery(DeliveryStatus::Failed, "dr.x@ch-demo.mssante.fr", "5.3.4");
         assert!(advice(&too_big).is_some_and(|a| a.contains("taille")));
-        let delivered = delivery(DeliveryStatus::Delivered, "dr.x@ch-demo.mssante.fr", "2.0.0");
+        let delivered = delivery(
+            DeliveryStatus::Delivered,
+            "dr.x@ch-demo.mssante.fr",
+            "2.0.0",
+        );
         assert_eq!(advice(&delivered), None);
         let read = ReportKind::ReadReceipt {
             disposition: Disposition::Displayed,
