@@ -233,7 +233,9 @@ impl Engine {
     fn process_locked(&self, id: OutboxId) -> Result<OutboxOutcome> {
         // A held message's kept draft goes when its submission starts (in the store's
         // transaction); its copy in the Drafts folder then goes too.
-        let held_copy = match self.store()?.held_draft(id)? {
+        // (The store's guard is let go between the two look-ups: it is not re-entrant.)
+        let held = self.store()?.held_draft(id)?;
+        let held_copy = match held {
             Some(draft) => self
                 .store()?
                 .draft(draft)?
