@@ -1,0 +1,58 @@
+// « Toutes les boîtes de réception » in the real window, against the real local operator:
+// the inboxes of Marie's own box and of the secretariat in one list, newest first, each row
+// naming its box, conversations grouped; a message opens and is flagged there as in its own
+// box (and the flag is taken off again, as found).
+import { boxButton, messageRow, screenshot, signInAs, signOut } from './helpers.mjs';
+
+/** Each row on screen: its subject and the box column. */
+async function rows() {
+  return browser.execute(() =>
+    [...document.querySelectorAll('.scroller div.row')]
+      .sort((a, b) => Number(a.dataset.index) - Number(b.dataset.index))
+      .map((row) => ({
+        subject: row.querySelector('.subject')?.textContent?.trim() ?? '',
+        text: row.textContent ?? '',
+      })),
+  );
+}
+
+describe('Toutes les boîtes de réception (Marie MARTIN)', () => {
+  before(async () => {
+    await signInAs('Marie MARTIN');
+  });
+
+  it('lists both inboxes in one threaded list, each row naming its box', async () => {
+    await $('nav.rail').$('button.box.all').click();
+    await expect($('.list-title')).toHaveText(expect.stringContaining('Toutes les boîtes de réception'), { wait: 20_000 });
+    await browser.waitUntil(
+      async () => {
+        const list = await rows();
+        return list.some((r) => r.subject.startsWith("Congés de fin d'année")) && list.some((r) => r.subject.startsWith('Adressage — M. GARCIA Louis'));
+      },
+      { timeout: 45_000, timeoutMsg: 'the two inboxes were not listed together' },
+    );
+    const list = await rows();
+    const own = list.find((r) => r.subject.startsWith("Congés de fin d'année"));
+    const shared = list.find((r) => r.subject.startsWith('Adressage — M. GARCIA Louis'));
+    expect(own.text).toContain('Marie MARTIN');
+    expect(shared.text).toContain('Secrétariat de cardiologie');
+    // The secretariat's conversation with Dr LEROY is one row with its size.
+    await expect($('.scroller').$('div.row*=Rendez-vous de contrôle').$('.thread-size')).toBeDisplayed();
+    await screenshot('unified-inbox.png');
+  });
+
+  it('opens and flags a message there as in its own box', async () => {
+    await messageRow("Congés de fin d'année").click();
+    await expect($('.reader .subject')).toHaveText("Congés de fin d'année", { wait: 15_000 });
+    await $('.reader').$('button=Suivre').click();
+    await expect($('.reader').$('button=Ne plus suivre')).toBeDisplayed({ wait: 10_000 });
+    await $('.reader').$('button=Ne plus suivre').click();
+    await expect($('.reader').$('button=Suivre')).toBeDisplayed({ wait: 10_000 });
+    await boxButton('Marie MARTIN').click();
+    await expect(messageRow("Congés de fin d'année")).toBeDisplayed({ wait: 15_000 });
+  });
+
+  after(async () => {
+    await signOut();
+  });
+});
