@@ -57,7 +57,9 @@ describe('Confort : taille du texte, dates en français', () => {
     await expect($('#settings-text-size')).toHaveValue('120');
     await $('#settings-text-size').scrollIntoView({ block: 'center' });
     await screenshot('settings-text-size.png');
-    await dialog.$('button=Fermer').click();
+    // Closed from the keyboard (Échap), as the settings allow.
+    await browser.execute(() => document.getElementById('settings-text-size')?.focus());
+    await browser.keys('Escape');
     await expect(dialog).not.toBeExisting({ wait: 10_000 });
 
     await browser.keys(['Control', '0']);
