@@ -55,7 +55,7 @@ describe('Recherche (Marie MARTIN)', () => {
     );
 
     await $('#search-attachments').click();
-    await $('#search-text').setValue('');
+    await $('#search-text').clearValue();
     await $('#search-from').setValue('leroy');
     await listedUntil(
       (list) =>

@@ -59,6 +59,8 @@ describe("Annuler l'envoi (Marie MARTIN, secrétariat)", () => {
     await expect($('#compose-to').parentElement().$('.chip*=pierre.durand@ch-demo.mssante.fr')).toBeDisplayed();
     await waitForNotice('Envoi annulé');
     await screenshot('undo-send-recalled.png');
+    await $('.composer').$('button=Fermer (brouillon conservé)').click();
+    await $('.composer').waitForExist({ reverse: true, timeout: 10_000 });
 
     // Past the delay, still nothing in Envoyés: it never left.
     await browser.pause(9_000);
@@ -67,11 +69,18 @@ describe("Annuler l'envoi (Marie MARTIN, secrétariat)", () => {
     expect(await messageRow(LETTER).isExisting()).toBe(false);
   });
 
-  it('sends it again, and it leaves by itself once the delay is over', async () => {
+  it('is among the drafts; sent again, it leaves by itself once the delay is over', async () => {
+    await folderButton('Brouillons').click();
+    const line = $('.local-drafts').$(`li*=${LETTER}`);
+    await expect(line).toBeDisplayed({ wait: 15_000 });
+    await line.$('button.resume').click();
+    await $('.composer').waitForDisplayed({ timeout: 15_000 });
+    await expect($('#compose-subject')).toHaveValue(LETTER, { wait: 10_000 });
     await $('#compose-body').click();
     await browser.keys(['Control', 'Enter']);
     await $('.composer').waitForExist({ reverse: true, timeout: 30_000 });
     await waitForNotice('Message envoyé dans');
+    await folderButton('Envoyés').click();
     await expect(messageRow(LETTER)).toBeDisplayed({ wait: 40_000 });
   });
 

@@ -36,9 +36,27 @@ describe('Toutes les boîtes de réception (Marie MARTIN)', () => {
     const shared = list.find((r) => r.subject.startsWith('Adressage — M. GARCIA Louis'));
     expect(own.text).toContain('Marie MARTIN');
     expect(shared.text).toContain('Secrétariat de cardiologie');
-    // The secretariat's conversation with Dr LEROY is one row with its size.
-    await expect($('.scroller').$('div.row*=Rendez-vous de contrôle').$('.thread-size')).toBeDisplayed();
     await screenshot('unified-inbox.png');
+    // The secretariat's conversation with Dr LEROY (three days old, further down) is one
+    // row with its size: scrolled to, as the list only draws the rows in sight.
+    const thread = $('.scroller').$('div.row*=Rendez-vous de contrôle');
+    await browser.waitUntil(
+      async () => {
+        if (await thread.isExisting()) return true;
+        await browser.execute(() => {
+          const scroller = document.querySelector('.scroller');
+          if (scroller) scroller.scrollTop += scroller.clientHeight;
+        });
+        return false;
+      },
+      { timeout: 20_000, interval: 300, timeoutMsg: 'the conversation with Dr LEROY was not listed' },
+    );
+    await thread.scrollIntoView({ block: 'center' });
+    await expect(thread.$('.thread-size')).toBeDisplayed();
+    await browser.execute(() => {
+      const scroller = document.querySelector('.scroller');
+      if (scroller) scroller.scrollTop = 0;
+    });
   });
 
   it('opens and flags a message there as in its own box', async () => {

@@ -184,6 +184,12 @@ export function parseFrenchDate(text: string, today: Date): TypedDate {
   return { kind: 'valid', iso };
 }
 
+/** A typed JJ/MM/AAAA day as `YYYY-MM-DD` (past or future), or '' while it is unfinished. */
+export function frenchDayToIso(text: string): string {
+  const match = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(maskFrenchDate(text));
+  return match ? `${match[3]}-${match[2]}-${match[1]}` : '';
+}
+
 /** `YYYY-MM-DD` as people read it, « 14/03/1985 »; anything else is returned as it is. */
 export function formatIsoDay(iso: string): string {
   const match = ISO_DAY.exec(iso);

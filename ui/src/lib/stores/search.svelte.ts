@@ -1,5 +1,5 @@
 import type { SearchRequest } from '../api';
-import { dayEnd, dayStart } from '../format';
+import { dayEnd, dayStart, frenchDayToIso } from '../format';
 
 /** Pause after the last keystroke before searching. */
 export const SEARCH_DEBOUNCE_MS = 150;
@@ -15,7 +15,7 @@ export class SearchStore {
   from = $state('');
   unreadOnly = $state(false);
   withAttachments = $state(false);
-  /** `YYYY-MM-DD` from the date inputs, or ''. */
+  /** JJ/MM/AAAA as typed (maybe unfinished), or ''. */
   since = $state('');
   until = $state('');
   filtersOpen = $state(false);
@@ -27,8 +27,8 @@ export class SearchStore {
       this.from.trim() !== '' ||
       this.unreadOnly ||
       this.withAttachments ||
-      this.since !== '' ||
-      this.until !== ''
+      frenchDayToIso(this.since) !== '' ||
+      frenchDayToIso(this.until) !== ''
     );
   }
 
@@ -40,8 +40,8 @@ export class SearchStore {
       unread_only: this.unreadOnly,
       with_attachments: this.withAttachments,
       from: this.from.trim(),
-      since: this.since ? dayStart(this.since) : null,
-      until: this.until ? dayEnd(this.until) : null,
+      since: dayStart(frenchDayToIso(this.since)),
+      until: dayEnd(frenchDayToIso(this.until)),
     };
   }
 
