@@ -54,6 +54,10 @@ describe('Classer le courrier dans des dossiers', () => {
     await browser.keys('v');
     await $('.move-dialog').waitForDisplayed({ timeout: 10_000 });
     await expect($('.move-dialog h2')).toHaveText('Déplacer 2 messages vers…');
+    // Marie's own box is offered too, named with its box.
+    await expect($('.move-dialog .choice[data-box="marie.martin@ch-demo.mssante.fr"]')).toHaveText(
+      expect.stringContaining('Marie MARTIN — '),
+    );
     await browser.keys(['c', 'l', 'a', 's']);
     await expect($('.move-dialog .choice.active')).toHaveText(FILED);
     await screenshot('move-dialog.png');

@@ -341,8 +341,8 @@ export function chosenOfOneBox(): { first: MessageRow; rows: MessageRow[] } | nu
   return { first, rows };
 }
 
-/** Moves the chosen rows (or the selected one) into `folder` of their box. */
-export async function moveChosen(folder: string): Promise<void> {
+/** Moves the chosen rows (or the selected one) into `folder` of their box (or of `toBox`). */
+export async function moveChosen(folder: string, toBox?: string): Promise<void> {
   const chosen = chosenOfOneBox();
   if (!chosen) return;
   const { first, rows } = chosen;
@@ -350,6 +350,7 @@ export async function moveChosen(folder: string): Promise<void> {
     first.box_address,
     rows.map((row) => row.id),
     folder,
+    toBox ?? first.box_address,
   );
 }
 
