@@ -182,21 +182,28 @@ pub struct EcpsSignIn {
     pub login_hint: Option<String>,
 }
 
-/// The operator profile to use: the one typed on the sign-in screen, else `RELAIS_OPERATOR`.
-fn operator_profile(typed: Option<&str>) -> Outcome<PathBuf> {
+/// Where the operator of a sign-in comes from.
+pub(crate) enum OperatorSource {
+    /// A profile file: the one typed, or `RELAIS_OPERATOR` (the demo).
+    File(PathBuf),
+    /// Found by DNS SRV for the domain typed (see [`crate::discovery`]).
+    Discovered(Box<relais_net::OperatorProfile>),
+}
+
+/// The operator of a sign-in: the profile file or the address (or domain) typed on the
+/// sign-in screen, else `RELAIS_OPERATOR`. Looking up the DNS may take seconds: called on a
+/// blocking thread.
+fn operator_source(typed: Option<&str>) -> Outcome<OperatorSource> {
     let typed = typed.map(str::trim).filter(|t| !t.is_empty());
     match typed {
         Some(text) => {
             let path = PathBuf::from(text);
             if path.is_file() {
-                Ok(path)
-            } else if text.contains('@') || !text.contains(['/', '\\']) {
-                Err(CommandError::new(
-                    "operator_discovery_unavailable",
-                    format!(
-                        "La recherche d'un opérateur par son adresse ({text}) n'est pas encore disponible : indiquez le chemin du fichier de profil de votre opérateur (.toml)."
-                    ),
-                ))
+                Ok(OperatorSource::File(path))
+            } else if let Some(domain) = crate::discovery::domain_of(text) {
+                Ok(OperatorSource::Discovered(Box::new(
+                    crate::discovery::discover(&domain)?,
+                )))
             } else {
                 Err(CommandError::new(
                     "operator_profile_missing",
@@ -205,10 +212,10 @@ fn operator_profile(typed: Option<&str>) -> Outcome<PathBuf> {
             }
         }
         None => match std::env::var_os(session::OPERATOR_ENV) {
-            Some(path) if !path.is_empty() => Ok(PathBuf::from(path)),
+            Some(path) if !path.is_empty() => Ok(OperatorSource::File(PathBuf::from(path))),
             _ => Err(CommandError::new(
                 "no_operator",
-                "Aucun opérateur de démonstration n'est configuré : choisissez « Autre opérateur » et indiquez son fichier de profil.",
+                "Aucun opérateur n'est indiqué : saisissez votre adresse de messagerie (ou le fichier de profil de votre opérateur).",
             )),
         },
     }
@@ -218,15 +225,28 @@ fn operator_profile(typed: Option<&str>) -> Outcome<PathBuf> {
 fn open_engine(
     app: &AppHandle,
     state: &AppState,
-    operator: &Path,
+    operator: &OperatorSource,
 ) -> Outcome<(Engine, Arc<Shared>)> {
     state.detach();
     let shared = Shared::new(app.clone());
-    let engine = Engine::open(
-        state.free_profile_dir(),
-        Some(operator),
-        session::sink(&shared),
-    )?;
+    let dir = state.free_profile_dir();
+    let operator = match operator {
+        OperatorSource::File(path) => path.clone(),
+        OperatorSource::Discovered(profile) => {
+            // The profile's own operator file: kept with the sign-in record, so a restart
+            // opens the same servers without asking the DNS again.
+            dir.ensure()?;
+            let path = dir.root().join("operator.toml");
+            std::fs::write(&path, profile.to_toml()).map_err(|e| {
+                CommandError::new(
+                    "operator_profile_io",
+                    format!("Le profil de l'opérateur n'a pas pu être enregistré : {e}"),
+                )
+            })?;
+            path
+        }
+    };
+    let engine = Engine::open(dir, Some(&operator), session::sink(&shared))?;
     Ok((engine, shared))
 }
 
@@ -283,9 +303,9 @@ pub async fn sign_in_password(
     state: State<'_, AppState>,
     request: PasswordSignIn,
 ) -> Outcome<SessionInfo> {
-    let operator = operator_profile(request.operator.as_deref())?;
     let state = state.inner().clone();
     blocking(move || {
+        let operator = operator_source(request.operator.as_deref())?;
         let (engine, shared) = open_engine(&app, &state, &operator)?;
         let login = request.login.trim().to_owned();
         // Demo mode: the personas file says who the login belongs to, so that the author
@@ -313,9 +333,9 @@ pub async fn sign_in_ecps(
     state: State<'_, AppState>,
     request: EcpsSignIn,
 ) -> Outcome<SessionInfo> {
-    let operator = operator_profile(request.operator.as_deref())?;
     let state = state.inner().clone();
     blocking(move || {
+        let operator = operator_source(request.operator.as_deref())?;
         let (engine, shared) = open_engine(&app, &state, &operator)?;
         // The provider knows people by national id (or its own person id): a demo login
         // is turned into the persona's national id.

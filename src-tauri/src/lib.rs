@@ -9,6 +9,7 @@ mod collab;
 mod commands;
 mod compose;
 mod demo;
+mod discovery;
 mod drafts;
 mod dto;
 mod export;
@@ -82,6 +83,7 @@ pub fn run() {
             commands::delete_message,
             reports::returned_reports,
             reports::report_summaries,
+            discovery::discover_operator,
             export::export_message,
             export::save_all_attachments,
             drafts::open_draft,

@@ -332,6 +332,19 @@ pub fn discover_srv(address: &BoxAddress) -> Option<(ServerEndpoint, ServerEndpo
     )
 }
 
+/// [`discover_srv`] for a bare domain (what a person types as their operator: the part after
+/// the `@` of their address), asking `resolver` when given (tests), else the system's.
+pub fn discover_srv_for_domain(
+    domain: &str,
+    resolver: Option<std::net::SocketAddr>,
+) -> Option<(ServerEndpoint, ServerEndpoint)> {
+    let resolvers = match resolver {
+        Some(at) => crate::srv::Resolvers::At(at),
+        None => crate::srv::Resolvers::System,
+    };
+    crate::srv::discover(domain, resolvers, crate::srv::DEFAULT_TIMEOUT)
+}
+
 /// [`discover_srv`] asking `resolver` (port included) with `timeout` per attempt.
 pub fn discover_srv_with(
     address: &BoxAddress,

@@ -505,6 +505,14 @@ export interface ComposeView {
   draft_id: number | null;
 }
 
+/** An operator found by DNS SRV for what the person typed, shown before it is used. */
+export interface DiscoveredOperator {
+  domain: string;
+  /** « imap.example.fr:993 (TLS) ». */
+  imap: string;
+  submission: string;
+}
+
 /** One line of « Suivi » under a sent message: what came back about it. */
 export interface ReturnedView {
   /** The report message, to open it as it came. */
@@ -614,6 +622,7 @@ export interface LockInfo {
 // `boxAddress`. The payloads themselves (DTOs) stay snake_case.
 export const api = {
   appInfo: () => call<AppInfo>('app_info'),
+  discoverOperator: (typed: string) => call<DiscoveredOperator>('discover_operator', { typed }),
   demoPersonas: () => call<DemoPersona[]>('demo_personas'),
   signInPassword: (request: PasswordSignIn) =>
     call<SessionInfo>('sign_in_password', { request }),
