@@ -1,6 +1,8 @@
 //! Test and demo hooks read from the environment: the demo personas file
-//! (`RELAIS_PERSONAS`), the cold-start benchmark's paint marker (`RELAIS_PAINTED_MARKER`) and
-//! the tests' lock delay (`RELAIS_LOCK_SECONDS`). Debug builds read them; a release build
+//! (`RELAIS_PERSONAS`), the cold-start benchmark's paint marker (`RELAIS_PAINTED_MARKER`),
+//! the tests' lock delay (`RELAIS_LOCK_SECONDS`), their default undo-send delay
+//! (`RELAIS_UNDO_SEND_SECONDS`) and the DNS server their operator discovery asks
+//! (`RELAIS_DNS_RESOLVER`). Debug builds read them; a release build
 //! reads them only when built with the `test-hooks` feature (the benchmark's own build), so
 //! the packaged app ignores them: a personas file cannot give anyone a name there.
 //! (`RELAIS_CRASH_AT` of the engine's outbox is compiled for debug builds only.)
