@@ -375,10 +375,13 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The image type of `bytes`, from their first bytes (never from the message's word):
-/// PNG, JPEG, GIF, WebP. Anything else (SVG included) is not previewed.
+/// The previewable type of `bytes`, from their first bytes (never from the message's word):
+/// PNG, JPEG, GIF, WebP, and PDF (drawn by the window's PDF reader, see docs/security.md).
+/// Anything else (SVG included) is not previewed.
 fn image_type(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         Some("image/png")
     } else if bytes.starts_with(b"\xff\xd8\xff") {
         Some("image/jpeg")
@@ -391,7 +394,8 @@ fn image_type(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// An image attachment as a `data:` URL for an `<img>`; refused for anything else.
+/// An image or PDF attachment as a `data:` URL for the reader's preview; refused for
+/// anything else.
 #[tauri::command]
 pub async fn preview_attachment(
     state: State<'_, AppState>,
@@ -424,11 +428,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn previews_only_real_images() {
+    fn previews_only_real_images_and_pdf() {
         assert_eq!(image_type(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
         assert_eq!(image_type(b"\xff\xd8\xff\xe0"), Some("image/jpeg"));
         assert_eq!(image_type(b"<svg onload=alert(1)>"), None);
-        assert_eq!(image_type(b"%PDF-1.7"), None);
+        assert_eq!(image_type(b"%PDF-1.7"), Some("application/pdf"));
+        assert_eq!(image_type(b"<html>%PDF-1.7"), None);
     }
 
     #[test]

@@ -92,6 +92,16 @@ describe('Imprimer, exporter, tout enregistrer (Marie MARTIN)', () => {
     expect(fs.readFileSync(path.join(outDir, 'ECG BLANC.txt'), 'utf8')).toBe('Rythme sinusal, 64/min.\n');
   });
 
+  it('says plainly when a PDF cannot be drawn', async () => {
+    // « Courrier BLANC.pdf » starts like a PDF but holds no document.
+    await $('button[aria-label="Aperçu de Courrier BLANC.pdf"]').click();
+    await expect($('.preview [role="alert"]')).toHaveText(
+      '« Courrier BLANC.pdf » ne peut pas être affiché ici (document illisible ou protégé) : ouvrez-le avec le système.',
+      { wait: 20_000 },
+    );
+    await $('.preview').$("button=Fermer l'aperçu").click();
+  });
+
   it('exports the message as .eml, byte for byte', async () => {
     await $('.reader-export').click();
     await waitForNotice('Message exporté');
