@@ -10,6 +10,7 @@ mod commands;
 mod compose;
 mod demo;
 mod discovery;
+mod documents;
 mod drafts;
 mod dto;
 mod export;
@@ -84,6 +85,7 @@ pub fn run() {
             reports::returned_reports,
             reports::report_summaries,
             discovery::discover_operator,
+            documents::xdm_package,
             export::export_message,
             export::save_all_attachments,
             drafts::open_draft,

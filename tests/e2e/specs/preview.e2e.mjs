@@ -1,6 +1,7 @@
-// A PDF attachment previewed inside Relais, in the real window: Dr LEROY's referral letter
-// (a real PDF of the demo mail) is drawn page by page by pdf.js, and no link, form or script
-// of the document reaches the page — only canvases.
+// Attachments opened inside Relais, in the real window: Dr LEROY's referral letter (a real
+// PDF of the demo mail) is drawn page by page by pdf.js, and no link, form or script of the
+// document reaches the page — only canvases; an IHE XDM package opens as the patient's
+// record (INS, names, birth date) with its CDA document's readable text.
 import { SECRETARIAT, boxButton, messageRow, screenshot, signInAs, signOut } from './helpers.mjs';
 
 const LETTER = 'Adressage — M. GARCIA Louis';
@@ -40,6 +41,21 @@ describe('Aperçu des PDF (Marie MARTIN, secrétariat)', () => {
     await screenshot('pdf-preview.png');
     await $('.preview').$("button=Fermer l'aperçu").click();
     await expect($('.preview')).not.toBeExisting();
+  });
+
+  it('opens an IHE XDM package as the patient record', async () => {
+    const subject = 'Compte rendu de consultation (CDA) — Mme SANTONI Lucia';
+    await messageRow(subject).click();
+    await expect($('.reader .subject')).toHaveText(subject, { wait: 15_000 });
+    await $('button.open-xdm').click();
+    const record = $('#xdm-view');
+    await expect(record).toBeDisplayed({ wait: 15_000 });
+    await expect(record.$('.patient-ins')).toHaveText('293112A00412992');
+    await expect(record.$('.patient-name')).toHaveText('SANTONI Lucia');
+    await expect(record.$('h5')).toHaveText('Compte rendu de consultation de cardiologie');
+    await expect(record.$('.text')).toHaveText(expect.stringContaining('Patient vu en consultation.'));
+    await record.scrollIntoView({ block: 'start' });
+    await screenshot('xdm-record.png');
   });
 
   after(async () => {

@@ -505,6 +505,31 @@ export interface ComposeView {
   draft_id: number | null;
 }
 
+/** An IHE XDM package as relais-mail reads it (patient from METADATA.XML, documents). */
+export interface XdmPackageView {
+  subset: string;
+  patient: {
+    id: string | null;
+    id_oid: string | null;
+    ins: string | null;
+    family_name: string | null;
+    given_names: string | null;
+    birth_date: string | null;
+    birth_date_fr: string | null;
+    sex: string | null;
+  };
+  documents: {
+    path: string;
+    title: string | null;
+    mime_type: string | null;
+    cda_code: string | null;
+    text: string;
+    html: string | null;
+    size: number;
+  }[];
+  other_files: string[];
+}
+
 /** An operator found by DNS SRV for what the person typed, shown before it is used. */
 export interface DiscoveredOperator {
   domain: string;
@@ -702,6 +727,7 @@ export const api = {
   /** « Annuler l'envoi »: the held message comes back as a draft. */
   recallSend: (id: number) => call<ComposeView>('recall_send', { id }),
   exportMessage: (id: number) => call<string>('export_message', { id }),
+  xdmPackage: (id: number, index: number) => call<XdmPackageView>('xdm_package', { id, index }),
   returnedReports: (id: number) => call<ReturnedView[]>('returned_reports', { id }),
   reportSummaries: (id: number) => call<string[]>('report_summaries', { id }),
   saveAllAttachments: (id: number) => call<string[]>('save_all_attachments', { id }),
