@@ -328,7 +328,7 @@ mod tests {
             Some("sender : (\"Pharmacie\"* \"centrale\"*)")
         );
         assert_eq!(search_fts(" ", "- *").as_deref(), None);
-        let (mut store, cardio, inbox) = secretariat_store();
+        let (mut store, _, inbox) = secretariat_store();
         let message = |uid: u32, who: &str, address: &str, subject: &str| NewMessage {
             uid,
             subject: subject.into(),
