@@ -545,6 +545,11 @@ fn parse_metadata(bytes: &[u8], name: &str, limits: XdmLimits) -> Result<Vec<Ent
                                     entry.uri.get_or_insert_with(String::new).push_str(part);
                                 }
                                 "sourcePatientInfo" => entry.source_patient.push(v),
+                                // The patient's id in the sending domain (XDS `sourcePatientId`):
+                                // read as a `PID-3`, so an INS there is found as well.
+                                "sourcePatientId" => {
+                                    entry.source_patient.push(format!("PID-3|{v}"))
+                                }
                                 _ => {}
                             }
                         }

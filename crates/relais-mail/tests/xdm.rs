@@ -171,6 +171,31 @@ fn metadata_with_uri(uri: &str) -> String {
     )
 }
 
+/// A package whose metadata gives the patient only in `sourcePatientId` (as the demo mail's
+/// and some senders' do) and `sourcePatientInfo`: the INS and the traits are read.
+#[test]
+fn the_patient_comes_from_source_patient_id_and_info() {
+    let metadata = format!(
+        "{METADATA_HEAD}<rim:ExtrinsicObject id=\"D\" mimeType=\"text/xml\">\
+<rim:Slot name=\"URI\"><rim:ValueList><rim:Value>DOC0001.XML</rim:Value></rim:ValueList></rim:Slot>\
+<rim:Slot name=\"sourcePatientId\"><rim:ValueList><rim:Value>293112A00412992^^^&amp;1.2.250.1.213.1.4.8&amp;ISO^NH</rim:Value></rim:ValueList></rim:Slot>\
+<rim:Slot name=\"sourcePatientInfo\"><rim:ValueList><rim:Value>PID-5|SANTONI^Lucia^^^^^L</rim:Value><rim:Value>PID-7|19931121</rim:Value><rim:Value>PID-8|F</rim:Value></rim:ValueList></rim:Slot>\
+</rim:ExtrinsicObject></rim:RegistryObjectList></lcm:SubmitObjectsRequest>"
+    );
+    let zip = zip_of(&[
+        ("IHE_XDM/SUBSET01/METADATA.XML", metadata.as_bytes()),
+        (
+            "IHE_XDM/SUBSET01/DOC0001.XML",
+            b"<ClinicalDocument xmlns=\"urn:hl7-org:v3\"/>",
+        ),
+    ]);
+    let package = read_xdm(&zip).unwrap();
+    assert_eq!(package.patient.ins.as_deref(), Some("293112A00412992"));
+    assert_eq!(package.patient.family_name.as_deref(), Some("SANTONI"));
+    assert_eq!(package.patient.given_names.as_deref(), Some("Lucia"));
+    assert_eq!(package.patient.birth_date_fr.as_deref(), Some("21/11/1993"));
+}
+
 #[test]
 fn path_traversal_is_refused() {
     for name in [

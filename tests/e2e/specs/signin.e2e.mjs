@@ -21,7 +21,7 @@ describe('Écran de connexion', () => {
     const demoOperator = $('input[name="operator"][value="demo"]');
     await expect(demoOperator).toBeSelected();
     await expect($('label*=Opérateur de démonstration (local)')).toBeDisplayed();
-    await expect($('label*=Autre opérateur : fichier de profil ou adresse')).toBeDisplayed();
+    await expect($('label*=Votre opérateur : votre adresse de messagerie')).toBeDisplayed();
 
     await expect($('button=Se connecter avec e-CPS')).toBeDisplayed();
     await expect($('p*=ou avec un identifiant')).toBeDisplayed();
