@@ -777,7 +777,16 @@ fn read_cda(bytes: &[u8], name: &str, limits: XdmLimits) -> Result<Cda, XdmError
                     }
                     html_stack.push(html);
                     in_text += 1;
-                } else if tag == "text" && parent == Some("section") {
+                } else if tag == "text"
+                    && (parent == Some("section")
+                        || (parent == Some("nonXMLBody")
+                            // A plain-text body as text; an encoded one (`B64`: a PDF…) is
+                            // not readable here.
+                            && xml.attr(&start, "representation")?.as_deref() != Some("B64")
+                            && xml
+                                .attr(&start, "mediaType")?
+                                .is_none_or(|m| m.eq_ignore_ascii_case("text/plain"))))
+                {
                     in_text = 1;
                     cda.html.push_str("<div>");
                     html_stack.push(Some("div"));

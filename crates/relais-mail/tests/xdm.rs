@@ -186,7 +186,7 @@ fn the_patient_comes_from_source_patient_id_and_info() {
         ("IHE_XDM/SUBSET01/METADATA.XML", metadata.as_bytes()),
         (
             "IHE_XDM/SUBSET01/DOC0001.XML",
-            b"<ClinicalDocument xmlns=\"urn:hl7-org:v3\"/>",
+            b"<ClinicalDocument xmlns=\"urn:hl7-org:v3\"><component><nonXMLBody><text mediaType=\"text/plain\">Patient vu en consultation.</text></nonXMLBody></component></ClinicalDocument>",
         ),
     ]);
     let package = read_xdm(&zip).unwrap();
@@ -194,6 +194,11 @@ fn the_patient_comes_from_source_patient_id_and_info() {
     assert_eq!(package.patient.family_name.as_deref(), Some("SANTONI"));
     assert_eq!(package.patient.given_names.as_deref(), Some("Lucia"));
     assert_eq!(package.patient.birth_date_fr.as_deref(), Some("21/11/1993"));
+    // A plain-text body (`nonXMLBody`) is the readable part.
+    assert_eq!(
+        package.documents[0].text.trim(),
+        "Patient vu en consultation."
+    );
 }
 
 #[test]
