@@ -93,16 +93,21 @@ pub fn discover(
                 });
                 own_box = Some(own.clone());
                 // Shared-namespace operators show the service boxes inside this session.
-                if let Ok(shared) = session.list_shared_boxes() {
-                    for b in shared {
-                        boxes.push(Entitlement {
-                            display_name: display_name(profile, &b.address),
-                            address: b.address,
-                            kind: BoxKind::Organisational,
-                            rights: b.rights.unwrap_or_else(Rights::full),
-                            access: Access::SharedNamespace { prefix: b.prefix },
-                        });
+                match session.list_shared_boxes() {
+                    Ok(shared) => {
+                        for b in shared {
+                            boxes.push(Entitlement {
+                                display_name: display_name(profile, &b.address),
+                                address: b.address,
+                                kind: BoxKind::Organisational,
+                                rights: b.rights.unwrap_or_else(Rights::full),
+                                access: Access::SharedNamespace { prefix: b.prefix },
+                            });
+                        }
                     }
+                    // The boxes of the profile's list are still tried below; what the shared
+                    // namespace would have added is missing, and the log says why.
+                    Err(e) => tracing::warn!(error = %e, "boîtes partagées non listées"),
                 }
                 session.logout();
             }
