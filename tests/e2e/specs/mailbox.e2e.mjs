@@ -66,6 +66,8 @@ describe('Boîtes de Marie MARTIN (mot de passe)', () => {
   it("shows a link's real target before anything opens, and never opens a window", async () => {
     const handles = await browser.getWindowHandles();
     const clickInMessage = async (text) => {
+      // The reader's toolbar wraps on two lines now: bring the message into sight first.
+      await $('.reader iframe.html').scrollIntoView({ block: 'start' });
       await browser.switchToFrame(await $('.reader iframe.html'));
       try {
         await $(`a=${text}`).click();
