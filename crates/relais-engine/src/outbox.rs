@@ -111,8 +111,13 @@ impl Engine {
     }
 
     pub(crate) fn outbox_changed(&self) {
-        let Ok(rows) = self.store().and_then(|s| Ok(s.outbox()?)) else {
-            return;
+        let rows = match self.store().and_then(|s| Ok(s.outbox()?)) {
+            Ok(rows) => rows,
+            Err(e) => {
+                // The counts on screen stay as they were; the next change sends them again.
+                tracing::warn!(error = %e, "boîte d'envoi illisible : compteurs non mis à jour");
+                return;
+            }
         };
         let queued = rows
             .iter()
