@@ -537,6 +537,7 @@ pub async fn search(
 ) -> Outcome<MessagePage> {
     let (engine, _) = engine(&state)?;
     blocking(move || {
+        let started = std::time::Instant::now();
         let found = engine.search_boxes(&relais_engine::view::SearchRequest {
             text: request.text.clone(),
             box_address: request.box_address.as_deref().map(parse_box).transpose()?,
@@ -548,6 +549,9 @@ pub async fn search(
             from: request.from.clone(),
             limit: SEARCH_CAP,
         })?;
+        if !request.text.trim().is_empty() {
+            crate::bench::engine_took("search", started.elapsed());
+        }
         let total = u32::try_from(found.len()).unwrap_or(u32::MAX);
         let mut rows: Vec<dto::MessageRow> = found
             .iter()

@@ -95,7 +95,10 @@ pub async fn move_messages(
         let address = parse_box(&box_address)?;
         let destination = engine.folder_named(&address, &folder)?.id;
         let ids: Vec<MessageId> = ids.into_iter().map(MessageId).collect();
-        Ok(engine.move_messages(&ids, destination)?.into())
+        let started = std::time::Instant::now();
+        let done = engine.move_messages(&ids, destination)?;
+        crate::bench::engine_took("move", started.elapsed());
+        Ok(done.into())
     })
     .await
 }

@@ -1,5 +1,6 @@
 //! Test and demo hooks read from the environment: the demo personas file
-//! (`RELAIS_PERSONAS`), the cold-start benchmark's paint marker (`RELAIS_PAINTED_MARKER`),
+//! (`RELAIS_PERSONAS`), the cold-start benchmark's paint marker (`RELAIS_PAINTED_MARKER`) and
+//! its interactions and unlocked resume (`RELAIS_BENCH_*`, see `bench`),
 //! the tests' lock delay (`RELAIS_LOCK_SECONDS`), their default undo-send delay
 //! (`RELAIS_UNDO_SEND_SECONDS`) and the DNS server their operator discovery asks
 //! (`RELAIS_DNS_RESOLVER`). Debug builds read them; a release build

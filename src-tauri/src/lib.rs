@@ -5,6 +5,7 @@
 //! between the webview and that engine, and engine events into Tauri events.
 
 mod annuaire;
+mod bench;
 mod collab;
 mod commands;
 mod compose;
@@ -101,6 +102,8 @@ pub fn run() {
             commands::sign_out,
             commands::touch_session,
             commands::painted,
+            bench::bench_interactions,
+            bench::bench_took,
             collab::collab_support,
             collab::claim,
             collab::release,

@@ -1113,6 +1113,67 @@ struct Tables<'a> {
 }
 
 /// A row: figure | link | Relais | baseline, same run | target | status.
+/// The window's own interactions on the cached profile (issue 13): what the person sees,
+/// beside the engine's share of the same command.
+fn interaction_rows(
+    t: &mut String,
+    measured: &Result<coldstart::Interactions, String>,
+    cached: &str,
+    build: &str,
+) {
+    let p50_p95 = |v: &[f64]| -> String {
+        if v.is_empty() {
+            return "none".into();
+        }
+        let mut v = v.to_vec();
+        v.sort_by(f64::total_cmp);
+        let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
+        format!(
+            "p50 {:.0} ms, max {:.0} ms ({} runs)",
+            at(0.5),
+            at(1.0),
+            v.len()
+        )
+    };
+    match measured {
+        Ok(m) => {
+            row(
+                t,
+                [
+                    &format!("search in the window, {cached} cached: from the last keystroke in the search field to the results painted (accent-less queries)"),
+                    "loopback",
+                    &format!("**{}** (build `{build}`; includes the field's 150 ms pause after the last keystroke)", p50_p95(&m.search)),
+                    &format!("the engine's search for the same queries, in the app: {}", p50_p95(&m.engine_search)),
+                    "—",
+                    "",
+                ],
+            );
+            row(
+                t,
+                [
+                    &format!("move in the window, {cached} cached: from the click on the destination in « Déplacer vers… » to the row gone from the painted list"),
+                    "loopback",
+                    &format!("**{}** (build `{build}`)", p50_p95(&m.mv)),
+                    &format!("the engine's move (`UID MOVE` on the kept connection, then the store), in the app: {}", p50_p95(&m.engine_move)),
+                    "—",
+                    "",
+                ],
+            );
+        }
+        Err(e) => row(
+            t,
+            [
+                &format!("search and move in the window, {cached} cached"),
+                "loopback",
+                &format!("**failed**: {e}"),
+                "",
+                "—",
+                "",
+            ],
+        ),
+    }
+}
+
 fn row(t: &mut String, cells: [&str; 6]) {
     t.push('|');
     for c in cells {
@@ -1444,6 +1505,7 @@ fn table(x: &Tables) -> String {
                         ),
                     ],
                 );
+                interaction_rows(&mut t, &c.interactions, &cached, &build);
             }
             Some(Err(e)) => row(
                 &mut t,

@@ -778,6 +778,10 @@ export const api = {
    * screen mounted) — a no-op unless `RELAIS_PAINTED_MARKER` is set.
    */
   painted: (kind: 'list' | 'signin' | 'mailbox') => call<void>('painted', { kind }),
+  /** Benchmark: whether the window plays its interactions (lib/benchInteractions.ts). */
+  benchInteractions: () => call<boolean>('bench_interactions'),
+  /** Benchmark: one measure taken in the window (a no-op outside the benchmark). */
+  benchTook: (name: string, ms: number) => call<void>('bench_took', { name, ms }),
   /** Opens `url` in the system browser, never inside the app's window. */
   openExternal: (url: string) => call<void>('plugin:opener|open_url', { url }),
 };
