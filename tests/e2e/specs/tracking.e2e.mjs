@@ -23,6 +23,9 @@ describe("Suivi de l'envoi (Marie MARTIN, secrétariat)", () => {
       subject: LETTER,
       words: 'Bonjour Docteur,\n\nVoici le courrier, avec accusé de distribution.',
     });
+    // Below the attachments, under the composer's fixed buttons: brought to the middle first
+    // (a click on a hidden part of it is intercepted by the buttons' bar).
+    await browser.execute(() => document.getElementById('compose-dsn')?.scrollIntoView({ block: 'center' }));
     await $('#compose-dsn').click();
     await $('#compose-body').click();
     await browser.keys(['Control', 'Enter']);
