@@ -57,16 +57,20 @@ fn clean(name: &str) -> String {
 }
 
 fn write_line(line: &str) {
-    let Some(path) = crate::hooks::var(PAINTED_MARKER_ENV) else {
-        return;
-    };
-    let written = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .and_then(|mut f| writeln!(f, "{line}"));
-    if let Err(e) = written {
+    if let Err(e) = append_marker(line) {
         // The benchmark then reports the figure as missing; the app goes on.
         tracing::warn!(error = %e, "mesure du banc d'essai non écrite");
     }
+}
+
+/// Appends `line` to the paint marker file (`RELAIS_PAINTED_MARKER`); nothing without it.
+pub fn append_marker(line: &str) -> std::io::Result<()> {
+    let Some(path) = crate::hooks::var(PAINTED_MARKER_ENV) else {
+        return Ok(());
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)?;
+    writeln!(file, "{line}")
 }

@@ -644,9 +644,9 @@ static PAINTED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new()
 /// `RELAIS_PAINTED_MARKER`, nothing happens. Each kind is written once per process.
 #[tauri::command]
 pub fn painted(kind: String) {
-    let Some(path) = crate::hooks::var(PAINTED_MARKER_ENV) else {
+    if crate::hooks::var(PAINTED_MARKER_ENV).is_none() {
         return;
-    };
+    }
     let kind: String = kind
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -660,13 +660,9 @@ pub fn painted(kind: String) {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis())
         .unwrap_or_default();
-    use std::io::Write;
-    let written = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .and_then(|mut f| writeln!(f, "{kind} {millis}"));
-    if written.is_ok() {
-        done.push(kind);
+    match crate::bench::append_marker(&format!("{kind} {millis}")) {
+        Ok(()) => done.push(kind),
+        // Not marked done: the next paint of this kind tries again.
+        Err(e) => tracing::warn!(error = %e, "marque d'affichage non écrite"),
     }
 }

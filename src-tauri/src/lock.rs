@@ -180,19 +180,15 @@ pub async fn resume_session(
             engine.profile_dir().root(),
             engine.operator(),
         );
-        if crate::bench::resume_unlocked() {
-            let info = info_of(&engine)?;
-            state.replace(Some(Session::start(Arc::new(engine), shared, false)));
-            return Ok(Some(Resumed {
-                locked: false,
-                info: Some(info),
-            }));
-        }
-        state.replace(Some(Session::start(Arc::new(engine), shared, true)));
-        Ok(Some(Resumed {
-            locked: true,
-            info: None,
-        }))
+        // Locked, except for the benchmark's cold start (a hook the packaged app ignores).
+        let locked = !crate::bench::resume_unlocked();
+        let info = if locked {
+            None
+        } else {
+            Some(info_of(&engine)?)
+        };
+        state.replace(Some(Session::start(Arc::new(engine), shared, locked)));
+        Ok(Some(Resumed { locked, info }))
     })
     .await
 }

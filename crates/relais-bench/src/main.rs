@@ -1121,44 +1121,47 @@ fn interaction_rows(
     cached: &str,
     build: &str,
 ) {
-    let p50_p95 = |v: &[f64]| -> String {
+    let p50_max = |v: &[f64]| -> String {
         if v.is_empty() {
             return "none".into();
         }
         let mut v = v.to_vec();
         v.sort_by(f64::total_cmp);
-        let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
         format!(
             "p50 {:.0} ms, max {:.0} ms ({} runs)",
-            at(0.5),
-            at(1.0),
+            percentile(&v, 50.0),
+            percentile(&v, 100.0),
             v.len()
         )
     };
     match measured {
         Ok(m) => {
-            row(
-                t,
-                [
-                    &format!("search in the window, {cached} cached: from the last keystroke in the search field to the results painted (accent-less queries)"),
-                    "loopback",
-                    &format!("**{}** (build `{build}`; includes the field's 150 ms pause after the last keystroke)", p50_p95(&m.search)),
-                    &format!("the engine's search for the same queries, in the app: {}", p50_p95(&m.engine_search)),
-                    "—",
+            for (figure, window, note, engine) in [
+                (
+                    "search in the window, {cached} cached: from the last keystroke in the search field to the results painted (accent-less queries)",
+                    &m.search,
+                    "; includes the field's 150 ms pause after the last keystroke",
+                    format!("the engine's search for the same queries, in the app: {}", p50_max(&m.engine_search)),
+                ),
+                (
+                    "move in the window, {cached} cached: from the click on the destination in « Déplacer vers… » to the row gone from the painted list",
+                    &m.mv,
                     "",
-                ],
-            );
-            row(
-                t,
-                [
-                    &format!("move in the window, {cached} cached: from the click on the destination in « Déplacer vers… » to the row gone from the painted list"),
-                    "loopback",
-                    &format!("**{}** (build `{build}`)", p50_p95(&m.mv)),
-                    &format!("the engine's move (`UID MOVE` on the kept connection, then the store), in the app: {}", p50_p95(&m.engine_move)),
-                    "—",
-                    "",
-                ],
-            );
+                    format!("the engine's move (`UID MOVE` on the kept connection, then the store), in the app: {}", p50_max(&m.engine_move)),
+                ),
+            ] {
+                row(
+                    t,
+                    [
+                        &figure.replace("{cached}", cached),
+                        "loopback",
+                        &format!("**{}** (build `{build}`{note})", p50_max(window)),
+                        &engine,
+                        "—",
+                        "",
+                    ],
+                );
+            }
         }
         Err(e) => row(
             t,
