@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use relais_core::BoxKind;
 use relais_engine::claims::{ClaimError, MessageStatus, StatusFilter};
-use relais_engine::{Engine, EngineError};
+use relais_engine::Engine;
 use relais_store::{FolderId, MessageId};
 use tauri::State;
 
@@ -159,53 +159,28 @@ fn change(
 /// « Prendre en charge » (`force`: take over a colleague's claim, after confirmation).
 #[tauri::command]
 pub async fn claim(state: State<'_, AppState>, id: i64, force: bool) -> Outcome<StatusOutcome> {
-    let (engine, shared) = engine(&state)?;
-    blocking(move || {
-        let outcome = change(&engine, id, |e| e.claim(MessageId(id), force));
-        shared.changed();
-        outcome
-    })
-    .await
+    let (engine, _) = engine(&state)?;
+    blocking(move || change(&engine, id, |e| e.claim(MessageId(id), force))).await
 }
 
 /// « Libérer ».
 #[tauri::command]
 pub async fn release(state: State<'_, AppState>, id: i64, force: bool) -> Outcome<StatusOutcome> {
-    let (engine, shared) = engine(&state)?;
-    blocking(move || {
-        let outcome = change(&engine, id, |e| e.release(MessageId(id), force));
-        shared.changed();
-        outcome
-    })
-    .await
+    let (engine, _) = engine(&state)?;
+    blocking(move || change(&engine, id, |e| e.release(MessageId(id), force))).await
 }
 
 /// « Marquer comme traité » (`done = false`: « Rouvrir »).
 #[tauri::command]
 pub async fn mark_done(state: State<'_, AppState>, id: i64, done: bool) -> Outcome<StatusOutcome> {
-    let (engine, shared) = engine(&state)?;
-    blocking(move || {
-        let outcome = change(&engine, id, |e| e.mark_done(MessageId(id), done));
-        shared.changed();
-        outcome
-    })
-    .await
+    let (engine, _) = engine(&state)?;
+    blocking(move || change(&engine, id, |e| e.mark_done(MessageId(id), done))).await
 }
 
 fn folder_of(engine: &Engine, box_address: &str, folder: &str) -> Outcome<(FolderId, String)> {
     let address = parse_box(box_address)?;
-    let found = engine.with_store(|store| store.folders(&address))?;
-    found
-        .into_iter()
-        .find(|f| f.name == folder)
-        .map(|f| (f.id, f.name))
-        .ok_or_else(|| {
-            EngineError::UnknownFolder {
-                address,
-                folder: folder.to_owned(),
-            }
-            .into()
-        })
+    let found = engine.folder_named(&address, folder)?;
+    Ok((found.id, found.name))
 }
 
 /// A page of a folder under a filter (« À traiter », « Mes prises en charge », « Traités »),
@@ -249,7 +224,7 @@ pub async fn status_counts(
     blocking(move || {
         let (folder_id, _) = folder_of(&engine, &box_address, &folder)?;
         Ok(StatusCounts {
-            all: engine.with_store(|store| store.count(folder_id))?,
+            all: engine.folder_total(folder_id)?,
             to_handle: engine.count_by_status(folder_id, StatusFilter::ToHandle)?,
             mine: engine.count_by_status(folder_id, StatusFilter::Mine)?,
             done: engine.count_by_status(folder_id, StatusFilter::Done)?,

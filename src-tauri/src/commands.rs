@@ -11,7 +11,7 @@ use relais_core::{BoxAddress, NationalId};
 use relais_engine::actions::Flag;
 use relais_engine::{Engine, EngineError, IdentityHint};
 use relais_mail::{MessageDisplay, RemoteContent};
-use relais_store::{MessageId, SearchQuery};
+use relais_store::MessageId;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
 
@@ -21,7 +21,8 @@ use crate::session::{self, AppState, Session, Shared};
 use crate::views;
 
 /// Environment variable naming the operator's demo personas file (`tests/operator/personas.json`).
-/// Its presence is what puts the app in demo mode.
+/// Its presence is what puts the app in demo mode; a release build ignores it
+/// ([`crate::hooks`]).
 pub const PERSONAS_ENV: &str = "RELAIS_PERSONAS";
 
 /// At most this many search results are listed.
@@ -64,11 +65,18 @@ impl From<EngineError> for CommandError {
             EngineError::UnknownBox(_) => "unknown_box",
             EngineError::UnknownFolder { .. } => "unknown_folder",
             EngineError::UnknownMessage => "unknown_message",
+            EngineError::MixedSelection => "mixed_selection",
             EngineError::NotAllowed { .. } => "not_allowed",
             EngineError::ServerRefused { .. } => "server_refused",
             EngineError::Io { .. } => "profile_io",
             EngineError::Cancelled => "cancelled",
             EngineError::StoreKeyLost => "store_key_lost",
+            EngineError::Locked => "locked",
+            EngineError::WrongPerson => "other_person",
+            EngineError::PendingOutgoing { .. } => "pending_outgoing",
+            EngineError::InvalidFolderName { .. } => "invalid_folder_name",
+            EngineError::SpecialFolder { .. } => "special_folder",
+            EngineError::InvalidIdentity(_) => "invalid_identity",
         };
         // The provider's refusals come as OAuth codes in English: say them in French.
         if let EngineError::Psc(relais_net::PscError::Denied { error: reason, .. }) = &error {
@@ -112,15 +120,12 @@ pub(crate) async fn blocking<T: Send + 'static>(
         .map_err(|error| CommandError::new("internal", format!("Erreur interne : {error}")))?
 }
 
-/// The session's engine, unless the window is locked (see `lock::lock_session`).
+/// The session's engine for a read or an action: refused by the engine's runtime while the
+/// session is locked, whatever the window does.
 pub(crate) fn engine(state: &State<'_, AppState>) -> Outcome<(Arc<Engine>, Arc<Shared>)> {
-    if state.locked.load(std::sync::atomic::Ordering::SeqCst) {
-        return Err(CommandError::new(
-            "locked",
-            "Relais est verrouillé : reconnectez-vous pour continuer.",
-        ));
-    }
-    state.current().ok_or_else(CommandError::not_signed_in)
+    let (runtime, shared) = state.current().ok_or_else(CommandError::not_signed_in)?;
+    let engine = Arc::clone(runtime.engine()?);
+    Ok((engine, shared))
 }
 
 #[derive(Debug, Serialize)]
@@ -134,14 +139,14 @@ pub struct AppInfo {
 pub fn app_info(app: AppHandle) -> AppInfo {
     AppInfo {
         version: app.package_info().version.to_string(),
-        demo_mode: std::env::var_os(PERSONAS_ENV).is_some(),
+        demo_mode: crate::hooks::var(PERSONAS_ENV).is_some(),
     }
 }
 
 /// The demo accounts to offer on the sign-in screen; empty outside demo mode.
 #[tauri::command]
 pub fn demo_personas() -> Result<Vec<DemoPersona>, CommandError> {
-    let Some(path) = std::env::var_os(PERSONAS_ENV) else {
+    let Some(path) = crate::hooks::var(PERSONAS_ENV) else {
         return Ok(Vec::new());
     };
     demo::load_personas(Path::new(&path)).map_err(|error| CommandError {
@@ -151,7 +156,7 @@ pub fn demo_personas() -> Result<Vec<DemoPersona>, CommandError> {
 }
 
 pub(crate) fn demo_identity(login: &str) -> Option<demo::DemoIdentity> {
-    let path = std::env::var_os(PERSONAS_ENV)?;
+    let path = crate::hooks::var(PERSONAS_ENV)?;
     demo::identity(Path::new(&path), login)
 }
 
@@ -177,21 +182,28 @@ pub struct EcpsSignIn {
     pub login_hint: Option<String>,
 }
 
-/// The operator profile to use: the one typed on the sign-in screen, else `RELAIS_OPERATOR`.
-fn operator_profile(typed: Option<&str>) -> Outcome<PathBuf> {
+/// Where the operator of a sign-in comes from.
+pub(crate) enum OperatorSource {
+    /// A profile file: the one typed, or `RELAIS_OPERATOR` (the demo).
+    File(PathBuf),
+    /// Found by DNS SRV for the domain typed (see [`crate::discovery`]).
+    Discovered(Box<relais_net::OperatorProfile>),
+}
+
+/// The operator of a sign-in: the profile file or the address (or domain) typed on the
+/// sign-in screen, else `RELAIS_OPERATOR`. Looking up the DNS may take seconds: called on a
+/// blocking thread.
+fn operator_source(typed: Option<&str>) -> Outcome<OperatorSource> {
     let typed = typed.map(str::trim).filter(|t| !t.is_empty());
     match typed {
         Some(text) => {
             let path = PathBuf::from(text);
             if path.is_file() {
-                Ok(path)
-            } else if text.contains('@') || !text.contains(['/', '\\']) {
-                Err(CommandError::new(
-                    "operator_discovery_unavailable",
-                    format!(
-                        "La recherche d'un opérateur par son adresse ({text}) n'est pas encore disponible : indiquez le chemin du fichier de profil de votre opérateur (.toml)."
-                    ),
-                ))
+                Ok(OperatorSource::File(path))
+            } else if let Some(domain) = crate::discovery::domain_of(text) {
+                Ok(OperatorSource::Discovered(Box::new(
+                    crate::discovery::discover(&domain)?,
+                )))
             } else {
                 Err(CommandError::new(
                     "operator_profile_missing",
@@ -200,10 +212,10 @@ fn operator_profile(typed: Option<&str>) -> Outcome<PathBuf> {
             }
         }
         None => match std::env::var_os(session::OPERATOR_ENV) {
-            Some(path) if !path.is_empty() => Ok(PathBuf::from(path)),
+            Some(path) if !path.is_empty() => Ok(OperatorSource::File(PathBuf::from(path))),
             _ => Err(CommandError::new(
                 "no_operator",
-                "Aucun opérateur de démonstration n'est configuré : choisissez « Autre opérateur » et indiquez son fichier de profil.",
+                "Aucun opérateur n'est indiqué : saisissez votre adresse de messagerie (ou le fichier de profil de votre opérateur).",
             )),
         },
     }
@@ -213,31 +225,42 @@ fn operator_profile(typed: Option<&str>) -> Outcome<PathBuf> {
 fn open_engine(
     app: &AppHandle,
     state: &AppState,
-    operator: &Path,
+    operator: &OperatorSource,
 ) -> Outcome<(Engine, Arc<Shared>)> {
     state.detach();
     let shared = Shared::new(app.clone());
-    let engine = Engine::open(
-        state.free_profile_dir(),
-        Some(operator),
-        session::sink(&shared),
-    )?;
+    let dir = state.free_profile_dir();
+    let operator = match operator {
+        OperatorSource::File(path) => path.clone(),
+        OperatorSource::Discovered(profile) => {
+            // The profile's own operator file: kept with the sign-in record, so a restart
+            // opens the same servers without asking the DNS again.
+            dir.ensure()?;
+            let path = dir.root().join("operator.toml");
+            std::fs::write(&path, profile.to_toml()).map_err(|e| {
+                CommandError::new(
+                    "operator_profile_io",
+                    format!("Le profil de l'opérateur n'a pas pu être enregistré : {e}"),
+                )
+            })?;
+            path
+        }
+    };
+    let engine = Engine::open(dir, Some(&operator), session::sink(&shared))?;
     Ok((engine, shared))
 }
 
 /// The session as the UI sees it, with unread counts from the store.
 pub(crate) fn info_of(engine: &Engine) -> Outcome<SessionInfo> {
     let person = engine.person()?;
-    let boxes = engine.boxes()?;
-    let mut views = engine.with_store(|store| -> Outcome<Vec<dto::BoxView>> {
-        boxes
-            .iter()
-            .map(|b| Ok(views::box_view(b, store.unread_in_box(&b.address)?)))
-            .collect()
-    })?;
+    let mut views: Vec<dto::BoxView> = engine
+        .boxes_with_unread()?
+        .iter()
+        .map(|(b, unread)| views::box_view(b, *unread))
+        .collect();
     // Demo mode: the service boxes get the names of the personas file (the operator
     // profile lists addresses only).
-    if let Some(path) = std::env::var_os(PERSONAS_ENV) {
+    if let Some(path) = crate::hooks::var(PERSONAS_ENV) {
         let names = demo::box_names(Path::new(&path));
         for view in views
             .iter_mut()
@@ -270,10 +293,7 @@ pub(crate) fn start(state: &AppState, engine: Engine, shared: Arc<Shared>) -> Ou
             .iter()
             .map(|b| (b.address.clone(), b.display_name.clone())),
     );
-    state.replace(Some(Session::start(Arc::new(engine), shared)));
-    state
-        .locked
-        .store(false, std::sync::atomic::Ordering::SeqCst);
+    state.replace(Some(Session::start(Arc::new(engine), shared, false)));
     Ok(info)
 }
 
@@ -283,15 +303,16 @@ pub async fn sign_in_password(
     state: State<'_, AppState>,
     request: PasswordSignIn,
 ) -> Outcome<SessionInfo> {
-    let operator = operator_profile(request.operator.as_deref())?;
     let state = state.inner().clone();
     blocking(move || {
+        let operator = operator_source(request.operator.as_deref())?;
         let (engine, shared) = open_engine(&app, &state, &operator)?;
         let login = request.login.trim().to_owned();
         // Demo mode: the personas file says who the login belongs to, so that the author
         // of what this person writes carries their real names and RPPS.
         let hint = demo_identity(&login)
             .map(|persona| IdentityHint {
+                profession: None,
                 given_name: Some(persona.given_name),
                 family_name: Some(persona.family_name),
                 national_id: persona
@@ -312,9 +333,9 @@ pub async fn sign_in_ecps(
     state: State<'_, AppState>,
     request: EcpsSignIn,
 ) -> Outcome<SessionInfo> {
-    let operator = operator_profile(request.operator.as_deref())?;
     let state = state.inner().clone();
     blocking(move || {
+        let operator = operator_source(request.operator.as_deref())?;
         let (engine, shared) = open_engine(&app, &state, &operator)?;
         // The provider knows people by national id (or its own person id): a demo login
         // is turned into the persona's national id.
@@ -345,6 +366,32 @@ pub async fn session_info(state: State<'_, AppState>) -> Outcome<SessionInfo> {
     blocking(move || info_of(&engine)).await
 }
 
+/// The names of a person no directory knows, declared once at their first sign-in.
+#[derive(Debug, Deserialize)]
+pub struct IdentityDeclaration {
+    pub given_name: String,
+    pub family_name: String,
+    pub profession: String,
+}
+
+#[tauri::command]
+pub async fn declare_identity(
+    state: State<'_, AppState>,
+    request: IdentityDeclaration,
+) -> Outcome<SessionInfo> {
+    let (engine, _) = engine(&state)?;
+    blocking(move || {
+        let declared = relais_engine::DeclaredIdentity::new(
+            &request.given_name,
+            &request.family_name,
+            &request.profession,
+        )?;
+        engine.declare_identity(&declared)?;
+        info_of(&engine)
+    })
+    .await
+}
+
 pub(crate) fn parse_box(address: &str) -> Outcome<BoxAddress> {
     BoxAddress::parse(address).map_err(|error| {
         CommandError::new(
@@ -362,23 +409,7 @@ pub async fn list_folders(
     let (engine, _) = engine(&state)?;
     blocking(move || {
         let address = parse_box(&box_address)?;
-        engine.with_store(|store| {
-            let list = store.folders(&address)?;
-            let mut failure = None;
-            let views = views::folders(list, |folder| {
-                let counts = store
-                    .unread_in_folder(folder.id)
-                    .and_then(|unread| Ok((unread, store.count(folder.id)?)));
-                counts.unwrap_or_else(|error| {
-                    failure = Some(error);
-                    (0, 0)
-                })
-            });
-            match failure {
-                Some(error) => Err(error.into()),
-                None => Ok(views),
-            }
-        })
+        Ok(views::folders(engine.folders_with_counts(&address)?))
     })
     .await
 }
@@ -391,36 +422,45 @@ pub async fn list_messages(
     offset: u32,
     limit: u32,
 ) -> Outcome<MessagePage> {
-    let (engine, shared) = engine(&state)?;
+    let (engine, _) = engine(&state)?;
     blocking(move || {
         let address = parse_box(&box_address)?;
-        let found = engine.with_store(|store| store.folders(&address))?;
-        let Some(found) = found.into_iter().find(|f| f.name == folder) else {
-            return Err(EngineError::UnknownFolder { address, folder }.into());
-        };
-        let listing = shared.listing(found.id, || {
-            let order = engine.with_store(|store| store.list_order(found.id))?;
-            Ok(views::group_threads(order))
-        })?;
-        let total = u32::try_from(listing.len()).unwrap_or(u32::MAX);
-        let page: Vec<views::ListedMessage> = listing
+        let page = engine.folder_page(&address, &folder, offset, limit)?;
+        let mut rows: Vec<dto::MessageRow> = page
+            .rows
             .iter()
-            .skip(offset as usize)
-            .take(limit as usize)
-            .copied()
+            .map(|r| {
+                views::row(
+                    &r.summary,
+                    &page.folder.name,
+                    Some((r.thread.0, r.thread_size)),
+                )
+            })
             .collect();
-        let ids: Vec<MessageId> = page.iter().map(|listed| listed.id).collect();
-        let summaries = engine.with_store(|store| store.summaries(&ids))?;
-        // A message removed since the listing was built is left out of its page.
+        crate::collab::decorate(&engine, &mut rows);
+        Ok(MessagePage {
+            total: page.total,
+            offset,
+            rows,
+        })
+    })
+    .await
+}
+
+/// « Toutes les boîtes de réception »: every inbox of the person, threaded, no cap.
+#[tauri::command]
+pub async fn unified_inbox(
+    state: State<'_, AppState>,
+    offset: u32,
+    limit: u32,
+) -> Outcome<MessagePage> {
+    let (engine, _) = engine(&state)?;
+    blocking(move || {
+        let (total, page) = engine.unified_page(offset, limit)?;
         let mut rows: Vec<dto::MessageRow> = page
             .iter()
-            .filter_map(|listed| {
-                let summary = summaries.iter().find(|s| s.id == listed.id)?;
-                Some(views::row(
-                    summary,
-                    &found.name,
-                    Some((listed.thread.0, listed.size)),
-                ))
+            .map(|(folder, row)| {
+                views::row(&row.summary, folder, Some((row.thread.0, row.thread_size)))
             })
             .collect();
         crate::collab::decorate(&engine, &mut rows);
@@ -433,15 +473,30 @@ pub async fn list_messages(
     .await
 }
 
+/// The current rows of messages an event named (`messages` `changed`): the window patches
+/// the rows it shows instead of reading its list again.
+#[tauri::command]
+pub async fn message_rows(
+    state: State<'_, AppState>,
+    ids: Vec<i64>,
+) -> Outcome<Vec<dto::MessageRow>> {
+    let (engine, _) = engine(&state)?;
+    blocking(move || {
+        let ids: Vec<MessageId> = ids.into_iter().map(MessageId).collect();
+        let mut rows: Vec<dto::MessageRow> = engine
+            .rows(&ids)?
+            .iter()
+            .map(|f| views::row(&f.summary, &f.folder, None))
+            .collect();
+        crate::collab::decorate(&engine, &mut rows);
+        Ok(rows)
+    })
+    .await
+}
+
 /// A message's bytes (fetched and cached on first opening) shown by relais-mail.
 fn view(engine: &Engine, id: i64, remote: RemoteContent) -> Outcome<MessageView> {
-    let message = engine
-        .with_store(|store| store.message(MessageId(id)))?
-        .ok_or(EngineError::UnknownMessage)?;
-    let folder = engine
-        .with_store(|store| store.folder(message.summary.folder_id))?
-        .map(|f| f.name)
-        .unwrap_or_default();
+    let (message, folder) = engine.message_in_folder(MessageId(id))?;
     let raw = engine.raw_message(MessageId(id))?;
     let display = MessageDisplay::from_raw_with(&raw, remote);
     let mut view = views::message_view(&message, &folder, &display);
@@ -482,67 +537,27 @@ pub async fn search(
 ) -> Outcome<MessagePage> {
     let (engine, _) = engine(&state)?;
     blocking(move || {
-        let boxes: Vec<BoxAddress> = match &request.box_address {
-            Some(address) => vec![parse_box(address)?],
-            None => engine.boxes()?.into_iter().map(|b| b.address).collect(),
-        };
-        let mut found = Vec::new();
-        engine.with_store(|store| -> Outcome<()> {
-            for address in &boxes {
-                let folder = match &request.folder {
-                    None => None,
-                    Some(name) => match store
-                        .folders(address)?
-                        .into_iter()
-                        .find(|f| &f.name == name)
-                    {
-                        Some(folder) => Some(folder.id),
-                        // This box has no such folder: nothing to find in it.
-                        None => continue,
-                    },
-                };
-                let query = SearchQuery {
-                    text: request.text.clone(),
-                    box_address: Some(address.clone()),
-                    folder,
-                    since: request.since,
-                    until: request.until,
-                    unread_only: request.unread_only,
-                    limit: SEARCH_CAP,
-                    ..SearchQuery::default()
-                };
-                found.extend(store.search(&query)?);
-            }
-            Ok(())
+        let started = std::time::Instant::now();
+        let found = engine.search_boxes(&relais_engine::view::SearchRequest {
+            text: request.text.clone(),
+            box_address: request.box_address.as_deref().map(parse_box).transpose()?,
+            folder: request.folder.clone(),
+            since: request.since,
+            until: request.until,
+            unread_only: request.unread_only,
+            with_attachments: request.with_attachments,
+            from: request.from.clone(),
+            limit: SEARCH_CAP,
         })?;
-        found.sort_by(|a, b| b.date.cmp(&a.date).then(b.id.cmp(&a.id)));
-        found.truncate(SEARCH_CAP as usize);
-        let names =
-            engine.with_store(|store| -> Outcome<std::collections::HashMap<i64, String>> {
-                let mut names = std::collections::HashMap::new();
-                for summary in &found {
-                    if let std::collections::hash_map::Entry::Vacant(slot) =
-                        names.entry(summary.folder_id.0)
-                    {
-                        slot.insert(
-                            store
-                                .folder(summary.folder_id)?
-                                .map(|f| f.name)
-                                .unwrap_or_default(),
-                        );
-                    }
-                }
-                Ok(names)
-            })?;
+        if !request.text.trim().is_empty() {
+            crate::bench::engine_took("search", started.elapsed());
+        }
         let total = u32::try_from(found.len()).unwrap_or(u32::MAX);
         let mut rows: Vec<dto::MessageRow> = found
             .iter()
             .skip(offset as usize)
             .take(limit as usize)
-            .map(|s| {
-                let folder = names.get(&s.folder_id.0).map(String::as_str).unwrap_or("");
-                views::row(s, folder, None)
-            })
+            .map(|f| views::row(&f.summary, &f.folder, None))
             .collect();
         crate::collab::decorate(&engine, &mut rows);
         Ok(MessagePage {
@@ -555,10 +570,9 @@ pub async fn search(
 }
 
 async fn flag(state: State<'_, AppState>, id: i64, flag: Flag, on: bool) -> Outcome<()> {
-    let (engine, shared) = engine(&state)?;
+    let (engine, _) = engine(&state)?;
     blocking(move || {
         let result = engine.set_flag(MessageId(id), flag, on);
-        shared.changed();
         Ok(result?)
     })
     .await
@@ -576,10 +590,9 @@ pub async fn set_flagged(state: State<'_, AppState>, id: i64, flagged: bool) -> 
 
 #[tauri::command]
 pub async fn delete_message(state: State<'_, AppState>, id: i64) -> Outcome<()> {
-    let (engine, shared) = engine(&state)?;
+    let (engine, _) = engine(&state)?;
     blocking(move || {
         let result = engine.delete(MessageId(id));
-        shared.changed();
         Ok(result?)
     })
     .await
@@ -588,10 +601,9 @@ pub async fn delete_message(state: State<'_, AppState>, id: i64) -> Outcome<()> 
 /// Synchronises every box now; fails only when no box could be reached.
 #[tauri::command]
 pub async fn sync_now(state: State<'_, AppState>) -> Outcome<()> {
-    let (engine, shared) = engine(&state)?;
+    let (engine, _) = engine(&state)?;
     blocking(move || {
         let results = engine.sync(&[], &AtomicBool::new(false))?;
-        shared.changed();
         let reached = results.iter().any(|(_, r)| r.is_ok());
         match results.into_iter().find_map(|(_, r)| r.err()) {
             Some(error) if !reached => Err(error.into()),
@@ -601,22 +613,29 @@ pub async fn sync_now(state: State<'_, AppState>) -> Outcome<()> {
     .await
 }
 
-/// Signs out: stops the background work, revokes the e-CPS session, wipes the secrets and
-/// the local copy of the mail (see `AppState::sign_out`).
+/// Signs out: stops the runtime, revokes the e-CPS session, wipes the secrets and the local
+/// copy of the mail (see `AppState::sign_out`). While messages wait in the outbox or drafts
+/// exist only here, it is refused (`pending_outgoing`, saying how many) unless the person
+/// confirmed (`discard_pending`).
 #[tauri::command]
-pub async fn sign_out(state: State<'_, AppState>) -> Outcome<()> {
+pub async fn sign_out(state: State<'_, AppState>, discard_pending: bool) -> Outcome<()> {
     let state = state.inner().clone();
-    blocking(move || {
-        state.sign_out();
-        Ok(())
-    })
-    .await
+    blocking(move || Ok(state.sign_out(discard_pending)?)).await
+}
+
+/// The person is active in the window (typing a message, reading): the engine's inactivity
+/// lock counts from now. The window calls it at most every few seconds.
+#[tauri::command]
+pub fn touch_session(state: State<'_, AppState>) {
+    if let Some((runtime, _)) = state.current() {
+        runtime.touch();
+    }
 }
 
 /// Environment variable naming a file where the app writes when its first screen is
 /// painted after start (the cold-start benchmark, `crates/relais-bench`): one line per kind,
 /// `list <unix ms>` for the first painted message-list page, `signin <unix ms>` for the
-/// sign-in screen.
+/// sign-in screen. A release build ignores it unless built with `test-hooks`.
 pub const PAINTED_MARKER_ENV: &str = "RELAIS_PAINTED_MARKER";
 
 static PAINTED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
@@ -625,9 +644,9 @@ static PAINTED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new()
 /// `RELAIS_PAINTED_MARKER`, nothing happens. Each kind is written once per process.
 #[tauri::command]
 pub fn painted(kind: String) {
-    let Some(path) = std::env::var_os(PAINTED_MARKER_ENV).filter(|p| !p.is_empty()) else {
+    if crate::hooks::var(PAINTED_MARKER_ENV).is_none() {
         return;
-    };
+    }
     let kind: String = kind
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -641,13 +660,9 @@ pub fn painted(kind: String) {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis())
         .unwrap_or_default();
-    use std::io::Write;
-    let written = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .and_then(|mut f| writeln!(f, "{kind} {millis}"));
-    if written.is_ok() {
-        done.push(kind);
+    match crate::bench::append_marker(&format!("{kind} {millis}")) {
+        Ok(()) => done.push(kind),
+        // Not marked done: the next paint of this kind tries again.
+        Err(e) => tracing::warn!(error = %e, "marque d'affichage non écrite"),
     }
 }

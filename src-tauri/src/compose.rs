@@ -39,6 +39,9 @@ impl From<SendError> for CommandError {
             SendError::Compose(ComposeError::Policy(PolicyError::SeveralPatients { .. })) => {
                 "several_patients"
             }
+            SendError::Compose(ComposeError::Policy(PolicyError::InvalidPatientAddress {
+                ..
+            })) => "invalid_patient_address",
             SendError::Compose(ComposeError::Policy(_)) => "too_large",
             SendError::Compose(ComposeError::NoRecipient) => "no_recipient",
             SendError::Compose(_) => "compose",
@@ -46,7 +49,10 @@ impl From<SendError> for CommandError {
             SendError::Author(_) => "author",
             SendError::Refused { .. } => "send_refused",
             SendError::UnknownDraft(_) => "unknown_draft",
+            SendError::NotADraft => "not_a_draft",
+            SendError::TooLateToRecall => "too_late_to_recall",
             SendError::NoReadReceiptAsked => "no_read_receipt",
+            SendError::ReadReceiptAlreadyAnswered => "read_receipt_answered",
         };
         CommandError::new(code, error.to_string())
     }
@@ -185,22 +191,7 @@ pub async fn release_attachment(state: State<'_, AppState>, token: u64) -> Outco
 }
 
 fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-            if let Ok(v) = u8::from_str_radix(hex, 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    relais_mail::encoding::percent_decode_lossy(text)
 }
 
 /// The last component of a name, without path separators or control characters.
@@ -366,7 +357,8 @@ fn address_view(r: &Recipient) -> AddressView {
     }
 }
 
-fn compose_view(shared: &Shared, compose: Compose) -> ComposeView {
+/// What the composer opens with; the attachments are held for it (tokens).
+pub(crate) fn compose_view(shared: &Shared, compose: Compose) -> ComposeView {
     let attachments = compose
         .attachments
         .into_iter()
@@ -385,11 +377,14 @@ fn compose_view(shared: &Shared, compose: Compose) -> ComposeView {
         from_box: compose.from_box.as_str().to_owned(),
         to: compose.to.iter().map(address_view).collect(),
         cc: compose.cc.iter().map(address_view).collect(),
+        bcc: compose.bcc.iter().map(address_view).collect(),
         subject: compose.subject,
+        text: compose.text,
         quoted: compose.quoted,
         attachments,
         in_reply_to: compose.in_reply_to,
         references: compose.references,
+        draft_id: compose.draft.map(|d| d.0),
     }
 }
 
@@ -400,6 +395,36 @@ pub async fn compose_reply(state: State<'_, AppState>, id: i64, all: bool) -> Ou
     blocking(move || {
         let compose = engine.reply(MessageId(id), all)?;
         Ok(compose_view(&shared, compose))
+    })
+    .await
+}
+
+/// ECO.3.1.6: whether a message asks for a read receipt and what the person chose.
+#[tauri::command]
+pub async fn read_receipt_state(
+    state: State<'_, AppState>,
+    id: i64,
+) -> Outcome<relais_engine::ReadReceiptState> {
+    let (engine, _) = engine(&state)?;
+    blocking(move || Ok(engine.read_receipt_state(MessageId(id))?)).await
+}
+
+/// ECO.3.1.6: the person's answer to a read-receipt request, « Envoyer l'accusé » (`send`)
+/// or « Ne pas envoyer »; never sent without it. Returns the remembered choice.
+#[tauri::command]
+pub async fn answer_read_receipt(
+    state: State<'_, AppState>,
+    id: i64,
+    send: bool,
+) -> Outcome<relais_engine::ReadReceiptState> {
+    let (engine, _) = engine(&state)?;
+    blocking(move || {
+        if send {
+            engine.answer_read_receipt(MessageId(id))?;
+        } else {
+            engine.decline_read_receipt(MessageId(id))?;
+        }
+        Ok(engine.read_receipt_state(MessageId(id))?)
     })
     .await
 }
@@ -447,22 +472,36 @@ pub async fn save_draft(
 /// Sends: the engine checks, queues durably, submits and copies to Sent.
 #[tauri::command]
 pub async fn send_message(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     request: ComposeRequest,
 ) -> Outcome<SendOutcome> {
     let (engine, shared) = engine(&state)?;
+    let hold_secs = crate::settings::undo_send_seconds(&crate::settings::load(&app));
     blocking(move || {
-        let compose = compose_of(&shared, &request)?;
-        let receipt = engine.send(compose);
-        shared.changed();
-        let receipt = receipt?;
+        let mut compose = compose_of(&shared, &request)?;
+        compose.hold_secs = hold_secs;
+        let receipt = engine.send(compose)?;
         shared.release(&request.attachments);
         Ok(SendOutcome {
             sent: receipt.sent(),
             state: receipt.state.as_str().to_owned(),
             message_id: receipt.message_id,
             error: receipt.error,
+            outbox_id: receipt.outbox_id.0,
+            held_until: receipt.held_until,
         })
+    })
+    .await
+}
+
+/// « Annuler l'envoi »: the held message comes back into the composer, as a draft.
+#[tauri::command]
+pub async fn recall_send(state: State<'_, AppState>, id: i64) -> Outcome<ComposeView> {
+    let (engine, shared) = engine(&state)?;
+    blocking(move || {
+        let compose = engine.recall_send(relais_store::OutboxId(id))?;
+        Ok(compose_view(&shared, compose))
     })
     .await
 }
@@ -493,15 +532,7 @@ pub async fn outbox(state: State<'_, AppState>) -> Outcome<Vec<OutboxRowView>> {
             .outbox()?
             .into_iter()
             .filter(|r| r.state != OutboxState::Done)
-            .map(|r| OutboxRowView {
-                id: r.id.0,
-                box_address: r.box_address.as_str().to_owned(),
-                subject: r.subject,
-                state: r.state.as_str().to_owned(),
-                attempts: r.attempts,
-                last_error: r.last_error,
-                next_attempt_at: r.next_attempt_at,
-            })
+            .map(row_view)
             .collect())
     })
     .await
@@ -510,12 +541,17 @@ pub async fn outbox(state: State<'_, AppState>) -> Outcome<Vec<OutboxRowView>> {
 /// « Réessayer »: every failed or waiting message, now. Returns the new counts.
 #[tauri::command]
 pub async fn retry_outbox(state: State<'_, AppState>) -> Outcome<OutboxChanged> {
-    let (engine, shared) = engine(&state)?;
+    let (engine, _) = engine(&state)?;
     blocking(move || {
+        // Not the held ones: « Réessayer » is for failures, not a way round undo send.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+            .unwrap_or_default();
         let waiting: Vec<_> = engine
             .outbox()?
             .into_iter()
-            .filter(|r| r.state != OutboxState::Done)
+            .filter(|r| r.state != OutboxState::Done && r.hold_until <= now)
             .map(|r| r.id)
             .collect();
         let mut first_error = None;
@@ -524,7 +560,6 @@ pub async fn retry_outbox(state: State<'_, AppState>) -> Outcome<OutboxChanged> 
                 first_error.get_or_insert(e);
             }
         }
-        shared.changed();
         let rows = engine.outbox()?;
         match first_error {
             Some(e) if rows.iter().any(|r| r.state != OutboxState::Done) => Err(e.into()),
@@ -532,6 +567,44 @@ pub async fn retry_outbox(state: State<'_, AppState>) -> Outcome<OutboxChanged> 
         }
     })
     .await
+}
+
+/// « Envoyer maintenant » on one message of the outbox panel (a refused one too): its
+/// state afterwards, with the reason in French when it still waits.
+#[tauri::command]
+pub async fn send_outbox_now(state: State<'_, AppState>, id: i64) -> Outcome<OutboxRowView> {
+    let (engine, _) = engine(&state)?;
+    blocking(move || {
+        let outcome = engine.retry_failed(relais_store::OutboxId(id))?;
+        let row = engine
+            .outbox()?
+            .into_iter()
+            .find(|r| r.id == outcome.id)
+            .ok_or(relais_engine::EngineError::UnknownMessage)?;
+        Ok(row_view(row))
+    })
+    .await
+}
+
+/// « Supprimer » on one message of the outbox panel (not while it is being sent): it will
+/// never leave. Whether it was removed.
+#[tauri::command]
+pub async fn remove_outbox(state: State<'_, AppState>, id: i64) -> Outcome<bool> {
+    let (engine, _) = engine(&state)?;
+    blocking(move || Ok(engine.remove_from_outbox(relais_store::OutboxId(id))?)).await
+}
+
+fn row_view(r: relais_store::OutboxMessage) -> OutboxRowView {
+    OutboxRowView {
+        id: r.id.0,
+        box_address: r.box_address.as_str().to_owned(),
+        subject: r.subject,
+        state: r.state.as_str().to_owned(),
+        attempts: r.attempts,
+        last_error: r.last_error,
+        next_attempt_at: r.next_attempt_at,
+        held_until: (r.hold_until > 0).then_some(r.hold_until),
+    }
 }
 
 /// The outbox counts, for the status bar at start.
@@ -565,19 +638,9 @@ pub async fn known_addresses(state: State<'_, AppState>) -> Outcome<Vec<AddressV
                 entry.name = name;
             }
         };
-        let boxes = engine.boxes()?;
-        engine.with_store(|store| -> Outcome<()> {
-            for b in &boxes {
-                for folder in store.folders(&b.address)? {
-                    for s in store.list(folder.id, 0, ADDRESSES_PER_FOLDER)? {
-                        if let Some(from) = s.from {
-                            add(from.name, &from.address);
-                        }
-                    }
-                }
-            }
-            Ok(())
-        })?;
+        for from in engine.recent_senders(ADDRESSES_PER_FOLDER)? {
+            add(from.name, &from.address);
+        }
         for row in engine.outbox()? {
             for r in row.recipients {
                 add(None, r.as_str());

@@ -17,14 +17,17 @@
 //! | `session_info` | — | [`SessionInfo`] |
 //! | `list_folders` | `box_address: String` | `Vec<`[`FolderView`]`>` |
 //! | `list_messages` | `box_address, folder: String, offset, limit: u32` | [`MessagePage`] |
+//! | `unified_inbox` | `offset, limit: u32` | [`MessagePage`] (every inbox, threaded, no cap) |
+//! | `message_rows` | `ids: Vec<i64>` | `Vec<`[`MessageRow`]`>` (the current rows of messages an event named) |
 //! | `get_message` | `id: i64` | [`MessageView`] |
 //! | `search` | `request: `[`SearchRequest`]`, offset, limit: u32` | [`MessagePage`] |
 //! | `set_seen` | `id: i64, seen: bool` | `()` |
 //! | `set_flagged` | `id: i64, flagged: bool` | `()` |
 //! | `delete_message` | `id: i64` | `()` |
 //! | `sync_now` | — | `()` |
-//! | `sign_out` | — | `()` |
-//! | `resume_session` | — | `Option<`[`SessionInfo`]`>` |
+//! | `sign_out` | `discard_pending: bool` | `()` (refused with `pending_outgoing` while mail waits) |
+//! | `resume_session` | — | `Option<`[`Resumed`]`>` |
+//! | `touch_session` | — | `()` |
 //! | `check_ins` | `text` | [`InsCheck`] |
 //! | `check_patient` | `patient: `[`PatientInput`] | [`PatientCheck`] |
 //! | `known_addresses` | — | `Vec<`[`AddressView`]`>` |
@@ -38,6 +41,7 @@
 //! | `save_draft` | `request: `[`ComposeRequest`] | [`DraftSavedView`] |
 //! | `send_message` | `request: `[`ComposeRequest`] | [`SendOutcome`] |
 //! | `outbox` / `outbox_counts` / `retry_outbox` | — | `Vec<`[`OutboxRowView`]`>` / [`OutboxChanged`] |
+//! | `send_outbox_now` / `remove_outbox` | `id: i64` | [`OutboxRowView`] / `bool` |
 //! | `save_attachment` / `open_attachment` | `id: i64, index: u32` | saved path / `()` |
 //! | `preview_attachment` | `id: i64, index: u32` | `data:` URL (images only) |
 //! | `get_settings` / `set_settings` | — / `settings: `[`AppSettings`] | [`SettingsView`] |
@@ -65,6 +69,18 @@ pub const EVENT_OUTBOX_CHANGED: &str = "outbox-changed";
 pub const EVENT_CONNECTION: &str = "connection";
 /// Event: the session ended (refresh refused, signed out elsewhere…).
 pub const EVENT_SESSION_ENDED: &str = "session-ended";
+/// The engine locked the session (its inactivity timer, or the person): show the lock screen.
+pub const EVENT_SESSION_LOCKED: &str = "session-locked";
+/// The person signed in again behind the lock.
+pub const EVENT_SESSION_UNLOCKED: &str = "session-unlocked";
+/// The first synchronisation of every box is over.
+pub const EVENT_SYNCHRONISED: &str = "synchronised";
+/// A box could not be synchronised or watched: [`BoxError`].
+pub const EVENT_BOX_ERROR: &str = "box-error";
+/// Rows added, changed or gone in a folder: [`MessagesEvent`].
+pub const EVENT_MESSAGES: &str = "messages";
+/// A box's folders were created, renamed or deleted: [`FoldersChanged`].
+pub const EVENT_FOLDERS_CHANGED: &str = "folders-changed";
 /// Event: a link was clicked in a message ([`LinkRequest`]).
 pub const EVENT_LINK_REQUESTED: &str = "link-requested";
 
@@ -105,6 +121,12 @@ pub struct PersonView {
     pub login: String,
     /// Address of the person's nominative box, when they have one.
     pub own_box: Option<String>,
+    /// The names are only what the person declared (no directory knows them): shown
+    /// « déclaré » wherever the author is shown.
+    pub declared: bool,
+    /// No directory knows the person and they have not declared their names yet: the
+    /// window asks them once (`declare_identity`).
+    pub needs_identity: bool,
 }
 
 /// The kind of an MSSanté box.
@@ -164,6 +186,9 @@ pub struct FolderView {
     pub box_address: String,
     /// The IMAP name, as passed back to `list_messages` (`INBOX`, `Sent`, `INBOX/Archives`).
     pub name: String,
+    /// The whole name as the person reads it (`Classés/Cardiologie`): what a new name or a
+    /// subfolder is built from.
+    pub path: String,
     /// The name to show: the French role name for special folders (« Boîte de réception »,
     /// « Envoyés », « Brouillons », « Corbeille », « Indésirables »), else the last part of
     /// the IMAP name, decoded.
@@ -194,6 +219,11 @@ pub struct MessageRow {
     pub from_name: Option<String>,
     /// Address of `From:`.
     pub from_addr: String,
+    /// The sender is a patient writing from Mon espace santé (`patient.mssante.fr`).
+    pub from_patient: bool,
+    /// The subject carried the `XDM/1.0/DDM+` prefix (a document for the DMP); `subject`
+    /// is shown without it.
+    pub dmp_document: bool,
     /// Decoded subject; empty when there is none.
     pub subject: String,
     /// Date of the message (Unix seconds): `Date:` header, else the arrival date.
@@ -315,6 +345,9 @@ pub struct MessageView {
     pub malformed_note: Option<String>,
     /// The `Message-ID` header, without angle brackets.
     pub message_id: Option<String>,
+    /// The Ségur markers (patient, Mon espace santé, closed conversation, subject without
+    /// `XDM/1.0/DDM+`), computed by relais-mail.
+    pub marks: relais_mail::SegurMarks,
 }
 
 /// What to search for (`search`). Empty `text` matches every message that passes the
@@ -334,6 +367,12 @@ pub struct SearchRequest {
     pub since: Option<i64>,
     /// Messages dated before this time (Unix seconds).
     pub until: Option<i64>,
+    /// Only messages with attachments.
+    #[serde(default)]
+    pub with_attachments: bool,
+    /// Words the sender must hold (name, address or author).
+    #[serde(default)]
+    pub from: String,
 }
 
 /// Payload of `sync-progress`: one folder's synchronisation moved on.
@@ -380,6 +419,37 @@ pub struct OutboxChanged {
 pub struct Connection {
     /// True when the engine can reach IMAP and SMTP.
     pub online: bool,
+}
+
+/// A box whose folder list changed.
+#[derive(Debug, Clone, Serialize)]
+pub struct FoldersChanged {
+    pub box_address: String,
+}
+
+/// A box that could not be synchronised or watched, with the French reason.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoxError {
+    pub box_address: String,
+    pub message: String,
+}
+
+/// Messages of one folder that appeared (`added`), changed (`changed`: read, flagged,
+/// claimed… by this person or a colleague) or left it (`expunged`).
+#[derive(Debug, Clone, Serialize)]
+pub struct MessagesEvent {
+    pub change: &'static str,
+    pub box_address: String,
+    pub folder_id: i64,
+    pub ids: Vec<i64>,
+}
+
+/// What `resume_session` found at start-up: a session behind the lock screen (after a
+/// restart, always), or the open session when the window was reloaded.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resumed {
+    pub locked: bool,
+    pub info: Option<SessionInfo>,
 }
 
 /// Payload of `session-ended`: the person must sign in again.
@@ -455,11 +525,29 @@ pub struct ComposeView {
     pub from_box: String,
     pub to: Vec<AddressView>,
     pub cc: Vec<AddressView>,
+    pub bcc: Vec<AddressView>,
     pub subject: String,
+    /// The person's words so far (a draft; empty for a reply or forward).
+    pub text: String,
     pub quoted: Option<String>,
     pub attachments: Vec<HeldAttachment>,
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
+    /// The local draft this message goes on (a reopened draft), saved and sent as such.
+    pub draft_id: Option<i64>,
+}
+
+/// A draft kept only on this computer (not yet in the box's Drafts folder).
+#[derive(Serialize, Deserialize, Clone, Debug)]
+#[serde(rename_all = "snake_case")]
+pub struct LocalDraftView {
+    pub id: i64,
+    pub box_address: String,
+    pub subject: String,
+    /// The recipients' addresses, for the list line.
+    pub to: Vec<String>,
+    /// Last saved (unix seconds).
+    pub updated_at: i64,
 }
 
 /// `save_draft`'s result.
@@ -482,6 +570,10 @@ pub struct SendOutcome {
     pub message_id: String,
     /// Why it waits in the outbox (French).
     pub error: Option<String>,
+    /// Its outbox row, for « Annuler l'envoi ».
+    pub outbox_id: i64,
+    /// Undo send: held until then (unix seconds), « Annuler l'envoi » offered meanwhile.
+    pub held_until: Option<i64>,
 }
 
 /// Size limits checked before sending (bytes).
@@ -534,6 +626,8 @@ pub struct OutboxRowView {
     pub attempts: u32,
     pub last_error: Option<String>,
     pub next_attempt_at: i64,
+    /// Undo send: held until then (unix seconds), not yet tried.
+    pub held_until: Option<i64>,
 }
 
 /// The app's own settings (not per box).
@@ -546,6 +640,10 @@ pub struct AppSettings {
     pub language: String,
     /// Where attachments are saved; the system's download folder when `None`.
     pub download_dir: Option<String>,
+    /// Undo send: seconds a sent message waits while « Annuler l'envoi » is offered (0–60;
+    /// 0 turns it off). `None`: the default, 10 s. Absent from older settings files.
+    #[serde(default)]
+    pub undo_send_seconds: Option<u32>,
 }
 
 impl Default for AppSettings {
@@ -554,6 +652,7 @@ impl Default for AppSettings {
             lock_minutes: 10,
             language: "fr".to_owned(),
             download_dir: None,
+            undo_send_seconds: None,
         }
     }
 }
@@ -569,6 +668,8 @@ pub struct SettingsView {
     pub lock_from_env: bool,
     /// The folder used when `download_dir` is `None`.
     pub default_download_dir: String,
+    /// The undo-send delay actually applied, in seconds.
+    pub undo_send_seconds: u32,
 }
 
 /// A box's signature line.
@@ -616,6 +717,8 @@ mod tests {
             thread_size: 1,
             status: None,
             answered_by: None,
+            from_patient: false,
+            dmp_document: false,
         };
         let json = serde_json::to_value(&row).expect("serialisable");
         assert_eq!(json["box_address"], "secretariat.cardio@ch-demo.mssante.fr");
@@ -626,6 +729,7 @@ mod tests {
         let folder = FolderView {
             box_address: row.box_address.clone(),
             name: "Sent".to_owned(),
+            path: "Sent".to_owned(),
             display_name: "Envoyés".to_owned(),
             role: Some(FolderRole::Sent),
             depth: 0,

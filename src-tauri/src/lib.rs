@@ -5,13 +5,21 @@
 //! between the webview and that engine, and engine events into Tauri events.
 
 mod annuaire;
+mod bench;
 mod collab;
 mod commands;
 mod compose;
 mod demo;
+mod discovery;
+mod documents;
+mod drafts;
 mod dto;
+mod export;
+mod folders;
+mod hooks;
 mod links;
 mod lock;
+mod reports;
 mod session;
 mod settings;
 mod views;
@@ -20,6 +28,17 @@ use tauri::Manager;
 
 /// Builds and runs the Tauri application. Blocks until the last window closes.
 pub fn run() {
+    // The log goes to the profile folder (`logs/`), through the redaction layer. Without it
+    // Relais still runs: say so on stderr, where nothing else is lost.
+    if let Err(e) = relais_engine::logs::init(&session::profile_dir().logs()) {
+        eprintln!("Relais : journal indisponible ({e})");
+    }
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "démarrage");
+    // Attachments opened by a Relais that was killed are not left in clear.
+    let removed = settings::remove_stale_open_dirs(&std::env::temp_dir());
+    if removed > 0 {
+        tracing::info!(removed, "pièces jointes d'une session interrompue effacées");
+    }
     let result = tauri::Builder::default()
         // Registered first, as the plugin asks: a second launch must reach the running
         // instance before it builds windows of its own.
@@ -52,8 +71,11 @@ pub fn run() {
             commands::sign_in_password,
             commands::sign_in_ecps,
             commands::session_info,
+            commands::declare_identity,
             commands::list_folders,
             commands::list_messages,
+            commands::message_rows,
+            commands::unified_inbox,
             commands::get_message,
             commands::show_remote_images,
             commands::message_source,
@@ -61,9 +83,27 @@ pub fn run() {
             commands::set_seen,
             commands::set_flagged,
             commands::delete_message,
+            reports::returned_reports,
+            reports::report_summaries,
+            discovery::discover_operator,
+            documents::xdm_package,
+            export::export_message,
+            export::save_all_attachments,
+            drafts::open_draft,
+            drafts::local_drafts,
+            drafts::open_local_draft,
+            drafts::discard_draft,
+            folders::create_folder,
+            folders::rename_folder,
+            folders::delete_folder,
+            folders::move_messages,
+            folders::undo_move,
             commands::sync_now,
             commands::sign_out,
+            commands::touch_session,
             commands::painted,
+            bench::bench_interactions,
+            bench::bench_took,
             collab::collab_support,
             collab::claim,
             collab::release,
@@ -83,13 +123,18 @@ pub fn run() {
             compose::check_ins,
             compose::check_patient,
             compose::compose_reply,
+            compose::read_receipt_state,
+            compose::answer_read_receipt,
             compose::compose_forward,
             compose::signature,
             compose::save_draft,
             compose::send_message,
+            compose::recall_send,
             compose::outbox,
             compose::outbox_counts,
             compose::retry_outbox,
+            compose::send_outbox_now,
+            compose::remove_outbox,
             compose::known_addresses,
             settings::get_settings,
             settings::set_settings,

@@ -43,27 +43,9 @@ pub fn on_new_window<R: Runtime>(app: &AppHandle<R>, url: Url) -> NewWindowRespo
 }
 
 fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let decoded = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match decoded {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).trim().to_owned()
+    relais_mail::encoding::percent_decode_lossy(text)
+        .trim()
+        .to_owned()
 }
 
 #[cfg(test)]

@@ -1,54 +1,48 @@
-//! The inactivity lock and the session resumed at start-up.
-//!
-//! Locking is decided by the UI (no input for the delay of `settings.rs`); `lock_session`
-//! then makes every command that reads mail refuse (`commands::engine`) until the same
-//! person signs in again — by password (a real login at the operator) or by e-CPS (Pro
-//! Santé Connect must name the same national identifier). The background synchronisation
-//! and the IDLE watchers go on meanwhile.
+//! The lock screen's commands and the session resumed at start-up. The lock itself lives in
+//! the engine's runtime (`relais_engine::Runtime`): its own inactivity timer, and every
+//! read or action refused while locked. Here: lock on request, say who must sign in again,
+//! and unlock with the password (a real login at the operator) or e-CPS (Pro Santé Connect
+//! must name the same national identifier).
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use relais_core::{BoxAddress, NationalId};
-use relais_engine::{Engine, EngineError, Method};
-use relais_net::{Credentials, ProSanteConnect, TlsPolicy};
+use relais_core::NationalId;
+use relais_engine::{Engine, EngineError, Method, Runtime, Unlock};
 use tauri::{AppHandle, State};
 
-use crate::commands::{blocking, info_of, start, CommandError, Outcome};
-use crate::dto::{LockInfo, SessionInfo};
-use crate::session::{self, AppState, Shared};
+use crate::commands::{blocking, info_of, CommandError, Outcome};
+use crate::dto::{LockInfo, Resumed, SessionInfo};
+use crate::session::{self, AppState, Session, Shared};
 
-fn current(state: &AppState) -> Outcome<Arc<Engine>> {
+fn current(state: &AppState) -> Outcome<Runtime> {
     state
         .current()
-        .map(|(engine, _)| engine)
+        .map(|(runtime, _)| runtime)
         .ok_or_else(|| CommandError::new("not_signed_in", "Vous n'êtes pas connecté(e)."))
 }
 
-/// Locks the window's access to mail (the UI has hidden it already).
+/// Locks now (the window saw no input, or the person asked).
 #[tauri::command]
 pub fn lock_session(state: State<'_, AppState>) {
-    if state.current().is_some() {
-        state.locked.store(true, Ordering::SeqCst);
+    if let Some((runtime, _)) = state.current() {
+        runtime.lock();
     }
 }
 
 /// Who must sign in again, and how they signed in.
 #[tauri::command]
 pub async fn lock_info(state: State<'_, AppState>) -> Outcome<LockInfo> {
-    let engine = current(&state)?;
+    let runtime = current(&state)?;
     blocking(move || {
+        let engine = runtime.engine_behind_lock();
         let person = engine.person()?;
-        let account = engine.profile_dir().load_account()?;
+        let account = engine.account_record()?;
         Ok(LockInfo {
             display_name: person.display_name(),
-            login: account
-                .as_ref()
-                .map(|a| a.login.clone())
-                .unwrap_or(person.login.clone()),
-            method: match account.map(|a| a.method) {
-                Some(Method::Ecps) => "ecps",
-                _ => "password",
+            login: account.login,
+            method: match account.method {
+                Method::Ecps => "ecps",
+                Method::Password => "password",
             }
             .to_owned(),
         })
@@ -56,17 +50,15 @@ pub async fn lock_info(state: State<'_, AppState>) -> Outcome<LockInfo> {
     .await
 }
 
-fn unlocked(state: &AppState, engine: &Engine) -> Outcome<SessionInfo> {
-    state.locked.store(false, Ordering::SeqCst);
-    info_of(engine)
+fn unlocked(runtime: &Runtime) -> Outcome<SessionInfo> {
+    info_of(runtime.engine()?)
 }
 
 /// Unlocks with the person's password: a real login at the operator with the login of the
 /// session (nobody else can unlock into it).
 #[tauri::command]
 pub async fn unlock_password(state: State<'_, AppState>, password: String) -> Outcome<SessionInfo> {
-    let engine = current(&state)?;
-    let state = state.inner().clone();
+    let runtime = current(&state)?;
     blocking(move || {
         if password.is_empty() {
             return Err(CommandError::new(
@@ -74,22 +66,8 @@ pub async fn unlock_password(state: State<'_, AppState>, password: String) -> Ou
                 "Saisissez votre mot de passe.",
             ));
         }
-        let person = engine.person()?;
-        let login = engine
-            .profile_dir()
-            .load_account()?
-            .map(|a| a.login)
-            .unwrap_or(person.login.clone());
-        let tls = TlsPolicy::from_profile(engine.operator())
-            .map_err(EngineError::from)?
-            .with_crl_cache(engine.profile_dir().crl_cache());
-        let credentials = Credentials::Password { login, password };
-        let own = person
-            .own_box
-            .clone()
-            .or_else(|| BoxAddress::parse(&person.login).ok());
-        relais_engine::discovery::discover(engine.operator(), &tls, &credentials, own.as_ref())?;
-        unlocked(&state, &engine)
+        runtime.unlock(Unlock::Password(&password))?;
+        unlocked(&runtime)
     })
     .await
 }
@@ -98,19 +76,10 @@ pub async fn unlock_password(state: State<'_, AppState>, password: String) -> Ou
 /// system browser; the identity that comes back must be the session's.
 #[tauri::command]
 pub async fn unlock_ecps(app: AppHandle, state: State<'_, AppState>) -> Outcome<SessionInfo> {
-    let engine = current(&state)?;
-    let state = state.inner().clone();
+    let runtime = current(&state)?;
     blocking(move || {
-        let person = engine.person()?;
-        let settings = engine
-            .operator()
-            .pro_sante_connect
-            .as_ref()
-            .ok_or(EngineError::NoProSanteConnect)?;
-        let tls = TlsPolicy::from_profile(engine.operator())
-            .map_err(EngineError::from)?
-            .with_crl_cache(engine.profile_dir().crl_cache());
-        let psc = ProSanteConnect::discover(settings, &tls).map_err(EngineError::from)?;
+        let person = runtime.engine_behind_lock().person()?;
+        let psc = runtime.pro_sante_connect()?;
         let hint = match &person.national_id {
             NationalId::OperatorLogin(_) => None,
             id => Some(id.to_string()),
@@ -118,7 +87,9 @@ pub async fn unlock_ecps(app: AppHandle, state: State<'_, AppState>) -> Outcome<
         let opener = app.clone();
         let open_browser = move |url: &str| {
             use tauri_plugin_opener::OpenerExt;
-            let _ = opener.opener().open_url(url, None::<&str>);
+            if let Err(e) = opener.opener().open_url(url, None::<&str>) {
+                tracing::warn!(error = %e, "navigateur non ouvert");
+            }
         };
         let tokens = match &hint {
             Some(h) if psc.supports_ciba() => psc.sign_in_ciba(h),
@@ -133,56 +104,91 @@ pub async fn unlock_ecps(app: AppHandle, state: State<'_, AppState>) -> Outcome<
         .map_err(EngineError::from)?;
         // This check only proves who is at the desk: its tokens are not kept.
         if let Some(refresh) = &tokens.refresh_token {
-            let _ = psc.revoke(refresh);
+            if let Err(e) = psc.revoke(refresh) {
+                tracing::warn!(error = %e, "jeton de vérification non révoqué");
+            }
         }
-        let same = tokens
+        let identity = tokens
             .identity
             .as_ref()
             .and_then(|i| i.to_person().ok())
-            .is_some_and(|p| p.national_id == person.national_id);
-        if !same {
-            return Err(CommandError::new(
-                "other_person",
-                format!(
-                    "Cette carte e-CPS n'est pas celle de {} : seule cette personne peut déverrouiller sa session. Les autres personnes se déconnectent d'abord.",
-                    person.display_name()
-                ),
-            ));
+            .map(|p| p.national_id);
+        match identity {
+            Some(id) => runtime.unlock(Unlock::Ecps(&id)).map_err(|e| match e {
+                EngineError::WrongPerson => other_person(&person.display_name()),
+                e => e.into(),
+            })?,
+            None => return Err(other_person(&person.display_name())),
         }
-        unlocked(&state, &engine)
+        unlocked(&runtime)
     })
     .await
 }
 
-/// At start-up: when the profile holds an account whose secret is in the keyring, opens the
-/// mailbox directly. `None` means the sign-in screen.
+fn other_person(name: &str) -> CommandError {
+    CommandError::new(
+        "other_person",
+        format!(
+            "Cette carte e-CPS n'est pas celle de {name} : seule cette personne peut déverrouiller sa session. Les autres personnes se déconnectent d'abord."
+        ),
+    )
+}
+
+/// At start-up: when the profile holds an account whose secret is in the keyring, the
+/// engine's runtime starts **locked** (after a lock, a kill or a plain restart alike: the
+/// mail shows only once the person signs in again), and the window shows the lock screen.
+/// A reload of the window finds the running session as it is. `None`: the sign-in screen.
 #[tauri::command]
 pub async fn resume_session(
     app: AppHandle,
     state: State<'_, AppState>,
-) -> Outcome<Option<SessionInfo>> {
+) -> Outcome<Option<Resumed>> {
     let state = state.inner().clone();
     blocking(move || {
-        if let Some((engine, _)) = state.current() {
-            if state.locked.load(Ordering::SeqCst) {
-                return Ok(None);
+        if let Some((runtime, _)) = state.current() {
+            if runtime.is_locked() {
+                return Ok(Some(Resumed {
+                    locked: true,
+                    info: None,
+                }));
             }
-            return info_of(&engine).map(Some);
+            return Ok(Some(Resumed {
+                locked: false,
+                info: Some(info_of(runtime.engine()?)?),
+            }));
         }
         let dir = session::profile_dir();
-        if !dir.root().join("account.json").is_file() {
+        if !dir.has_account() {
             return Ok(None);
         }
         let shared = Shared::new(app.clone());
         let engine = match Engine::open(dir, None, session::sink(&shared)) {
             Ok(engine) => engine,
-            Err(_) => return Ok(None),
+            Err(e) => {
+                tracing::warn!(error = %e, "session précédente non reprise");
+                return Ok(None);
+            }
         };
         // The password from the keyring, or a fresh access token from the refresh token.
-        if engine.credentials().is_err() {
+        if let Err(e) = engine.credentials() {
+            tracing::warn!(error = %e, "secret de la session précédente introuvable");
             return Ok(None);
         }
-        start(&state, engine, shared).map(Some)
+        crate::annuaire::import_at_sign_in(
+            shared.app(),
+            &state,
+            engine.profile_dir().root(),
+            engine.operator(),
+        );
+        // Locked, except for the benchmark's cold start (a hook the packaged app ignores).
+        let locked = !crate::bench::resume_unlocked();
+        let info = if locked {
+            None
+        } else {
+            Some(info_of(&engine)?)
+        };
+        state.replace(Some(Session::start(Arc::new(engine), shared, locked)));
+        Ok(Some(Resumed { locked, info }))
     })
     .await
 }

@@ -1,20 +1,19 @@
-//! The signed-in session held by the app: the engine, the background synchronisation, one
-//! IDLE watcher per box, and the translation of engine events into Tauri events.
+//! The signed-in session as the app holds it: the engine's [`Runtime`] (which owns the
+//! synchronisation, the live watch, the outbox and the lock) and the translation of its
+//! events into Tauri events. No background work of its own.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
-use relais_engine::{Engine, EngineError, Event, EventSink, ProfileDir};
+use relais_engine::{Engine, EngineError, Event, EventSink, ProfileDir, Runtime, RuntimeOptions};
 use relais_store::FolderId;
 use tauri::{AppHandle, Emitter};
 use tauri_plugin_notification::NotificationExt;
 
 use crate::dto;
-use crate::views::ListedMessage;
 
 /// Environment variable naming the profile folder (default: the platform's data folder).
 pub const PROFILE_DIR_ENV: &str = "RELAIS_PROFILE_DIR";
@@ -35,40 +34,23 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// What the event sink and the background threads share with the commands.
 pub struct Shared {
     app: AppHandle,
-    /// Set on sign-out (and when the session ends): every background thread stops.
-    pub stop: AtomicBool,
     /// Box address → display name, for the new-mail announcement.
     box_names: Mutex<HashMap<String, String>>,
     /// Boxes whose first synchronisation of this session is done: before that, the mail
     /// that comes in is what was already there, not news.
     announced: Mutex<HashSet<String>>,
-    /// Bumped on every change of the store, so that cached listings are rebuilt.
-    generation: AtomicU64,
-    /// The last folder listing, grouped by thread (see `Shared::listing`).
-    listing: Mutex<Option<Listing>>,
-    watchers: Mutex<Vec<JoinHandle<()>>>,
     /// Attachments chosen in the composer (files, dropped paths, forwarded parts), by the
     /// token the UI holds; kept on this side so that their bytes cross the bridge once.
     pub held: Mutex<HashMap<u64, relais_engine::ComposeAttachment>>,
     next_token: AtomicU64,
 }
 
-struct Listing {
-    folder: FolderId,
-    generation: u64,
-    rows: Arc<Vec<ListedMessage>>,
-}
-
 impl Shared {
     pub fn new(app: AppHandle) -> Arc<Shared> {
         Arc::new(Shared {
             app,
-            stop: AtomicBool::new(false),
             box_names: Mutex::new(HashMap::new()),
             announced: Mutex::new(HashSet::new()),
-            generation: AtomicU64::new(0),
-            listing: Mutex::new(None),
-            watchers: Mutex::new(Vec::new()),
             held: Mutex::new(HashMap::new()),
             next_token: AtomicU64::new(1),
         })
@@ -102,33 +84,6 @@ impl Shared {
         }
     }
 
-    /// The store changed: listings must be read again.
-    pub fn changed(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-    }
-
-    /// A folder's listing grouped by thread (ids only: each page reads its own rows), cached
-    /// until the store changes.
-    pub fn listing(
-        &self,
-        folder: FolderId,
-        build: impl FnOnce() -> Result<Vec<ListedMessage>, EngineError>,
-    ) -> Result<Arc<Vec<ListedMessage>>, EngineError> {
-        let generation = self.generation.load(Ordering::SeqCst);
-        if let Some(cached) = lock(&self.listing).as_ref() {
-            if cached.folder == folder && cached.generation == generation {
-                return Ok(Arc::clone(&cached.rows));
-            }
-        }
-        let rows = Arc::new(build()?);
-        *lock(&self.listing) = Some(Listing {
-            folder,
-            generation,
-            rows: Arc::clone(&rows),
-        });
-        Ok(rows)
-    }
-
     pub fn set_box_names(&self, names: impl IntoIterator<Item = (String, String)>) {
         lock(&self.box_names).extend(names);
     }
@@ -152,7 +107,6 @@ impl Shared {
                 total,
                 finished,
             } => {
-                self.changed();
                 self.emit(
                     dto::EVENT_SYNC_PROGRESS,
                     dto::SyncProgress {
@@ -165,7 +119,6 @@ impl Shared {
                 );
             }
             Event::NewMail { box_address, count } => {
-                self.changed();
                 let address = box_address.as_str().to_owned();
                 if !lock(&self.announced).contains(&address) {
                     return;
@@ -192,10 +145,62 @@ impl Shared {
             }
             Event::Connection { online } => self.connection(online),
             Event::SessionEnded { reason } => {
-                self.stop.store(true, Ordering::SeqCst);
                 self.emit(dto::EVENT_SESSION_ENDED, dto::SessionEnded { reason });
             }
+            Event::Locked => self.emit(dto::EVENT_SESSION_LOCKED, ()),
+            Event::Unlocked => self.emit(dto::EVENT_SESSION_UNLOCKED, ()),
+            Event::Synchronised => self.emit(dto::EVENT_SYNCHRONISED, ()),
+            Event::BoxError {
+                box_address,
+                message,
+            } => self.emit(
+                dto::EVENT_BOX_ERROR,
+                dto::BoxError {
+                    box_address: box_address.as_str().to_owned(),
+                    message,
+                },
+            ),
+            Event::FoldersChanged { box_address } => self.emit(
+                dto::EVENT_FOLDERS_CHANGED,
+                dto::FoldersChanged {
+                    box_address: box_address.as_str().to_owned(),
+                },
+            ),
+            Event::MessagesAdded {
+                box_address,
+                folder_id,
+                ids,
+            } => self.messages("added", box_address, folder_id, ids),
+            Event::MessagesChanged {
+                box_address,
+                folder_id,
+                ids,
+            } => self.messages("changed", box_address, folder_id, ids),
+            Event::MessagesExpunged {
+                box_address,
+                folder_id,
+                ids,
+            } => self.messages("expunged", box_address, folder_id, ids),
         }
+    }
+
+    /// Rows added, changed or gone: the window updates the rows it shows.
+    fn messages(
+        &self,
+        change: &'static str,
+        box_address: relais_core::BoxAddress,
+        folder_id: FolderId,
+        ids: Vec<relais_store::MessageId>,
+    ) {
+        self.emit(
+            dto::EVENT_MESSAGES,
+            dto::MessagesEvent {
+                change,
+                box_address: box_address.as_str().to_owned(),
+                folder_id: folder_id.0,
+                ids: ids.into_iter().map(|i| i.0).collect(),
+            },
+        );
     }
 
     /// A desktop notification naming the box. Without a notification service (a test
@@ -214,20 +219,6 @@ impl Shared {
             .body(body)
             .show();
     }
-
-    /// Sleeps `duration` unless the session stops first; returns false when it stopped.
-    fn wait(&self, duration: Duration) -> bool {
-        let step = Duration::from_millis(100);
-        let mut waited = Duration::ZERO;
-        while waited < duration {
-            if self.stop.load(Ordering::SeqCst) {
-                return false;
-            }
-            std::thread::sleep(step);
-            waited += step;
-        }
-        !self.stop.load(Ordering::SeqCst)
-    }
 }
 
 /// The sink handed to the engine: every event goes through [`Shared::on_event`].
@@ -236,64 +227,24 @@ pub fn sink(shared: &Arc<Shared>) -> EventSink {
     Arc::new(move |event| shared.on_event(event))
 }
 
-/// One signed-in person.
+/// One signed-in person: the engine's runtime, and what the shell keeps for the window.
 pub struct Session {
-    pub engine: Arc<Engine>,
+    pub runtime: Runtime,
     pub shared: Arc<Shared>,
 }
 
 impl Session {
-    /// Starts the background work: a full synchronisation of every box, then one IDLE
-    /// watcher per box inbox, each reconnecting with back-off until sign-out.
-    pub fn start(engine: Arc<Engine>, shared: Arc<Shared>) -> Session {
-        {
-            let engine = Arc::clone(&engine);
-            let shared = Arc::clone(&shared);
-            // Detached: it ends with the session's stop flag.
-            let _ = std::thread::Builder::new()
-                .name("relais-sync".into())
-                .spawn(move || background(&engine, &shared));
-        }
-        Session { engine, shared }
-    }
-}
-
-fn background(engine: &Arc<Engine>, shared: &Arc<Shared>) {
-    let results = engine.sync(&[], &shared.stop).unwrap_or_default();
-    if shared.stop.load(Ordering::SeqCst) {
-        return;
-    }
-    let online = results.is_empty() || results.iter().any(|(_, r)| r.is_ok());
-    shared.connection(online);
-    let Ok(boxes) = engine.boxes() else { return };
-    lock(&shared.announced).extend(boxes.iter().map(|b| b.address.as_str().to_owned()));
-    for entitlement in boxes {
-        let engine = Arc::clone(engine);
-        let shared_for_thread = Arc::clone(shared);
-        let spawned = std::thread::Builder::new()
-            .name(format!("relais-idle-{}", entitlement.address.as_str()))
-            .spawn(move || watch(&engine, &shared_for_thread, &entitlement));
-        if let Ok(handle) = spawned {
-            lock(&shared.watchers).push(handle);
-        }
-    }
-}
-
-/// IDLE on one box's inbox until sign-out; on a lost connection, wait 2, 4, 8… up to 60 s
-/// and reconnect (the engine resynchronises the inbox first).
-fn watch(engine: &Engine, shared: &Shared, entitlement: &relais_core::Entitlement) {
-    let mut delay = Duration::from_secs(2);
-    while !shared.stop.load(Ordering::SeqCst) {
-        match engine.watch_inbox(entitlement, &shared.stop) {
-            Ok(()) => return,
-            Err(EngineError::SessionEnded | EngineError::NotSignedIn) => return,
-            Err(_) => {
-                shared.connection(false);
-                if !shared.wait(delay) {
-                    return;
-                }
-                delay = (delay * 2).min(Duration::from_secs(60));
-            }
+    /// Starts the engine's runtime for `engine`'s person. `locked`: a resumed session, shown
+    /// behind the lock screen until the person signs in again.
+    pub fn start(engine: Arc<Engine>, shared: Arc<Shared>, locked: bool) -> Session {
+        let options = RuntimeOptions {
+            locked,
+            lock_after: crate::settings::lock_after(shared.app()),
+            ..RuntimeOptions::default()
+        };
+        Session {
+            runtime: Runtime::start(engine, options),
+            shared,
         }
     }
 }
@@ -302,9 +253,6 @@ fn watch(engine: &Engine, shared: &Shared, entitlement: &relais_core::Entitlemen
 #[derive(Default, Clone)]
 pub struct AppState {
     session: Arc<Mutex<Option<Session>>>,
-    /// Set by the inactivity lock: commands that read mail refuse until the person signs in
-    /// again (the background synchronisation goes on).
-    pub locked: Arc<AtomicBool>,
     /// Profile folders whose sign-out is still finishing.
     busy_dirs: Arc<Mutex<HashSet<PathBuf>>>,
     /// The Annuaire Santé of the signed-in profile, and its import.
@@ -312,22 +260,54 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Ends the session: the background threads are told to stop, and a thread waits for
-    /// the engine to be free, then revokes the e-CPS session and wipes the secrets and the
-    /// profile folder (`Engine::sign_out`). An IDLE watcher can outlast its one-second round
-    /// by a long way (engine issue), so the screen does not wait for it; meanwhile that
-    /// folder is busy and a new sign-in uses another one (see [`AppState::free_profile_dir`]).
-    pub fn sign_out(&self) {
-        self.locked.store(false, Ordering::SeqCst);
-        let Some(session) = self.replace(None) else {
-            return;
+    /// Ends the session: the runtime stops (held connections are cut), then, once the engine
+    /// is free (at once unless a command still runs on it; else on a thread), signs out (`Engine::sign_out`, or
+    /// `Engine::sign_out_discarding` when the person confirmed that the messages still
+    /// waiting and the drafts kept only here are to be destroyed). Without that
+    /// confirmation, a sign-out that would destroy them is refused before anything stops.
+    pub fn sign_out(&self, discard_pending: bool) -> Result<(), EngineError> {
+        let Some((runtime, _)) = self.current() else {
+            return Ok(());
         };
-        session.shared.stop.store(true, Ordering::SeqCst);
-        let Session { engine, .. } = session;
+        if !discard_pending {
+            let (queued, drafts) = runtime.engine_behind_lock().pending_outgoing()?;
+            if queued > 0 || drafts > 0 {
+                return Err(EngineError::PendingOutgoing { queued, drafts });
+            }
+        }
+        let Some(session) = self.replace(None) else {
+            return Ok(());
+        };
+        session.runtime.stop();
+        let engine = Arc::clone(session.runtime.engine_behind_lock());
+        drop(session);
         let dir = engine.profile_dir().root().to_path_buf();
         // At once, not when the wipe below finishes: the next start must not resume this
         // account (the engine keeps it in memory until then).
-        let _ = std::fs::remove_file(dir.join("account.json"));
+        if let Err(e) = engine.profile_dir().forget_sign_in() {
+            tracing::warn!(error = %e, "fiche de connexion non effacée");
+        }
+        // The runtime's threads end at once (their connections are cut): wipe now, before
+        // the window shows the sign-in screen and the app may be closed. Only a command still
+        // running on the engine makes the wipe wait, then on a thread of its own.
+        let wipe = |owned: Engine| {
+            if let Err(e) = owned.sign_out_discarding() {
+                tracing::error!(error = %e, "déconnexion incomplète");
+            }
+        };
+        let mut engine = engine;
+        for _ in 0..50 {
+            match Arc::try_unwrap(engine) {
+                Ok(owned) => {
+                    wipe(owned);
+                    return Ok(());
+                }
+                Err(shared) => {
+                    engine = shared;
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        }
         lock(&self.busy_dirs).insert(dir.clone());
         let busy = Arc::clone(&self.busy_dirs);
         let work = move || {
@@ -335,7 +315,7 @@ impl AppState {
             loop {
                 match Arc::try_unwrap(engine) {
                     Ok(owned) => {
-                        let _ = owned.sign_out();
+                        wipe(owned);
                         break;
                     }
                     Err(shared) => {
@@ -346,9 +326,13 @@ impl AppState {
             }
             lock(&busy).remove(&dir);
         };
-        let _ = std::thread::Builder::new()
+        if let Err(e) = std::thread::Builder::new()
             .name("relais-sign-out".into())
-            .spawn(work);
+            .spawn(work)
+        {
+            tracing::error!(error = %e, "effacement du profil non lancé");
+        }
+        Ok(())
     }
 
     /// The profile folder for a new sign-in: the configured one, or a sibling while the
@@ -373,18 +357,19 @@ impl AppState {
         }
     }
 
-    /// Drops the session without signing out (a new sign-in replaces it): its threads stop
-    /// on their own, the profile folder and the secrets stay.
+    /// Drops the session without signing out (a new sign-in replaces it): its runtime
+    /// stops, the profile folder and the secrets stay.
     pub fn detach(&self) {
         if let Some(session) = self.replace(None) {
-            session.shared.stop.store(true, Ordering::SeqCst);
+            session.runtime.stop();
         }
     }
 
-    pub fn current(&self) -> Option<(Arc<Engine>, Arc<Shared>)> {
+    /// The running session's runtime and the shell's share of it.
+    pub fn current(&self) -> Option<(Runtime, Arc<Shared>)> {
         lock(&self.session)
             .as_ref()
-            .map(|s| (Arc::clone(&s.engine), Arc::clone(&s.shared)))
+            .map(|s| (s.runtime.clone(), Arc::clone(&s.shared)))
     }
 
     pub fn replace(&self, session: Option<Session>) -> Option<Session> {

@@ -16,7 +16,8 @@ use crate::compose::safe_filename;
 use crate::dto::{AppSettings, BoxSignatureView, SettingsView};
 use crate::session::{AppState, PROFILE_DIR_ENV};
 
-/// Seconds without input before the window locks, overriding the setting (tests).
+/// Seconds without input before the window locks, overriding the setting (tests; ignored by
+/// a release build, see [`crate::hooks`]).
 pub const LOCK_SECONDS_ENV: &str = "RELAIS_LOCK_SECONDS";
 
 /// Largest image previewed inline.
@@ -50,11 +51,33 @@ pub fn load(app: &AppHandle) -> AppSettings {
         .unwrap_or_default()
 }
 
+/// The undo-send delay when the settings do not say (tests set it to 0, so that their
+/// messages leave at once; ignored by a release build, see [`crate::hooks`]).
+pub const UNDO_SEND_SECONDS_ENV: &str = "RELAIS_UNDO_SEND_SECONDS";
+
+/// The undo-send delay of the issue: long enough to catch a wrong recipient.
+const DEFAULT_UNDO_SEND_SECONDS: u32 = 10;
+
+/// Seconds a sent message waits, « Annuler l'envoi » offered meanwhile (0: none).
+pub fn undo_send_seconds(settings: &AppSettings) -> u32 {
+    settings.undo_send_seconds.unwrap_or_else(|| {
+        crate::hooks::var(UNDO_SEND_SECONDS_ENV)
+            .and_then(|v| v.to_str().and_then(|v| v.trim().parse::<u32>().ok()))
+            .unwrap_or(DEFAULT_UNDO_SEND_SECONDS)
+    })
+}
+
 fn env_lock_seconds() -> Option<u32> {
-    std::env::var(LOCK_SECONDS_ENV)
-        .ok()
-        .and_then(|v| v.trim().parse::<u32>().ok())
+    crate::hooks::var(LOCK_SECONDS_ENV)
+        .and_then(|v| v.to_str().and_then(|v| v.trim().parse::<u32>().ok()))
         .filter(|s| *s > 0)
+}
+
+/// The inactivity delay the engine's runtime locks after: the setting, or the test
+/// variable.
+pub fn lock_after(app: &AppHandle) -> Option<std::time::Duration> {
+    let seconds = env_lock_seconds().unwrap_or(load(app).lock_minutes.saturating_mul(60));
+    (seconds > 0).then(|| std::time::Duration::from_secs(u64::from(seconds)))
 }
 
 fn default_download_dir(app: &AppHandle) -> PathBuf {
@@ -70,6 +93,7 @@ fn view(app: &AppHandle, settings: AppSettings) -> SettingsView {
         lock_seconds: env.unwrap_or(settings.lock_minutes.saturating_mul(60)),
         lock_from_env: env.is_some(),
         default_download_dir: default_download_dir(app).display().to_string(),
+        undo_send_seconds: undo_send_seconds(&settings),
         settings,
     }
 }
@@ -80,11 +104,21 @@ pub fn get_settings(app: AppHandle) -> SettingsView {
 }
 
 #[tauri::command]
-pub fn set_settings(app: AppHandle, settings: AppSettings) -> Outcome<SettingsView> {
+pub fn set_settings(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    settings: AppSettings,
+) -> Outcome<SettingsView> {
     if !(1..=240).contains(&settings.lock_minutes) {
         return Err(CommandError::new(
             "invalid_setting",
             "Le délai de verrouillage doit être compris entre 1 et 240 minutes.",
+        ));
+    }
+    if settings.undo_send_seconds.is_some_and(|s| s > 60) {
+        return Err(CommandError::new(
+            "invalid_setting",
+            "Le délai d'annulation de l'envoi doit être compris entre 0 et 60 secondes.",
         ));
     }
     if !matches!(settings.language.as_str(), "fr" | "en") {
@@ -121,6 +155,9 @@ pub fn set_settings(app: AppHandle, settings: AppSettings) -> Outcome<SettingsVi
             format!("Les paramètres n'ont pas pu être enregistrés : {e}"),
         )
     })?;
+    if let Some((runtime, _)) = state.current() {
+        runtime.set_lock_after(lock_after(&app));
+    }
     Ok(view(&app, settings))
 }
 
@@ -173,7 +210,7 @@ pub async fn set_box_signature(
 // ----------------------------------------------------------------- reader attachments
 
 /// The attachment's name and decoded bytes.
-fn attachment(
+pub(crate) fn attachment(
     engine: &relais_engine::Engine,
     id: i64,
     index: u32,
@@ -203,8 +240,17 @@ fn attachment(
     Ok((name, info.content_type.clone(), bytes))
 }
 
+/// Where saved attachments and exported messages go: the setting, else the system's
+/// download folder.
+pub(crate) fn download_dir(app: &AppHandle) -> PathBuf {
+    load(app)
+        .download_dir
+        .map(PathBuf::from)
+        .unwrap_or_else(|| default_download_dir(app))
+}
+
 /// `dir/name`, or `dir/name (2).ext`… when taken.
-fn free_path(dir: &Path, name: &str) -> PathBuf {
+pub(crate) fn free_path(dir: &Path, name: &str) -> PathBuf {
     let first = dir.join(name);
     if !first.exists() {
         return first;
@@ -219,7 +265,7 @@ fn free_path(dir: &Path, name: &str) -> PathBuf {
         .unwrap_or(first)
 }
 
-fn io_error(name: &str, e: std::io::Error) -> CommandError {
+pub(crate) fn io_error(name: &str, e: std::io::Error) -> CommandError {
     CommandError::new(
         "attachment_io",
         format!("La pièce jointe « {name} » n'a pas pu être écrite : {e}"),
@@ -238,10 +284,7 @@ pub async fn save_attachment(
     let (engine, _) = engine(&state)?;
     blocking(move || {
         let (name, _, bytes) = attachment(&engine, id, index)?;
-        let dir = load(&app)
-            .download_dir
-            .map(PathBuf::from)
-            .unwrap_or_else(|| default_download_dir(&app));
+        let dir = download_dir(&app);
         std::fs::create_dir_all(&dir).map_err(|e| io_error(&name, e))?;
         let path = free_path(&dir, &name);
         std::fs::write(&path, bytes).map_err(|e| io_error(&name, e))?;
@@ -252,7 +295,47 @@ pub async fn save_attachment(
 
 /// A private folder for attachments opened with the system (removed when Relais quits).
 pub fn open_dir() -> PathBuf {
-    std::env::temp_dir().join(format!("relais-ouverts-{}", std::process::id()))
+    std::env::temp_dir().join(format!("{OPEN_DIR_PREFIX}{}", std::process::id()))
+}
+
+const OPEN_DIR_PREFIX: &str = "relais-ouverts-";
+
+/// At start: removes the folders of opened attachments left by a Relais that did not end
+/// normally (killed, crashed), so that no health document stays in clear. A folder whose
+/// process still runs (another Relais) is left alone. Returns how many were removed.
+pub fn remove_stale_open_dirs(temp: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(temp) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix(OPEN_DIR_PREFIX) else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if pid == std::process::id() || process_alive(pid) {
+            continue;
+        }
+        match std::fs::remove_dir_all(entry.path()) {
+            Ok(()) => removed += 1,
+            Err(e) => tracing::warn!(error = %e, "pièces jointes ouvertes non effacées"),
+        }
+    }
+    removed
+}
+
+#[cfg(target_os = "linux")]
+fn process_alive(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists()
+}
+
+/// Elsewhere the folder is kept unless it is ours: another Relais may be using it.
+#[cfg(not(target_os = "linux"))]
+fn process_alive(_pid: u32) -> bool {
+    true
 }
 
 /// Opens an attachment with the system's application for its type (PDF viewer…).
@@ -292,10 +375,13 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// The image type of `bytes`, from their first bytes (never from the message's word):
-/// PNG, JPEG, GIF, WebP. Anything else (SVG included) is not previewed.
+/// The previewable type of `bytes`, from their first bytes (never from the message's word):
+/// PNG, JPEG, GIF, WebP, and PDF (drawn by the window's PDF reader, see docs/security.md).
+/// Anything else (SVG included) is not previewed.
 fn image_type(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         Some("image/png")
     } else if bytes.starts_with(b"\xff\xd8\xff") {
         Some("image/jpeg")
@@ -308,7 +394,8 @@ fn image_type(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// An image attachment as a `data:` URL for an `<img>`; refused for anything else.
+/// An image or PDF attachment as a `data:` URL for the reader's preview; refused for
+/// anything else.
 #[tauri::command]
 pub async fn preview_attachment(
     state: State<'_, AppState>,
@@ -341,11 +428,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn previews_only_real_images() {
+    fn previews_only_real_images_and_pdf() {
         assert_eq!(image_type(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
         assert_eq!(image_type(b"\xff\xd8\xff\xe0"), Some("image/jpeg"));
         assert_eq!(image_type(b"<svg onload=alert(1)>"), None);
-        assert_eq!(image_type(b"%PDF-1.7"), None);
+        assert_eq!(image_type(b"%PDF-1.7"), Some("application/pdf"));
+        assert_eq!(image_type(b"<html>%PDF-1.7"), None);
     }
 
     #[test]
@@ -356,5 +444,24 @@ mod tests {
         assert_eq!(free_path(&dir, "a.pdf"), dir.join("a (2).pdf"));
         assert_eq!(free_path(&dir, "b.pdf"), dir.join("b.pdf"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn attachments_left_by_a_killed_relais_are_removed_at_start() {
+        let temp = std::env::temp_dir().join(format!("relais-test-{}", std::process::id()));
+        std::fs::create_dir_all(&temp).unwrap();
+        // A process that has ended: its pid names a dead Relais.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let stale = temp.join(format!("{OPEN_DIR_PREFIX}{dead}"));
+        std::fs::create_dir_all(&stale).unwrap();
+        std::fs::write(stale.join("compte-rendu.pdf"), b"%PDF").unwrap();
+        let mine = temp.join(format!("{OPEN_DIR_PREFIX}{}", std::process::id()));
+        std::fs::create_dir_all(&mine).unwrap();
+        assert_eq!(remove_stale_open_dirs(&temp), 1);
+        assert!(!stale.exists(), "the dead process's attachments are gone");
+        assert!(mine.exists(), "a running Relais keeps its own");
+        std::fs::remove_dir_all(&temp).unwrap();
     }
 }

@@ -1,10 +1,10 @@
 //! Engine and store types → the UI contract (`dto.rs`). Pure functions, no I/O.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use relais_core::{BoxKind, Entitlement, NationalId, Person};
 use relais_mail::{MailboxDisplay, MessageDisplay};
-use relais_store::{Folder, FolderRole as StoreRole, Mailbox, Message, MessageId, MessageSummary};
+use relais_store::{Folder, FolderRole as StoreRole, Mailbox, Message, MessageSummary};
 
 use crate::dto::{
     AddressView, AttachmentView, AuthorView, BoxKindView, BoxView, FolderRole, FolderView,
@@ -25,6 +25,8 @@ pub fn person(person: &Person) -> PersonView {
         national_id: national_id(&person.national_id),
         login: person.login.clone(),
         own_box: person.own_box.as_ref().map(|b| b.as_str().to_owned()),
+        declared: person.identity.is_declared(),
+        needs_identity: person.identity == relais_core::IdentitySource::Unknown,
     }
 }
 
@@ -80,13 +82,11 @@ fn role_rank(role: Option<StoreRole>) -> u8 {
 }
 
 /// Folders in tree order: special folders first, then the others by name, each parent
-/// directly followed by its children. `counts` gives (unread, total) per folder.
-pub fn folders(
-    list: Vec<Folder>,
-    mut counts: impl FnMut(&Folder) -> (u64, u64),
-) -> Vec<FolderView> {
+/// directly followed by its children.
+pub fn folders(list: Vec<relais_engine::view::FolderCounts>) -> Vec<FolderView> {
     let mut list = list;
     list.sort_by(|a, b| {
+        let (a, b) = (&a.folder, &b.folder);
         role_rank(a.role).cmp(&role_rank(b.role)).then_with(|| {
             let parts =
                 |f: &Folder| -> Vec<String> { f.name.split('/').map(str::to_lowercase).collect() };
@@ -94,8 +94,8 @@ pub fn folders(
         })
     });
     list.iter()
-        .map(|folder| {
-            let (unread, total) = counts(folder);
+        .map(|counts| {
+            let folder = &counts.folder;
             let last = folder.name.rsplit('/').next().unwrap_or(&folder.name);
             let display_name = match folder.role {
                 Some(StoreRole::Inbox) => "Boîte de réception".to_owned(),
@@ -103,72 +103,20 @@ pub fn folders(
                 Some(StoreRole::Drafts) => "Brouillons".to_owned(),
                 Some(StoreRole::Trash) => "Corbeille".to_owned(),
                 Some(StoreRole::Junk) => "Indésirables".to_owned(),
-                Some(StoreRole::Archive) | None => decode_modified_utf7(last),
+                Some(StoreRole::Archive) | None => relais_net::decode_folder_name(last),
             };
             FolderView {
                 box_address: folder.box_address.as_str().to_owned(),
                 name: folder.name.clone(),
+                path: relais_net::decode_folder_name(&folder.name),
                 display_name,
                 role: role(folder.role),
                 depth: u32::try_from(folder.name.matches('/').count()).unwrap_or(0),
-                unread: u32::try_from(unread).unwrap_or(u32::MAX),
-                total: u32::try_from(total).unwrap_or(u32::MAX),
+                unread: u32::try_from(counts.unread).unwrap_or(u32::MAX),
+                total: u32::try_from(counts.total).unwrap_or(u32::MAX),
             }
         })
         .collect()
-}
-
-/// IMAP folder names are in modified UTF-7 (RFC 3501 §5.1.3): `Re&AOc-us` → `Reçus`.
-/// A malformed name is shown as it is.
-pub fn decode_modified_utf7(name: &str) -> String {
-    let mut out = String::new();
-    let mut rest = name;
-    while let Some(start) = rest.find('&') {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 1..];
-        let Some(end) = after.find('-') else {
-            return name.to_owned();
-        };
-        let encoded = &after[..end];
-        if encoded.is_empty() {
-            out.push('&');
-        } else {
-            let Some(decoded) = decode_utf16_base64(encoded) else {
-                return name.to_owned();
-            };
-            out.push_str(&decoded);
-        }
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    out
-}
-
-fn decode_utf16_base64(encoded: &str) -> Option<String> {
-    let mut bits: u32 = 0;
-    let mut count = 0;
-    let mut bytes = Vec::new();
-    for c in encoded.chars() {
-        let value = match c {
-            'A'..='Z' => c as u32 - 'A' as u32,
-            'a'..='z' => c as u32 - 'a' as u32 + 26,
-            '0'..='9' => c as u32 - '0' as u32 + 52,
-            '+' => 62,
-            ',' => 63,
-            _ => return None,
-        };
-        bits = (bits << 6) | value;
-        count += 6;
-        if count >= 8 {
-            count -= 8;
-            bytes.push(((bits >> count) & 0xff) as u8);
-        }
-    }
-    let units: Vec<u16> = bytes
-        .chunks_exact(2)
-        .map(|pair| u16::from_be_bytes([pair[0], pair[1]]))
-        .collect();
-    String::from_utf16(&units).ok()
 }
 
 /// One list row. `thread` is (thread id, thread size in the listing), when threaded.
@@ -177,6 +125,8 @@ pub fn row(summary: &MessageSummary, folder: &str, thread: Option<(i64, u32)>) -
         Some(Mailbox { name, address }) => (name.clone(), address.clone()),
         None => (None, String::new()),
     };
+    let (subject, dmp_document) = relais_mail::shown_subject(&summary.subject);
+    let from_patient = relais_mail::is_patient_sender(&from_addr);
     MessageRow {
         id: summary.id.0,
         box_address: summary.box_address.as_str().to_owned(),
@@ -184,7 +134,9 @@ pub fn row(summary: &MessageSummary, folder: &str, thread: Option<(i64, u32)>) -
         uid: summary.uid,
         from_name,
         from_addr,
-        subject: summary.subject.clone(),
+        subject,
+        dmp_document,
+        from_patient,
         date: summary.date,
         seen: summary.seen,
         flagged: summary.flagged,
@@ -196,45 +148,6 @@ pub fn row(summary: &MessageSummary, folder: &str, thread: Option<(i64, u32)>) -
         status: None,
         answered_by: None,
     }
-}
-
-/// A folder's messages grouped by thread: newest thread first (a thread dates from its
-/// newest message), each thread's messages contiguous, newest first. `order` is
-/// `(id, thread id)` newest first ([`relais_store::Store::list_order`]). Returns each message
-/// as `(id, thread id, thread size)`.
-pub fn group_threads(order: Vec<(MessageId, MessageId)>) -> Vec<ListedMessage> {
-    let mut threads: Vec<MessageId> = Vec::new();
-    let mut groups: HashMap<MessageId, Vec<MessageId>> = HashMap::new();
-    for (id, thread) in order {
-        groups
-            .entry(thread)
-            .or_insert_with(|| {
-                threads.push(thread);
-                Vec::new()
-            })
-            .push(id);
-    }
-    let mut out = Vec::new();
-    for thread in threads {
-        if let Some(group) = groups.remove(&thread) {
-            let size = u32::try_from(group.len()).unwrap_or(u32::MAX);
-            out.extend(
-                group
-                    .into_iter()
-                    .map(|id| ListedMessage { id, thread, size }),
-            );
-        }
-    }
-    out
-}
-
-/// One message of a folder listing: where it stands is its place in the listing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ListedMessage {
-    pub id: MessageId,
-    pub thread: MessageId,
-    /// How many messages its thread holds in this folder.
-    pub size: u32,
 }
 
 fn address(m: &MailboxDisplay) -> AddressView {
@@ -287,19 +200,6 @@ pub fn message_view(message: &Message, folder: &str, display: &MessageDisplay) -
             .message_id
             .clone()
             .or_else(|| message.message_id.clone()),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decodes_modified_utf7_folder_names() {
-        assert_eq!(decode_modified_utf7("Re&AOc-us"), "Reçus");
-        assert_eq!(decode_modified_utf7("A&-B"), "A&B");
-        assert_eq!(decode_modified_utf7("Archives"), "Archives");
-        assert_eq!(decode_modified_utf7("cass&-é"), "cass&é");
-        assert_eq!(decode_modified_utf7("bad&AOc"), "bad&AOc");
+        marks: relais_mail::SegurMarks::of(display),
     }
 }

@@ -48,10 +48,11 @@ pub fn run(args: &[String]) -> Res<serde_json::Value> {
     let started = Instant::now();
     let command = args.first().map(String::as_str).unwrap_or("");
     match command {
-        // Sign in (untimed set-up): discovery, keyring, account.json.
+        // Sign in (untimed set-up): discovery, keyring, the account in the store.
         "signin" => {
             let e = open(args)?;
             let hint = IdentityHint {
+                profession: None,
                 given_name: Some(arg(args, "--given")?),
                 family_name: Some(arg(args, "--family")?),
                 national_id: Some(

@@ -27,9 +27,13 @@ pub struct ColdStart {
     pub signin: f64,
     pub signin_runs: Vec<f64>,
     pub xvfb: f64,
+    /// The window's own interactions, in one more launch on the same profile.
+    pub interactions: Result<Interactions, String>,
 }
 
-/// `RELAIS_BENCH_APP`, else `target/release/relais-app`, else `target/debug/relais-app`.
+/// `RELAIS_BENCH_APP`, else `target/release/relais-app`, else `target/debug/relais-app`. A
+/// release binary reads `RELAIS_PAINTED_MARKER` only when built with the app's `test-hooks`
+/// feature (`tauri build -- --features test-hooks`); a packaged build ignores it.
 pub fn app_binary() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("RELAIS_BENCH_APP").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(p));
@@ -63,6 +67,83 @@ fn stop_group(child: &mut std::process::Child) {
     let _ = child.wait();
 }
 
+/// Spawns the app under Xvfb on `profile_dir` with the paint marker `work/painted-{name}`,
+/// and waits (90 s at most) until the marker's text satisfies `finished`. Gives the spawn
+/// time (Unix ms) and the marker's text.
+fn run_app(
+    app: &Path,
+    profile_dir: &Path,
+    operator: &Path,
+    name: &str,
+    work: &Path,
+    extra_env: &[(&str, &str)],
+    finished: impl Fn(&str) -> bool,
+) -> Result<(u64, String), String> {
+    let marker = work.join(format!("painted-{name}"));
+    let _ = std::fs::remove_file(&marker);
+    let log_path = work.join(format!("app-{name}.log"));
+    let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
+    let spawned_ms = unix_ms();
+    let mut command = Command::new("xvfb-run");
+    command
+        .args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(app)
+        .env("RELAIS_PROFILE_DIR", profile_dir)
+        .env("RELAIS_OPERATOR", operator)
+        .env("RELAIS_PAINTED_MARKER", &marker)
+        // A resumed session opens unlocked (the lock screen waits for a person's password;
+        // the figure is the app's own time, see src-tauri/src/bench.rs).
+        .env("RELAIS_BENCH_RESUME_UNLOCKED", "1")
+        // The kernel keyring (as the bench's children used), no desktop's single instance.
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env_remove("RELAIS_PERSONAS")
+        .env_remove("RELAIS_ANNUAIRE");
+    for (k, v) in extra_env {
+        command.env(k, v);
+    }
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().map_err(|e| e.to_string())?)
+        .stderr(log)
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("xvfb-run {}: {e}", app.display()))?;
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let mut text = String::new();
+    let done = loop {
+        text.clear();
+        if let Ok(mut f) = std::fs::File::open(&marker) {
+            let _ = f.read_to_string(&mut text);
+        }
+        if finished(&text) {
+            break true;
+        }
+        if Instant::now() > deadline || matches!(child.try_wait(), Ok(Some(_))) {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    stop_group(&mut child);
+    if done {
+        Ok((spawned_ms, text))
+    } else {
+        Err(format!(
+            "the app never wrote what was awaited in {} (see {})",
+            marker.display(),
+            log_path.display()
+        ))
+    }
+}
+
+/// The first `kind <unix ms>` line of a marker.
+fn stamp(text: &str, kind: &str) -> Option<u64> {
+    text.lines().find_map(|l| {
+        l.strip_prefix(kind)
+            .filter(|rest| rest.starts_with(' '))
+            .and_then(|rest| rest.trim().parse::<u64>().ok())
+    })
+}
+
 /// One launch: seconds from spawn to the marker line `kind <ms>`, and to each other line.
 fn launch(
     app: &Path,
@@ -72,46 +153,15 @@ fn launch(
     work: &Path,
     run: usize,
 ) -> Result<(f64, Vec<(String, f64)>), String> {
-    let marker = work.join(format!("painted-{kind}-{run}"));
-    let _ = std::fs::remove_file(&marker);
-    let log = std::fs::File::create(work.join(format!("app-{kind}-{run}.log")))
-        .map_err(|e| e.to_string())?;
-    let spawned_ms = unix_ms();
-    let mut child = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x800x24"])
-        .arg(app)
-        .env("RELAIS_PROFILE_DIR", profile_dir)
-        .env("RELAIS_OPERATOR", operator)
-        .env("RELAIS_PAINTED_MARKER", &marker)
-        // The kernel keyring (as the bench's children used), no desktop's single instance.
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env_remove("RELAIS_PERSONAS")
-        .env_remove("RELAIS_ANNUAIRE")
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().map_err(|e| e.to_string())?)
-        .stderr(log)
-        .process_group(0)
-        .spawn()
-        .map_err(|e| format!("xvfb-run {}: {e}", app.display()))?;
-    let deadline = Instant::now() + Duration::from_secs(90);
-    let mut text = String::new();
-    let found = loop {
-        text.clear();
-        if let Ok(mut f) = std::fs::File::open(&marker) {
-            let _ = f.read_to_string(&mut text);
-        }
-        if let Some(ms) = text.lines().find_map(|l| {
-            l.strip_prefix(kind)
-                .and_then(|rest| rest.trim().parse::<u64>().ok())
-        }) {
-            break Some(ms);
-        }
-        if Instant::now() > deadline || matches!(child.try_wait(), Ok(Some(_))) {
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    stop_group(&mut child);
+    let (spawned_ms, text) = run_app(
+        app,
+        profile_dir,
+        operator,
+        &format!("{kind}-{run}"),
+        work,
+        &[],
+        |text| stamp(text, kind).is_some(),
+    )?;
     let secs = |ms: u64| ms.saturating_sub(spawned_ms) as f64 / 1000.0;
     let others = text
         .lines()
@@ -120,13 +170,58 @@ fn launch(
             Some((k.to_owned(), secs(ms.trim().parse().ok()?)))
         })
         .collect();
-    match found {
-        Some(ms) => Ok((secs(ms), others)),
-        None => Err(format!(
-            "the app never painted « {kind} » (see {})",
-            work.join(format!("app-{kind}-{run}.log")).display()
-        )),
+    let found = stamp(&text, kind).ok_or_else(|| format!("no « {kind} » line"))?;
+    Ok((secs(found), others))
+}
+
+/// What the window measured of its own interactions (`ui/src/lib/benchInteractions.ts`),
+/// milliseconds: each search from its last keystroke to the results painted, each move from
+/// the click on its destination to the row gone from the painted list, and the engine's
+/// share of each (the command's call into the engine, in the app's process).
+pub struct Interactions {
+    pub search: Vec<f64>,
+    pub engine_search: Vec<f64>,
+    pub mv: Vec<f64>,
+    pub engine_move: Vec<f64>,
+}
+
+/// One launch on the cached profile in which the window plays the benchmark's interactions.
+pub fn interactions(
+    app: &Path,
+    cached_profile: &Path,
+    operator: &Path,
+    work: &Path,
+) -> Result<Interactions, String> {
+    let (_, text) = run_app(
+        app,
+        cached_profile,
+        operator,
+        "interactions",
+        work,
+        &[("RELAIS_BENCH_INTERACTIONS", "1")],
+        |text| {
+            text.lines()
+                .any(|l| l.starts_with("took done") || l.starts_with("took failed"))
+        },
+    )?;
+    if let Some(step) = text.lines().find_map(|l| l.strip_prefix("took failed-")) {
+        return Err(format!(
+            "the window's interactions stopped at « {} » (see {})",
+            step.split(' ').next().unwrap_or_default(),
+            work.join("app-interactions.log").display()
+        ));
     }
+    let values = |prefix: &str| -> Vec<f64> {
+        text.lines()
+            .filter_map(|l| l.strip_prefix(prefix)?.trim().parse().ok())
+            .collect()
+    };
+    Ok(Interactions {
+        search: values("took search "),
+        engine_search: values("engine search "),
+        mv: values("took move "),
+        engine_move: values("engine move "),
+    })
 }
 
 /// Three launches on the cached profile, three on an empty one, three of Xvfb alone.
@@ -161,7 +256,10 @@ pub fn measure(
             xvfb_runs.push(t.elapsed().as_secs_f64());
         }
     }
+    // Last: its moves change the cached box.
+    let interactions = interactions(app, cached_profile, operator, work);
     Ok(ColdStart {
+        interactions,
         app: app.to_path_buf(),
         list: median(list_runs.clone()),
         list_runs,

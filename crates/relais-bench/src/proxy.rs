@@ -1,11 +1,18 @@
-//! A counting TCP relay in front of the IMAP server.
+//! A counting TCP relay in front of a server, optionally a distant one.
 //!
-//! Every client under test (Relais, the raw client, mbsync) reaches Dovecot through it, so
-//! they pay the same relay cost, and it counts **round trips**: a round trip is a burst of
-//! client bytes that follows server bytes on the same connection. After STARTTLS the traffic
-//! is encrypted, so tags cannot be read; round trips are what a slow link makes you pay for
-//! anyway. Pipelined commands sent before reading count once. The TLS handshake counts too
-//! (ClientHello, then Finished); the bench subtracts a connect-and-log-out baseline.
+//! Every client under test (Relais, the raw client, mbsync, swaks) reaches Dovecot through a
+//! relay, so they pay the same relay cost, and it counts **round trips**: a round trip is a
+//! burst of client bytes that follows server bytes on the same connection. After STARTTLS the
+//! traffic is encrypted, so tags cannot be read; round trips are what a slow link makes you
+//! pay for anyway. Pipelined commands sent before reading count once. The TLS handshake counts
+//! too (ClientHello, then Finished): the counts are whole sessions, connection included.
+//!
+//! **Delay.** This kernel has no `netem`, so a link with a round-trip time is simulated here:
+//! with a one-way delay `d`, each chunk read from one side is stamped `arrival + d` and put in
+//! that direction's queue; a writer thread per direction sends each chunk when its time comes.
+//! Reading never waits for writing, so chunks in flight overlap as on a real link (a pipelined
+//! stream pays the delay once, not once per chunk) and the byte order is kept. Not simulated:
+//! bandwidth and loss (the link is as fast as loopback once the delay is paid).
 //!
 //! It listens on 127.0.0.1 while Dovecot listens on 127.0.0.2: the test certificate names
 //! both addresses and `localhost` (mbsync checks a host name, not an IP address).
@@ -15,6 +22,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
+use std::time::{Duration, Instant};
 
 #[derive(Default)]
 pub struct Counters {
@@ -51,7 +59,9 @@ enum Dir {
 }
 
 impl Proxy {
-    pub fn start(upstream: SocketAddr) -> std::io::Result<Proxy> {
+    /// A relay to `upstream` that holds every chunk for `one_way` in each direction (zero: a
+    /// plain counting relay).
+    pub fn start(upstream: SocketAddr, one_way: Duration) -> std::io::Result<Proxy> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
         let counters = Arc::new(Counters::default());
@@ -63,9 +73,6 @@ impl Proxy {
                     break;
                 }
                 let Ok(client) = client else { continue };
-                let Ok(server) = TcpStream::connect(upstream) else {
-                    continue;
-                };
                 c.connections.fetch_add(1, Ordering::Relaxed);
                 let _ = c.first_accept_ms.compare_exchange(
                     0,
@@ -73,7 +80,19 @@ impl Proxy {
                     Ordering::SeqCst,
                     Ordering::SeqCst,
                 );
-                relay(client, server, c.clone());
+                let c = c.clone();
+                thread::spawn(move || {
+                    // The TCP handshake of a distant link: SYN, SYN-ACK, then the ACK reaches
+                    // the server 3 one-way delays after the client's connect, and its greeting
+                    // one more later (2 round trips), as on a real link. (Here the client's
+                    // connect returns at once; the greeting is what it waits for.)
+                    thread::sleep(one_way * 3);
+                    let Ok(server) = TcpStream::connect(upstream) else {
+                        let _ = client.shutdown(Shutdown::Both);
+                        return;
+                    };
+                    relay(client, server, c, one_way);
+                });
             }
         });
         Ok(Proxy {
@@ -103,13 +122,40 @@ impl Drop for Proxy {
     }
 }
 
-fn relay(client: TcpStream, server: TcpStream, counters: Arc<Counters>) {
+/// Where one direction's bytes go: straight on, or into the delay queue.
+enum Out {
+    Direct(TcpStream),
+    Queue(std::sync::mpsc::Sender<(Instant, Vec<u8>)>),
+}
+
+fn relay(client: TcpStream, server: TcpStream, counters: Arc<Counters>, one_way: Duration) {
     let _ = client.set_nodelay(true);
     let _ = server.set_nodelay(true);
     let last = Arc::new(Mutex::new(Dir::None));
-    let pump = |mut from: TcpStream, mut to: TcpStream, dir: Dir| {
+    let pump = |mut from: TcpStream, to: TcpStream, dir: Dir| {
         let last = last.clone();
         let counters = counters.clone();
+        let mut out = if one_way.is_zero() {
+            Out::Direct(to)
+        } else {
+            // This direction's chunks, each with the instant it may leave.
+            let (tx, rx) = std::sync::mpsc::channel::<(Instant, Vec<u8>)>();
+            let mut to = to;
+            thread::spawn(move || {
+                for (due, chunk) in rx {
+                    let now = Instant::now();
+                    if due > now {
+                        thread::sleep(due - now);
+                    }
+                    if to.write_all(&chunk).is_err() {
+                        break;
+                    }
+                }
+                // The queue is drained (or the peer is gone): pass the end of stream on.
+                let _ = to.shutdown(Shutdown::Write);
+            });
+            Out::Queue(tx)
+        };
         thread::spawn(move || {
             let mut buf = vec![0u8; 64 * 1024];
             loop {
@@ -117,6 +163,7 @@ fn relay(client: TcpStream, server: TcpStream, counters: Arc<Counters>) {
                     Ok(0) | Err(_) => break,
                     Ok(n) => n,
                 };
+                let arrived = Instant::now();
                 {
                     let mut last = last.lock().unwrap_or_else(|p| p.into_inner());
                     if dir == Dir::Up {
@@ -129,11 +176,19 @@ fn relay(client: TcpStream, server: TcpStream, counters: Arc<Counters>) {
                     }
                     *last = dir;
                 }
-                if to.write_all(&buf[..n]).is_err() {
+                let sent = match &mut out {
+                    Out::Direct(to) => to.write_all(&buf[..n]).is_ok(),
+                    Out::Queue(tx) => tx.send((arrived + one_way, buf[..n].to_vec())).is_ok(),
+                };
+                if !sent {
                     break;
                 }
             }
-            let _ = to.shutdown(Shutdown::Write);
+            if let Out::Direct(to) = &out {
+                let _ = to.shutdown(Shutdown::Write);
+            }
+            // (A queue's writer shuts its side once it has sent what is queued.)
+            drop(out);
             let _ = from.shutdown(Shutdown::Read);
         });
     };

@@ -32,14 +32,21 @@ pub struct Cli {
 enum Command {
     /// Se connecter avec son identité : mot de passe (--password-stdin) ou e-CPS (--ecps).
     Login(commands::login::Args),
-    /// Se déconnecter : efface les secrets et le cache local de ce profil.
-    Logout,
+    /// Se déconnecter : efface les secrets et le cache local de ce profil. Les messages qui
+    /// attendent encore dans la boîte d'envoi partent d'abord ; s'il en reste (ou des
+    /// brouillons présents seulement ici), la déconnexion est refusée sauf avec --abandon.
+    Logout(commands::login::LogoutArgs),
+    /// Suit les boîtes en direct (nouveaux messages, indicateurs, suppressions, envois)
+    /// jusqu'à Ctrl+C ; --json : une ligne JSON par événement.
+    Watch(commands::watch::Args),
     /// Les boîtes ouvertes à la personne connectée, avec leur type et ses droits.
     Boxes(commands::boxes::Args),
     /// Synchronise les boîtes (toutes par défaut).
     Sync(commands::sync::Args),
     /// Liste les messages d'un dossier.
     List(commands::list::Args),
+    /// Les dossiers d'une boîte : créer, renommer, supprimer.
+    Folder(commands::folder::Args),
     /// Affiche un message.
     Show(commands::show::Args),
     /// Recherche dans le cache local (sans accents, sur expéditeur, destinataires, objet, texte, pièces jointes).
@@ -60,12 +67,21 @@ fn main() -> ExitCode {
         profile: cli.profile.clone(),
         operator: cli.operator.clone(),
     };
+    // The profile's log, when the profile exists (a command never creates one just to log).
+    let profile = ctx.profile_dir();
+    if profile.root().is_dir() {
+        if let Err(e) = relais_engine::logs::init(&profile.logs()) {
+            eprintln!("relais: journal indisponible ({e})");
+        }
+    }
     let result = match cli.command {
         Command::Login(args) => commands::login::run(&ctx, args),
-        Command::Logout => commands::login::logout(&ctx),
+        Command::Logout(args) => commands::login::logout(&ctx, args),
+        Command::Watch(args) => commands::watch::run(&ctx, args),
         Command::Boxes(args) => commands::boxes::run(&ctx, args),
         Command::Sync(args) => commands::sync::run(&ctx, args),
         Command::List(args) => commands::list::run(&ctx, args),
+        Command::Folder(args) => commands::folder::run(&ctx, args),
         Command::Show(args) => commands::show::run(&ctx, args),
         Command::Search(args) => commands::search::run(&ctx, args),
         Command::Audit(args) => commands::audit::run(&ctx, args),

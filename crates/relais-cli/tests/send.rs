@@ -133,7 +133,11 @@ fn send_from_the_cli_carries_the_author_and_refusals_exit_non_zero() {
         headers.contains("X-Relais-Author: ") && headers.contains("name=\"Marie MARTIN\""),
         "{headers}"
     );
-    assert!(headers.contains("X-MSS-NIL: "), "{headers}");
+    // ECO.2.4.3: the product's own reference, whatever the operator.
+    assert!(
+        headers.contains(&format!("X-MSS-NIL: {}", relais_core::X_MSS_NIL)),
+        "{headers}"
+    );
 
     // A patient from a spaced INS, closing the conversation.
     let (code, out, err) = relais(
@@ -288,4 +292,54 @@ fn a_bounce_is_shown_in_french_by_relais_show() {
         ),
         "{out}"
     );
+}
+
+#[test]
+fn eco_2_2_6_a_patient_address_typed_in_the_cli_goes_through_the_patient_rule() {
+    let op = Operator::start(Options::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let marie = dir.path().join("marie");
+    login(&op, &marie, MARIE);
+    let send = |extra: &[&str]| {
+        let mut args = vec![
+            "send",
+            "--box",
+            MARIE,
+            "--subject",
+            "Patient",
+            "--body",
+            "Bonjour.",
+        ];
+        args.extend_from_slice(extra);
+        relais(&op, &marie, &args, None)
+    };
+    // A typo in the matricule (key), typed in --cc beside a professional: refused in French.
+    let (code, out, err) = send(&["--to", PIERRE, "--cc", "285036444512378@patient.mssante.fr"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        err.contains(
+            "L'adresse patient 285036444512378@patient.mssante.fr n'est pas valide : \
+             La clé du matricule INS ne correspond pas"
+        ),
+        "{err}"
+    );
+    // Two patients, one through --patient, the other typed in --bcc: refused.
+    let (code, out, err) = send(&[
+        "--patient",
+        "2 85 03 64 445 123 79",
+        "--traits",
+        "DUBOIS|Camille Anne|1985-03-14|F|64445",
+        "--bcc",
+        "162027505607848@patient.mssante.fr",
+    ]);
+    assert_ne!(code, 0, "{out}");
+    assert!(err.contains("un seul patient"), "{err}");
+    let (code, outbox, err) = relais(&op, &marie, &["outbox", "--json"], None);
+    assert_eq!(code, 0, "{err}");
+    let queued: serde_json::Value = serde_json::from_str(&outbox).unwrap();
+    assert_eq!(queued, serde_json::json!([]), "nothing queued");
+    // The patient typed in --to with a professional in --cc: sent.
+    let (code, out, err) = send(&["--to", DUBOIS, "--cc", PIERRE]);
+    assert_eq!(code, 0, "{err}");
+    delivered_headers(&op, DUBOIS, out.trim());
 }

@@ -420,6 +420,18 @@ fn is_token_char_or_star(byte: u8) -> bool {
     is_token_char(byte) || byte == b'*'
 }
 
+/// The bytes of a percent-encoded text (`percent-encoding`), or `None` when a `%` is not
+/// followed by two hexadecimal digits (which a lenient decoder would keep as they are).
+pub fn percent_decode_strict(text: &str) -> Option<Vec<u8>> {
+    let whole = text.split('%').skip(1).all(|after| {
+        after
+            .as_bytes()
+            .get(..2)
+            .is_some_and(|pair| pair.iter().all(u8::is_ascii_hexdigit))
+    });
+    whole.then(|| percent_encoding::percent_decode_str(text).collect())
+}
+
 /// Decodes an RFC 2231 extended value `charset'language'percent-encoded`.
 fn decode_extended(encoded: &str) -> Result<String, AuthorHeaderError> {
     let invalid = |detail: &str| AuthorHeaderError::InvalidEncodedName {
@@ -433,22 +445,8 @@ fn decode_extended(encoded: &str) -> Result<String, AuthorHeaderError> {
     if !(charset.eq_ignore_ascii_case("utf-8") || charset.eq_ignore_ascii_case("us-ascii")) {
         return Err(invalid("seul le jeu de caractères utf-8 est admis"));
     }
-    let mut bytes = Vec::with_capacity(data.len());
-    let mut iter = data.bytes();
-    while let Some(byte) = iter.next() {
-        if byte == b'%' {
-            let hex = [iter.next(), iter.next()];
-            let decoded = match hex {
-                [Some(h), Some(l)] => std::str::from_utf8(&[h, l])
-                    .ok()
-                    .and_then(|pair| u8::from_str_radix(pair, 16).ok()),
-                _ => None,
-            };
-            bytes.push(decoded.ok_or_else(|| invalid("séquence « % » incomplète ou invalide"))?);
-        } else {
-            bytes.push(byte);
-        }
-    }
+    let bytes = percent_decode_strict(data)
+        .ok_or_else(|| invalid("séquence « % » incomplète ou invalide"))?;
     String::from_utf8(bytes).map_err(|_| invalid("octets qui ne sont pas de l'UTF-8"))
 }
 
@@ -681,6 +679,8 @@ mod tests {
             family_name: "BERNARD".into(),
             login: "sophie.bernard".into(),
             own_box: None,
+            profession: String::new(),
+            identity: crate::IdentitySource::Declared,
         };
         let author = Author::from_person(&person).unwrap();
         assert_eq!(author.display_name(), "Sophie BERNARD");

@@ -304,8 +304,8 @@ impl fmt::Display for Sex {
     }
 }
 
-/// A calendar date of birth, checked to exist (leap years included). Kept tiny on purpose to
-/// avoid a date library in the domain. Serialises as `YYYY-MM-DD`.
+/// A calendar date of birth, checked to exist (leap years included, by `jiff`). Serialises as
+/// `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct BirthDate {
@@ -317,18 +317,12 @@ pub struct BirthDate {
 impl BirthDate {
     /// A date from its parts; years 1 to 9999.
     pub fn new(year: u16, month: u8, day: u8) -> Result<BirthDate, TraitsError> {
-        let days_in_month = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if year.is_multiple_of(4)
-                && (!year.is_multiple_of(100) || year.is_multiple_of(400)) =>
-            {
-                29
-            }
-            2 => 28,
-            _ => 0,
-        };
-        if year == 0 || year > 9999 || day == 0 || day > days_in_month {
+        // The calendar (month lengths, leap years) is jiff's.
+        let exists = i16::try_from(year)
+            .ok()
+            .zip(i8::try_from(month).ok().zip(i8::try_from(day).ok()))
+            .is_some_and(|(y, (m, d))| jiff::civil::Date::new(y, m, d).is_ok());
+        if year == 0 || year > 9999 || !exists {
             return Err(TraitsError::InvalidBirthDate {
                 input: format!("{year:04}-{month:02}-{day:02}"),
             });

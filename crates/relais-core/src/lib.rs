@@ -50,6 +50,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+/// `X-MSS-NIL` (ECO.2.4.3): the reference of this software product, written on every message
+/// it sends. It belongs to the product, not to an operator, so no profile or setting can change
+/// it. This is Relais' reference before homologation; the number the ANS gives at
+/// homologation replaces it here (docs/conformity.md).
+pub const X_MSS_NIL: &str = "RELAIS-PRE-HOMOLOGATION";
+
 pub mod address;
 pub mod author;
 pub mod boxes;
@@ -58,11 +64,16 @@ pub mod person;
 pub mod policy;
 
 pub use address::{AddressError, BoxAddress};
-pub use author::{Author, AuthorError, AuthorHeaderError, AUTHOR_HEADER_NAME};
+pub use author::{
+    percent_decode_strict, Author, AuthorError, AuthorHeaderError, AUTHOR_HEADER_NAME,
+};
 pub use boxes::{Access, BoxKind, Entitlement, Rights, RightsError};
 pub use ins::{
     BirthDate, BirthplaceCode, IdentityTraits, Ins, InsError, InsKind, QualifiedPatient, Sex,
     TraitsError,
 };
-pub use person::{NationalId, NationalIdError, Person};
-pub use policy::{check_one_patient, check_trust_space, human_size, PolicyError, SizeLimits};
+pub use person::{IdentitySource, NationalId, NationalIdError, Person};
+pub use policy::{
+    check_one_patient, check_patient_address, check_patients, check_trust_space, human_size,
+    PolicyError, SizeLimits,
+};

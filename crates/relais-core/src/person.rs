@@ -192,6 +192,32 @@ impl From<NationalId> for String {
     }
 }
 
+/// Where the names and national identifier of a [`Person`] come from: what a message's
+/// author rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentitySource {
+    /// Pro Santé Connect's verified ID token (e-CPS).
+    ProSanteConnect,
+    /// The Annuaire Santé: the extraction the operator profile names, or the operator's
+    /// directory imported into the profile, by the person's own box.
+    Annuaire,
+    /// Declared by the person at their first sign-in (nobody else knew them): shown
+    /// « déclaré » wherever the author is shown.
+    Declared,
+    /// Not known yet: a password sign-in that no directory knows, before the person declares
+    /// their names. Nothing can be sent until they do.
+    #[default]
+    Unknown,
+}
+
+impl IdentitySource {
+    /// Whether the person's names are only what they declared (or not even that).
+    pub fn is_declared(self) -> bool {
+        matches!(self, IdentitySource::Declared | IdentitySource::Unknown)
+    }
+}
+
 /// A professional who uses Relais.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
@@ -205,6 +231,12 @@ pub struct Person {
     pub login: String,
     /// Their nominative box, if they have one (many secretaries and care staff do not).
     pub own_box: Option<BoxAddress>,
+    /// Their profession (« Médecin », « Infirmier »), empty when unknown.
+    #[serde(default)]
+    pub profession: String,
+    /// Where the names and identifier come from.
+    #[serde(default)]
+    pub identity: IdentitySource,
 }
 
 impl Person {
@@ -218,11 +250,68 @@ impl Person {
             (true, _) => family,
         }
     }
+
+    /// The sender's display name in the MSSanté format of ECO.2.2.7,
+    /// `<Titre>_<Prénom>_<NOM>_<Entité>`: « Dr_Marie_MARTIN_CH de Démo ». Family name
+    /// uppercase; white space inside a part kept as one space; an `_` inside a part becomes a
+    /// space (it would shift the fields); a part that is missing or blank is left out with its
+    /// separator.
+    pub fn mssante_display_name(&self, title: Option<&str>, entity: Option<&str>) -> String {
+        let family = self.family_name.to_uppercase();
+        [
+            title.unwrap_or_default(),
+            self.given_name.as_str(),
+            family.as_str(),
+            entity.unwrap_or_default(),
+        ]
+        .iter()
+        .map(|part| {
+            part.replace('_', " ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn eco_2_2_7_display_name_is_title_first_name_family_name_entity() {
+        let marie = Person {
+            national_id: NationalId::parse("810100000041").unwrap(),
+            given_name: "Marie".into(),
+            family_name: "Martin".into(),
+            login: "marie.martin@ch-demo.mssante.fr".into(),
+            own_box: None,
+            profession: "Médecin".into(),
+            identity: IdentitySource::Annuaire,
+        };
+        assert_eq!(
+            marie.mssante_display_name(Some("Dr"), Some("CH de Démo")),
+            "Dr_Marie_MARTIN_CH de Démo"
+        );
+        // Missing parts are left out with their separator; `_` and spaces are tidied.
+        assert_eq!(marie.mssante_display_name(None, None), "Marie_MARTIN");
+        assert_eq!(
+            marie.mssante_display_name(Some("  "), Some(" Service_de  cardiologie ")),
+            "Marie_MARTIN_Service de cardiologie"
+        );
+        let jean = Person {
+            given_name: "Jean Pierre".into(),
+            family_name: "de la Tour".into(),
+            ..marie
+        };
+        assert_eq!(
+            jean.mssante_display_name(Some("Pr"), Some("CHU")),
+            "Pr_Jean Pierre_DE LA TOUR_CHU"
+        );
+    }
 
     #[test]
     fn national_forms() {
@@ -312,6 +401,8 @@ mod tests {
             family_name: "MARTIN".into(),
             login: "marie.martin@ch-demo.mssante.fr".into(),
             own_box: Some(BoxAddress::parse("marie.martin@ch-demo.mssante.fr").unwrap()),
+            profession: "Infirmier".into(),
+            identity: IdentitySource::Annuaire,
         };
         assert_eq!(marie.display_name(), "Marie MARTIN");
         let helene = Person {

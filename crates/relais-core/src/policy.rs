@@ -3,9 +3,11 @@
 //!
 //! - [`check_trust_space`]: health data must not go outside the MSSanté trust space; the client
 //!   warns before it does, and sends only if the person confirms (`allow_outside`).
-//! - [`check_one_patient`]: one message goes to at most one patient (Mon espace santé), so that
-//!   a patient never sees another patient's address or data; a patient plus professionals is
-//!   fine.
+//! - [`check_patients`] (ECO.2.2.6), the one home of the patient rule, whatever way the
+//!   address was entered (typed, pasted, reply, reply-all, forward, draft, CLI): every address
+//!   at `patient.mssante.fr` must be a matricule INS with its key ([`check_patient_address`]),
+//!   and one message goes to at most one patient ([`check_one_patient`]), so that a patient
+//!   never sees another patient's address or data; a patient plus professionals is fine.
 //! - [`SizeLimits`]: per attachment, per message, and the ≈ 25 Mo limit of patients' boxes,
 //!   checked before sending rather than learnt from a bounce.
 //!
@@ -14,6 +16,7 @@
 use thiserror::Error;
 
 use crate::address::BoxAddress;
+use crate::ins::{Ins, InsError};
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * 1024;
@@ -36,6 +39,19 @@ pub enum PolicyError {
     SeveralPatients {
         /// The distinct patient addresses, in the order given.
         addresses: Vec<BoxAddress>,
+    },
+    /// A recipient at `patient.mssante.fr` whose part before `@` is not a matricule INS
+    /// written as its 15 characters with a valid key (ECO.2.2.6).
+    #[error(
+        "L'adresse patient {address} n'est pas valide : {}",
+        patient_reason(.reason)
+    )]
+    InvalidPatientAddress {
+        /// The address as given (normalised).
+        address: BoxAddress,
+        /// What is wrong with the matricule; `None` when it is valid but written with
+        /// separators (an address holds the 15 characters only).
+        reason: Option<InsError>,
     },
     /// One attachment is over the per-attachment limit.
     #[error(
@@ -110,6 +126,39 @@ pub fn check_trust_space(
     } else {
         Err(PolicyError::OutsideTrustSpace { addresses: outside })
     }
+}
+
+fn patient_reason(reason: &Option<InsError>) -> String {
+    match reason {
+        Some(e) => e.to_string(),
+        None => "le matricule INS s'y écrit en 15 caractères, sans séparateur.".to_owned(),
+    }
+}
+
+/// The matricule INS of a patient address (`<matricule>@patient.mssante.fr`), checked for
+/// format and key; `Ok(None)` for an address that is not a patient's.
+pub fn check_patient_address(address: &BoxAddress) -> Result<Option<Ins>, PolicyError> {
+    if !address.is_patient() {
+        return Ok(None);
+    }
+    if let Some(ins) = address.patient_ins() {
+        return Ok(Some(ins));
+    }
+    let reason = Ins::parse(address.local()).err();
+    Err(PolicyError::InvalidPatientAddress {
+        address: address.clone(),
+        reason,
+    })
+}
+
+/// The patient rule of ECO.2.2.6 on all the recipients of a message (To, Cc and Bcc
+/// together): every patient address is a valid matricule INS, and there is one patient at
+/// most. Professionals beside the patient are fine.
+pub fn check_patients(recipients: &[BoxAddress]) -> Result<(), PolicyError> {
+    for address in recipients {
+        check_patient_address(address)?;
+    }
+    check_one_patient(recipients)
 }
 
 /// Refuses a message addressed to two or more distinct patients (To, Cc and Bcc together).
@@ -298,6 +347,65 @@ mod tests {
             "Un message ne peut être adressé qu'à un seul patient ; celui-ci en vise 2 : \
              285036444512379@patient.mssante.fr, 162027505607848@patient.mssante.fr."
         );
+    }
+
+    #[test]
+    fn eco_2_2_6_every_patient_address_is_a_matricule_ins_with_its_key() {
+        // A professional is not checked; a valid patient gives its INS.
+        assert_eq!(
+            check_patient_address(&addrs(&["pierre.durand@ch-demo.mssante.fr"])[0]),
+            Ok(None)
+        );
+        let ins = check_patient_address(&addrs(&["285036444512379@patient.mssante.fr"])[0]);
+        assert_eq!(ins.unwrap().unwrap().as_str(), "285036444512379");
+        // Wrong key, wrong length, letters, separators: each refused with its reason.
+        let cases = [
+            (
+                "285036444512378@patient.mssante.fr",
+                "L'adresse patient 285036444512378@patient.mssante.fr n'est pas valide : \
+                 La clé du matricule INS ne correspond pas : vérifiez la saisie.",
+            ),
+            (
+                "28503644451237@patient.mssante.fr",
+                "L'adresse patient 28503644451237@patient.mssante.fr n'est pas valide : \
+                 Le matricule INS doit comporter 15 caractères (13 + clé de 2 chiffres) ; \
+                 14 saisis.",
+            ),
+            (
+                "camille.dubois@patient.mssante.fr",
+                "L'adresse patient camille.dubois@patient.mssante.fr n'est pas valide : \
+                 Caractère « c » invalide en position 1 du matricule INS : seuls des chiffres \
+                 sont admis (et 2A ou 2B pour un département de naissance corse).",
+            ),
+            (
+                "2850364-44512379@patient.mssante.fr",
+                "L'adresse patient 2850364-44512379@patient.mssante.fr n'est pas valide : \
+                 le matricule INS s'y écrit en 15 caractères, sans séparateur.",
+            ),
+        ];
+        for (address, message) in cases {
+            let r = addrs(&[address, "pierre.durand@ch-demo.mssante.fr"]);
+            let err = check_patients(&r).unwrap_err();
+            assert!(
+                matches!(err, PolicyError::InvalidPatientAddress { .. }),
+                "{err:?}"
+            );
+            assert_eq!(err.to_string(), message);
+        }
+        // Two valid patients: the one-patient rule; one patient and professionals: fine.
+        let two = addrs(&[
+            "285036444512379@patient.mssante.fr",
+            "162027505607848@patient.mssante.fr",
+        ]);
+        assert!(matches!(
+            check_patients(&two),
+            Err(PolicyError::SeveralPatients { .. })
+        ));
+        let fine = addrs(&[
+            "pierre.durand@ch-demo.mssante.fr",
+            "285036444512379@patient.mssante.fr",
+        ]);
+        assert_eq!(check_patients(&fine), Ok(()));
     }
 
     #[test]

@@ -5,7 +5,10 @@
 use std::path::Path;
 use std::time::Instant;
 
-use relais_directory::{Directory, ImportPhase};
+use relais_core::NationalId;
+use relais_directory::{
+    entry_in_extraction, nominative_boxes_in_extraction, Directory, ImportPhase,
+};
 
 const QUERIES: &[&str] = &[
     "cardio 64",
@@ -95,5 +98,22 @@ fn main() {
         pct(0.50),
         pct(0.95),
         all[all.len() - 1]
+    );
+
+    // A person's nominative boxes by national identifier (sign-in), from the index and
+    // straight from the file; the owner of an address from the file.
+    let marie = NationalId::parse("810100000041").unwrap();
+    let t = Instant::now();
+    let found = d.nominative_boxes(&marie).unwrap().len();
+    let indexed_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let t = Instant::now();
+    let scanned = nominative_boxes_in_extraction(src, &marie).unwrap().len();
+    let scan_ms = t.elapsed().as_secs_f64() * 1000.0;
+    let t = Instant::now();
+    let owner = entry_in_extraction(src, "marie.martin@ch-demo.mssante.fr").unwrap();
+    let owner_ms = t.elapsed().as_secs_f64() * 1000.0;
+    println!(
+        "own box by national id: index {found} in {indexed_ms:.2} ms; extraction file {scanned} in {scan_ms:.0} ms; owner of an address from the file {} in {owner_ms:.0} ms",
+        u8::from(owner.is_some())
     );
 }

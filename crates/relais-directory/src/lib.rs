@@ -29,6 +29,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
+use relais_core::NationalId;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
@@ -333,6 +334,226 @@ pub fn kind_label(kind: &str) -> &'static str {
     }
 }
 
+/// Where the columns Relais reads are in an extraction's lines.
+struct Layout {
+    /// Number of fields of a line (a final empty field after a trailing `|` excluded).
+    width: usize,
+    /// Position of each [`STORED`] column.
+    position: Vec<Option<usize>>,
+    /// Header names not used by Relais.
+    ignored_columns: Vec<String>,
+    /// Documented columns absent from the file.
+    missing_columns: Vec<String>,
+    /// `Type identifiant PP` and `Identifiant PP`, for lines whose national identifier
+    /// column is empty.
+    type_pp: Option<usize>,
+    id_pp: Option<usize>,
+}
+
+impl Layout {
+    /// The layout of a header line (columns matched by name, see [`header_key`]).
+    fn of(header_line: &str) -> Layout {
+        let headers: Vec<&str> = header_line
+            .trim_end_matches(['\r', '\n'])
+            .split('|')
+            .collect();
+        let mut width = headers.len();
+        if headers.last().is_some_and(|h| h.trim().is_empty()) {
+            width -= 1;
+        }
+        let mut position: Vec<Option<usize>> = vec![None; STORED.len()];
+        let (mut type_pp, mut id_pp) = (None, None);
+        let mut ignored_columns = Vec::new();
+        for (i, h) in headers.iter().enumerate().take(width) {
+            let key = header_key(h);
+            match COLUMNS.iter().find(|(_, name)| header_key(name) == key) {
+                Some((col, _)) => {
+                    if let Some(s) = STORED.iter().position(|c| c == col) {
+                        position[s].get_or_insert(i);
+                    }
+                    match col {
+                        Column::TypeIdentifiantPp => type_pp = type_pp.or(Some(i)),
+                        Column::IdentifiantPp => id_pp = id_pp.or(Some(i)),
+                        _ => {}
+                    }
+                }
+                None => ignored_columns.push(h.trim().to_string()),
+            }
+        }
+        let missing_columns: Vec<String> = COLUMNS
+            .iter()
+            .filter(|(_, name)| !headers.iter().any(|h| header_key(h) == header_key(name)))
+            .map(|(_, name)| name.to_string())
+            .collect();
+        Layout {
+            width,
+            position,
+            ignored_columns,
+            missing_columns,
+            type_pp,
+            id_pp,
+        }
+    }
+}
+
+/// The fields of a line, or `None` when it has not `width` of them (a final empty field
+/// after a trailing `|` is allowed).
+fn split_fields(text: &str, width: usize) -> Option<Vec<&str>> {
+    let mut fields: Vec<&str> = text.split('|').collect();
+    if fields.len() == width + 1 && fields[width].trim().is_empty() {
+        fields.pop();
+    }
+    (fields.len() == width).then_some(fields)
+}
+
+fn is_address(address: &str) -> bool {
+    address.len() >= 3 && address.contains('@') && !address.contains(' ')
+}
+
+/// The national identifier of a line: `Identification nationale PP`, or, when that column is
+/// empty or absent, `Type identifiant PP` (`8` RPPS, `0` ADELI) followed by `Identifiant PP`
+/// when that makes a valid one (11 RPPS digits, 9 ADELI digits); else empty.
+fn national_id_of(
+    national: &str,
+    fields: &[&str],
+    type_pp: Option<usize>,
+    id_pp: Option<usize>,
+) -> String {
+    if !national.is_empty() {
+        return national.to_string();
+    }
+    let field = |pos: Option<usize>| pos.and_then(|p| fields.get(p)).map_or("", |f| f.trim());
+    let (kind, digits) = (field(type_pp), field(id_pp));
+    let valid = digits.bytes().all(|b| b.is_ascii_digit())
+        && matches!((kind, digits.len()), ("8", 11) | ("0", 9));
+    if valid {
+        format!("{kind}{digits}")
+    } else {
+        String::new()
+    }
+}
+
+/// The nominative boxes (`PER`) an Annuaire Santé extraction file lists for a national
+/// identifier, read straight from the file (no import): for the extraction an operator
+/// profile names, at sign-in. Sorted by address, without duplicates; empty when the person
+/// has none or the identifier is not an RPPS/ADELI one. Malformed lines are skipped, as the
+/// import does; a file that cannot be read, or without an `Adresse BAL` column, is an error.
+pub fn nominative_boxes_in_extraction(
+    source: &Path,
+    national_id: &NationalId,
+) -> Result<Vec<DirectoryEntry>> {
+    let Some(wanted) = searchable_national_id(national_id) else {
+        return Ok(Vec::new());
+    };
+    // The identifier's digits must be on the line (cheap test before splitting it).
+    scan_extraction(source, &wanted.as_bytes()[1..], |entry| {
+        entry.national_id == wanted && entry.kind.eq_ignore_ascii_case("PER")
+    })
+}
+
+/// The entry an Annuaire Santé extraction file has for an address (any kind of box), read
+/// straight from the file: who owns a box signed in with a password (names, profession,
+/// national identifier). `None` when the file does not list it; errors as
+/// [`nominative_boxes_in_extraction`].
+pub fn entry_in_extraction(source: &Path, address: &str) -> Result<Option<DirectoryEntry>> {
+    let address = address.trim().to_ascii_lowercase();
+    if !is_address(&address) {
+        return Ok(None);
+    }
+    let local = address.split('@').next().unwrap_or_default().as_bytes();
+    let found = scan_extraction(source, local, |entry| entry.address == address)?;
+    Ok(found.into_iter().next())
+}
+
+/// The entries of an extraction file that `keep`, sorted by address, once each; only lines
+/// that contain `needle` (ASCII case ignored) are parsed.
+fn scan_extraction(
+    source: &Path,
+    needle: &[u8],
+    keep: impl Fn(&DirectoryEntry) -> bool,
+) -> Result<Vec<DirectoryEntry>> {
+    let read_err = |e: std::io::Error| DirectoryError::Read {
+        path: source.display().to_string(),
+        detail: e.to_string(),
+    };
+    let mut reader = BufReader::with_capacity(1 << 20, File::open(source).map_err(read_err)?);
+    let mut line = Vec::with_capacity(1024);
+    reader.read_until(b'\n', &mut line).map_err(read_err)?;
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Err(DirectoryError::Empty {
+            path: source.display().to_string(),
+        });
+    }
+    let layout = Layout::of(&String::from_utf8_lossy(&line));
+    if layout.position[0].is_none() {
+        return Err(DirectoryError::MissingColumn {
+            path: source.display().to_string(),
+            column: "Adresse BAL",
+        });
+    }
+    let mut found: Vec<DirectoryEntry> = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).map_err(read_err)? == 0 {
+            break;
+        }
+        if !needle.is_empty()
+            && !line
+                .windows(needle.len())
+                .any(|w| w.eq_ignore_ascii_case(needle))
+        {
+            continue;
+        }
+        let Ok(text) = std::str::from_utf8(&line) else {
+            continue;
+        };
+        let Some(fields) = split_fields(text.trim_end_matches(['\r', '\n']), layout.width) else {
+            continue;
+        };
+        let value = |stored: usize| -> String {
+            layout.position[stored]
+                .map(|p| fields[p].trim().to_string())
+                .unwrap_or_default()
+        };
+        let address = value(0).to_ascii_lowercase();
+        if !is_address(&address) {
+            continue;
+        }
+        let national = national_id_of(&value(5), &fields, layout.type_pp, layout.id_pp);
+        // STORED order → ENTRY_COLUMNS order.
+        let entry = entry_from_fields([
+            address,
+            value(1),
+            value(2),
+            value(4),
+            value(3),
+            national,
+            value(6),
+            value(7),
+            value(8),
+            value(9),
+            value(11),
+            value(12),
+            value(13),
+            value(14),
+            value(10),
+        ]);
+        if keep(&entry) && !found.iter().any(|e| e.address == entry.address) {
+            found.push(entry);
+        }
+    }
+    found.sort_by(|a, b| a.address.cmp(&b.address));
+    Ok(found)
+}
+
+/// `8` + RPPS or `0` + ADELI; `None` for an operator login (never in the directory).
+fn searchable_national_id(national_id: &NationalId) -> Option<String> {
+    match national_id {
+        NationalId::Rpps(_) | NationalId::Adeli(_) => Some(national_id.to_national_string()),
+        NationalId::OperatorLogin(_) => None,
+    }
+}
+
 /// The local directory (read side).
 #[derive(Debug)]
 pub struct Directory {
@@ -347,13 +568,17 @@ const ENTRY_COLUMNS: &str = "e.address, e.kind, e.civility, e.first_name, e.last
     e.town, e.department, e.enseigne";
 
 fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DirectoryEntry> {
-    let kind: String = row.get(1)?;
-    let civility: String = row.get(2)?;
-    let first_name: String = row.get(3)?;
-    let last_name: String = row.get(4)?;
-    let structure: String = row.get(9)?;
-    let service: String = row.get(10)?;
-    let enseigne: String = row.get(14)?;
+    let mut fields: [String; 15] = Default::default();
+    for (i, field) in fields.iter_mut().enumerate() {
+        *field = row.get(i)?;
+    }
+    Ok(entry_from_fields(fields))
+}
+
+/// An entry from its fields in the order of [`ENTRY_COLUMNS`].
+fn entry_from_fields(fields: [String; 15]) -> DirectoryEntry {
+    let [address, kind, civility, first_name, last_name, national_id, category, profession, specialty, structure, service, postcode, town, department, enseigne] =
+        fields;
     let person = [civility.as_str(), first_name.as_str(), last_name.as_str()]
         .iter()
         .filter(|s| !s.is_empty())
@@ -369,24 +594,24 @@ fn entry_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<DirectoryEntry> {
     } else {
         structure.clone()
     };
-    Ok(DirectoryEntry {
-        address: row.get(0)?,
+    DirectoryEntry {
+        address,
         kind_label: kind_label(&kind).to_string(),
         kind,
         civility,
         first_name,
         last_name,
         display_name,
-        national_id: row.get(5)?,
-        category: row.get(6)?,
-        profession: row.get(7)?,
-        specialty: row.get(8)?,
+        national_id,
+        category,
+        profession,
+        specialty,
         structure,
         service,
-        postcode: row.get(11)?,
-        town: row.get(12)?,
-        department: row.get(13)?,
-    })
+        postcode,
+        town,
+        department,
+    }
 }
 
 /// The FTS5 query for what the person typed: each word as a prefix, all required. Words of
@@ -502,6 +727,31 @@ impl Directory {
             .op("lookup")
     }
 
+    /// The nominative boxes (`PER`) of the imported Annuaire Santé extraction for a national
+    /// identifier (`8` + RPPS, `0` + ADELI): the person's own boxes as the directory knows
+    /// them. Sorted by address, without duplicates; empty when none (or for an operator
+    /// login). See [`nominative_boxes_in_extraction`] to read an extraction file directly.
+    pub fn nominative_boxes(&self, national_id: &NationalId) -> Result<Vec<DirectoryEntry>> {
+        let Some(wanted) = searchable_national_id(national_id) else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {ENTRY_COLUMNS} FROM entries AS e
+                 WHERE e.national_id = ?1 AND upper(e.kind) = 'PER'
+                 ORDER BY e.address"
+            ))
+            .op("nominative boxes")?;
+        let mut found: Vec<DirectoryEntry> = stmt
+            .query_map([wanted], entry_from_row)
+            .op("nominative boxes")?
+            .collect::<rusqlite::Result<_>>()
+            .op("nominative boxes")?;
+        found.dedup_by(|a, b| a.address == b.address);
+        Ok(found)
+    }
+
     /// The gentle hint for a recipient: « adresse inconnue de l'annuaire » for an address
     /// neither in the directory nor a patient's (`@patient.mssante.fr`). Nothing when no
     /// directory was imported (every address would be « unknown »).
@@ -555,32 +805,14 @@ impl Directory {
                 });
             }
             let header_text = String::from_utf8_lossy(&line).to_string();
-            let headers: Vec<&str> = header_text
-                .trim_end_matches(['\r', '\n'])
-                .split('|')
-                .collect();
-            let mut width = headers.len();
-            if headers.last().is_some_and(|h| h.trim().is_empty()) {
-                width -= 1;
-            }
-            let mut position: Vec<Option<usize>> = vec![None; STORED.len()];
-            let mut ignored_columns = Vec::new();
-            for (i, h) in headers.iter().enumerate().take(width) {
-                let key = header_key(h);
-                match COLUMNS.iter().find(|(_, name)| header_key(name) == key) {
-                    Some((col, _)) => {
-                        if let Some(s) = STORED.iter().position(|c| c == col) {
-                            position[s].get_or_insert(i);
-                        }
-                    }
-                    None => ignored_columns.push(h.trim().to_string()),
-                }
-            }
-            let missing_columns: Vec<String> = COLUMNS
-                .iter()
-                .filter(|(_, name)| !headers.iter().any(|h| header_key(h) == header_key(name)))
-                .map(|(_, name)| name.to_string())
-                .collect();
+            let Layout {
+                width,
+                position,
+                ignored_columns,
+                missing_columns,
+                type_pp,
+                id_pp,
+            } = Layout::of(&header_text);
             if position[0].is_none() {
                 return Err(DirectoryError::MissingColumn {
                     path: source.display().to_string(),
@@ -625,25 +857,23 @@ impl Directory {
                     if text.trim().is_empty() {
                         continue;
                     }
-                    let mut fields: Vec<&str> = text.split('|').collect();
-                    if fields.len() == width + 1 && fields[width].trim().is_empty() {
-                        fields.pop();
-                    }
-                    if fields.len() != width {
+                    let Some(fields) = split_fields(text, width) else {
                         bad(line_no);
                         continue;
-                    }
+                    };
                     let mut values: [&str; 17] = [""; 17];
                     for (slot, pos) in values.iter_mut().zip(&position) {
                         *slot = pos.map(|p| fields[p].trim()).unwrap_or("");
                     }
                     let address = values[0];
-                    if address.len() < 3 || !address.contains('@') || address.contains(' ') {
+                    if !is_address(address) {
                         bad(line_no);
                         continue;
                     }
                     let lower_address = address.to_ascii_lowercase();
                     values[0] = &lower_address;
+                    let national_id = national_id_of(values[5], &fields, type_pp, id_pp);
+                    values[5] = &national_id;
                     insert
                         .execute(rusqlite::params_from_iter(values.iter()))
                         .op("import: insert")?;
@@ -668,8 +898,11 @@ impl Directory {
 
             // The search index, in chunks for the progress bar.
             let indexing = Instant::now();
-            conn.execute_batch("CREATE INDEX entries_by_address ON entries (address);")
-                .op("import: address index")?;
+            conn.execute_batch(
+                "CREATE INDEX entries_by_address ON entries (address);
+                 CREATE INDEX entries_by_national_id ON entries (national_id);",
+            )
+            .op("import: address index")?;
             let max_id: i64 = conn
                 .query_row("SELECT IFNULL(MAX(id), 0) FROM entries", [], |r| r.get(0))
                 .op("import: index")?;

@@ -340,3 +340,201 @@ fn the_shipped_sample_holds_the_demo_boxes() {
         .iter()
         .any(|e| e.address == "secretariat.cardio@ch-demo.mssante.fr"));
 }
+
+/// An extraction where people are found by national identifier: one with two nominative
+/// boxes (and a service box carrying the same identifier, not theirs), one known by ADELI, one
+/// whose line leaves « Identification nationale PP » empty (type + number instead).
+fn people_extraction() -> String {
+    let line = |kind: &str, address: &str, type_pp: &str, id_pp: &str, national: &str| {
+        format!(
+            "{kind}|{address}|{type_pp}|{id_pp}|{national}|Dr|NOM|Prénom|C|Civil|10|Médecin|||O|1|Service|Structure||||||||||64000|PAU|France|||||64|"
+        )
+    };
+    [
+        HEADER.to_string(),
+        line(
+            "PER",
+            "Anne.Vidal@ch-pau.mssante.fr",
+            "8",
+            "10100000090",
+            "810100000090",
+        ),
+        line(
+            "PER",
+            "anne.vidal@pro.mssante.fr",
+            "8",
+            "10100000090",
+            "810100000090",
+        ),
+        line(
+            "ORG",
+            "accueil@ch-pau.mssante.fr",
+            "8",
+            "10100000090",
+            "810100000090",
+        ),
+        line(
+            "PER",
+            "anne.vidal@ch-pau.mssante.fr",
+            "8",
+            "10100000090",
+            "810100000090",
+        ),
+        line(
+            "PER",
+            "ide.roux@ehpad.mssante.fr",
+            "0",
+            "640000099",
+            "0640000099",
+        ),
+        line(
+            "PER",
+            "sans.national@cabinet.mssante.fr",
+            "8",
+            "10100000108",
+            "",
+        ),
+        line(
+            "PER",
+            "autre@ch-pau.mssante.fr",
+            "8",
+            "10100000116",
+            "810100000116",
+        ),
+        // The digits appear elsewhere on the line: not a match.
+        line(
+            "PER",
+            "10100000124@ch-pau.mssante.fr",
+            "8",
+            "10100000990",
+            "810100000990",
+        ),
+        "PER|cassee@ch-pau.mssante.fr|8|10100000090".to_string(),
+        String::new(),
+    ]
+    .join("\r\n")
+}
+
+fn boxes(found: Result<Vec<DirectoryEntry>>) -> Vec<String> {
+    found.unwrap().into_iter().map(|e| e.address).collect()
+}
+
+#[test]
+fn nominative_boxes_by_national_identifier() {
+    let text = people_extraction();
+    let (dir, d, _) = imported(text.as_bytes());
+    let src = dir
+        .path()
+        .join("Extraction_Correspondance_MSSante_202611200000.txt");
+    let rpps = NationalId::parse("810100000090").unwrap();
+    let adeli = NationalId::parse("0640000099").unwrap();
+    let typed = NationalId::rpps("10100000108").unwrap();
+    let nobody = NationalId::parse("810100000124").unwrap();
+    let login = NationalId::operator_login("julien.lemaire").unwrap();
+    let both = |id: &NationalId| {
+        let from_index = boxes(d.nominative_boxes(id));
+        let from_file = boxes(nominative_boxes_in_extraction(&src, id));
+        assert_eq!(from_index, from_file, "{id:?}");
+        from_index
+    };
+    // Two PER boxes (lowercase, once each); the ORG box with the same identifier is not one.
+    assert_eq!(
+        both(&rpps),
+        ["anne.vidal@ch-pau.mssante.fr", "anne.vidal@pro.mssante.fr"]
+    );
+    assert_eq!(both(&adeli), ["ide.roux@ehpad.mssante.fr"]);
+    assert_eq!(both(&typed), ["sans.national@cabinet.mssante.fr"]);
+    assert!(both(&nobody).is_empty());
+    assert!(both(&login).is_empty());
+    let entry = d.nominative_boxes(&adeli).unwrap().remove(0);
+    assert_eq!(
+        (
+            entry.kind.as_str(),
+            entry.national_id.as_str(),
+            entry.display_name.as_str()
+        ),
+        ("PER", "0640000099", "Dr Prénom NOM")
+    );
+}
+
+#[test]
+fn nominative_boxes_of_the_demo_extraction() {
+    let src = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/annuaire/Extraction_Correspondance_MSSante_demo.txt"
+    ));
+    let marie = NationalId::parse("810100000041").unwrap();
+    let isabelle = NationalId::parse("0640000012").unwrap();
+    let sophie = NationalId::parse("810100000058").unwrap(); // a persona without a box
+    assert_eq!(
+        boxes(nominative_boxes_in_extraction(src, &marie)),
+        ["marie.martin@ch-demo.mssante.fr"]
+    );
+    assert_eq!(
+        boxes(nominative_boxes_in_extraction(src, &isabelle)),
+        ["isabelle.fontaine@ehpad-tilleuls.mssante.fr"]
+    );
+    assert!(boxes(nominative_boxes_in_extraction(src, &sophie)).is_empty());
+}
+
+#[test]
+fn nominative_boxes_from_an_unreadable_extraction_are_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = NationalId::parse("810100000041").unwrap();
+    let missing = dir.path().join("absent.txt");
+    assert!(matches!(
+        nominative_boxes_in_extraction(&missing, &id),
+        Err(DirectoryError::Read { .. })
+    ));
+    let no_address = dir.path().join("x.txt");
+    std::fs::write(&no_address, "Nom d'exercice|Prénom d'exercice\r\nA|B\r\n").unwrap();
+    assert!(matches!(
+        nominative_boxes_in_extraction(&no_address, &id),
+        Err(DirectoryError::MissingColumn { .. })
+    ));
+    let empty = dir.path().join("e.txt");
+    std::fs::write(&empty, "").unwrap();
+    assert!(matches!(
+        nominative_boxes_in_extraction(&empty, &id),
+        Err(DirectoryError::Empty { .. })
+    ));
+}
+
+#[test]
+fn the_owner_of_an_address_straight_from_an_extraction() {
+    let src = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/annuaire/Extraction_Correspondance_MSSante_demo.txt"
+    ));
+    let marie = entry_in_extraction(src, " Marie.Martin@CH-demo.mssante.fr ")
+        .unwrap()
+        .expect("Marie's box is listed");
+    assert_eq!(
+        (
+            marie.national_id.as_str(),
+            marie.first_name.as_str(),
+            marie.last_name.as_str(),
+            marie.profession.as_str(),
+            marie.kind.as_str(),
+        ),
+        (
+            "810100000041",
+            "Marie",
+            "MARTIN",
+            "Secrétaire médical",
+            "PER"
+        )
+    );
+    let service = entry_in_extraction(src, "secretariat.cardio@ch-demo.mssante.fr")
+        .unwrap()
+        .expect("the service box is listed");
+    assert_eq!(
+        (service.kind.as_str(), service.national_id.as_str()),
+        ("ORG", "")
+    );
+    assert_eq!(
+        entry_in_extraction(src, "personne@ch-demo.mssante.fr").unwrap(),
+        None
+    );
+    assert_eq!(entry_in_extraction(src, "sophie.bernard").unwrap(), None);
+}

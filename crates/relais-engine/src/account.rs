@@ -1,14 +1,16 @@
 //! The person's profile folder and the account it holds.
 //!
-//! One folder per person: the store (`relais.db`, encrypted), the CRL cache, `account.json` —
-//! who signed in, how, and with which operator — and `profile-id`, the folder's random id.
-//! No secret is ever written here: passwords and refresh tokens live in the OS keyring under
-//! the account's random `profile_id`; the store's key lives there under the folder's id, so
-//! that the store opens before any sign-in.
+//! One folder per person: the store (`relais.db`, encrypted), the CRL cache, the logs,
+//! `profile-id` (the folder's random id) and `signed-in.json`, which says only that an account
+//! is there: its random keyring namespace, the sign-in method and the operator profile's path.
+//! Who signed in (login, names, national identifier), the box settings and the DSN requests
+//! live in the encrypted store. No secret is ever written here: passwords and refresh tokens
+//! live in the OS keyring under the account's random `profile_id`; the store's key lives there
+//! under the folder's id, so that the store opens before any sign-in.
 
 use std::path::{Path, PathBuf};
 
-use relais_core::{BoxAddress, NationalId, Person};
+use relais_core::{BoxAddress, IdentitySource, NationalId, Person};
 use relais_net::SecretStore;
 use relais_store::{Store, StoreError, StoreKey};
 use serde::{Deserialize, Serialize};
@@ -25,7 +27,7 @@ pub enum Method {
     Ecps,
 }
 
-/// What `account.json` holds.
+/// The account of the profile, kept in the encrypted store (`profile_state` `account`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Account {
     /// The keyring entries' namespace for this profile (random, not secret).
@@ -39,6 +41,26 @@ pub struct Account {
     pub person: PersonRecord,
 }
 
+/// What `signed-in.json` holds: that an account is there, and nothing personal.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SignInRecord {
+    /// The keyring entries' namespace for this profile (random, not secret).
+    pub profile_id: String,
+    /// The operator profile (TOML) this account uses.
+    pub operator_profile: PathBuf,
+    pub method: Method,
+}
+
+impl From<&Account> for SignInRecord {
+    fn from(a: &Account) -> Self {
+        SignInRecord {
+            profile_id: a.profile_id.clone(),
+            operator_profile: a.operator_profile.clone(),
+            method: a.method,
+        }
+    }
+}
+
 /// [`Person`] as stored.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PersonRecord {
@@ -47,6 +69,25 @@ pub struct PersonRecord {
     pub family_name: String,
     pub login: String,
     pub own_box: Option<BoxAddress>,
+    #[serde(default)]
+    pub profession: String,
+    /// Absent in the records of an earlier Relais: see [`PersonRecord::identity`].
+    #[serde(default)]
+    pub identity: Option<IdentitySource>,
+}
+
+impl PersonRecord {
+    /// Where the names come from. An earlier Relais did not say: its names were the login's
+    /// words or what the person typed, so they count as declared (or unknown when empty).
+    pub fn identity(&self) -> IdentitySource {
+        self.identity.unwrap_or(
+            if self.given_name.trim().is_empty() && self.family_name.trim().is_empty() {
+                IdentitySource::Unknown
+            } else {
+                IdentitySource::Declared
+            },
+        )
+    }
 }
 
 impl From<&Person> for PersonRecord {
@@ -57,6 +98,8 @@ impl From<&Person> for PersonRecord {
             family_name: p.family_name.clone(),
             login: p.login.clone(),
             own_box: p.own_box.clone(),
+            profession: p.profession.clone(),
+            identity: Some(p.identity),
         }
     }
 }
@@ -69,6 +112,8 @@ impl From<&PersonRecord> for Person {
             family_name: p.family_name.clone(),
             login: p.login.clone(),
             own_box: p.own_box.clone(),
+            profession: p.profession.clone(),
+            identity: p.identity(),
         }
     }
 }
@@ -118,16 +163,46 @@ impl ProfileDir {
         self.root.join("crl")
     }
 
-    fn account_path(&self) -> PathBuf {
-        self.root.join("account.json")
+    /// The profile's log files (see [`crate::logs`]).
+    pub fn logs(&self) -> PathBuf {
+        self.root.join("logs")
     }
 
     pub fn ensure(&self) -> Result<()> {
         std::fs::create_dir_all(&self.root).map_err(|e| EngineError::io("création du profil", e))
     }
 
-    pub fn load_account(&self) -> Result<Option<Account>> {
-        match std::fs::read(self.account_path()) {
+    fn record_path(&self) -> PathBuf {
+        self.root.join("signed-in.json")
+    }
+
+    /// `account.json` of Relais before the account moved into the store.
+    fn legacy_account_path(&self) -> PathBuf {
+        self.root.join("account.json")
+    }
+
+    /// Whether an account was signed in here (and not signed out).
+    pub fn has_account(&self) -> bool {
+        self.record_path().is_file() || self.legacy_account_path().is_file()
+    }
+
+    /// That an account is there: its keyring namespace, method and operator profile.
+    pub fn sign_in_record(&self) -> Result<Option<SignInRecord>> {
+        match std::fs::read(self.record_path()) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| EngineError::io("lecture de signed-in.json", e)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(self.legacy_account()?.as_ref().map(SignInRecord::from))
+            }
+            Err(e) => Err(EngineError::io("lecture de signed-in.json", e)),
+        }
+    }
+
+    /// The account of an earlier Relais, in clear beside the store (moved into the store at
+    /// the next open).
+    pub(crate) fn legacy_account(&self) -> Result<Option<Account>> {
+        match std::fs::read(self.legacy_account_path()) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map(Some)
                 .map_err(|e| EngineError::io("lecture de account.json", e)),
@@ -136,15 +211,37 @@ impl ProfileDir {
         }
     }
 
-    pub fn save_account(&self, account: &Account) -> Result<()> {
+    pub(crate) fn forget_legacy_account(&self) -> Result<()> {
+        match std::fs::remove_file(self.legacy_account_path()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(EngineError::io("suppression de account.json", e)),
+        }
+    }
+
+    /// Records that `account` is signed in here (the account itself goes to the store).
+    pub(crate) fn save_sign_in_record(&self, account: &Account) -> Result<()> {
         self.ensure()?;
-        let json = serde_json::to_vec_pretty(account)
-            .map_err(|e| EngineError::io("écriture de account.json", e))?;
-        // Write then rename: a crash never leaves half an account file.
-        let tmp = self.root.join("account.json.tmp");
-        std::fs::write(&tmp, json).map_err(|e| EngineError::io("écriture de account.json", e))?;
-        std::fs::rename(&tmp, self.account_path())
-            .map_err(|e| EngineError::io("écriture de account.json", e))
+        let json = serde_json::to_vec_pretty(&SignInRecord::from(account))
+            .map_err(|e| EngineError::io("écriture de signed-in.json", e))?;
+        // Write then rename: a crash never leaves half a file.
+        let tmp = self.root.join("signed-in.json.tmp");
+        std::fs::write(&tmp, json).map_err(|e| EngineError::io("écriture de signed-in.json", e))?;
+        std::fs::rename(&tmp, self.record_path())
+            .map_err(|e| EngineError::io("écriture de signed-in.json", e))
+    }
+
+    /// Forgets at once that an account is here (sign-out, before the folder is wiped): the
+    /// next start shows the sign-in screen.
+    pub fn forget_sign_in(&self) -> Result<()> {
+        for path in [self.record_path(), self.legacy_account_path()] {
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(EngineError::io("fin de session", e)),
+            }
+        }
+        Ok(())
     }
 
     fn folder_id_path(&self) -> PathBuf {
@@ -255,6 +352,32 @@ impl ProfileDir {
         }
     }
 }
+
+/// The profile's account from the store; an account of an earlier Relais (`account.json` in
+/// clear) is moved into the store first.
+pub(crate) fn load_account(dir: &ProfileDir, store: &mut Store) -> Result<Option<Account>> {
+    if let Some(legacy) = dir.legacy_account()? {
+        save_account(dir, store, &legacy)?;
+        dir.forget_legacy_account()?;
+        return Ok(Some(legacy));
+    }
+    match store.state(ACCOUNT_KEY)? {
+        Some(json) => serde_json::from_str(&json)
+            .map(Some)
+            .map_err(|e| EngineError::io("compte du profil", e)),
+        None => Ok(None),
+    }
+}
+
+/// Keeps `account` in the store, and says in the folder that an account is there.
+pub(crate) fn save_account(dir: &ProfileDir, store: &mut Store, account: &Account) -> Result<()> {
+    let json =
+        serde_json::to_string(account).map_err(|e| EngineError::io("compte du profil", e))?;
+    store.set_state(ACCOUNT_KEY, &json)?;
+    dir.save_sign_in_record(account)
+}
+
+const ACCOUNT_KEY: &str = "account";
 
 /// The store [`ProfileDir::open_store`] opened, and what the person must be told.
 #[derive(Debug)]

@@ -9,7 +9,10 @@ use relais_core::Entitlement;
 use relais_store::{AuditAction, FlagUpdate, FolderRole, MessageId};
 
 use crate::error::{EngineError, Result};
-use crate::sync::{flags_of, BoxConnection};
+use relais_net::{FlagChange, NetError, Refusal};
+
+use crate::pool::Pooled;
+use crate::sync::flags_of;
 use crate::Engine;
 
 /// A flag the person can set or clear.
@@ -30,11 +33,11 @@ impl Flag {
     }
 }
 
-struct Target {
-    entitlement: Entitlement,
-    folder_id: relais_store::FolderId,
-    folder: String,
-    uid: u32,
+pub(crate) struct Target {
+    pub(crate) entitlement: Entitlement,
+    pub(crate) folder_id: relais_store::FolderId,
+    pub(crate) folder: String,
+    pub(crate) uid: u32,
     /// The message's MODSEQ as last synchronised (CONDSTORE), for `UNCHANGEDSINCE`.
     modseq: Option<u64>,
 }
@@ -48,16 +51,8 @@ pub const MODIFIED_ELSEWHERE: &str =
 pub const GONE_ELSEWHERE: &str =
     "le message n'est plus dans ce dossier : il a été déplacé ou supprimé depuis un autre poste";
 
-fn flag_is(flags: &relais_store::Flags, flag: Flag) -> bool {
-    match flag {
-        Flag::Seen => flags.seen,
-        Flag::Flagged => flags.flagged,
-        Flag::Answered => flags.answered,
-    }
-}
-
 impl Engine {
-    fn target(&self, id: MessageId) -> Result<Target> {
+    pub(crate) fn target(&self, id: MessageId) -> Result<Target> {
         let message = self
             .store()?
             .message(id)?
@@ -79,19 +74,17 @@ impl Engine {
         })
     }
 
-    fn not_allowed(&self, t: &Target, action: &str) -> EngineError {
+    pub(crate) fn not_allowed(&self, t: &Target, action: &str) -> EngineError {
         EngineError::NotAllowed {
             address: t.entitlement.address.clone(),
             action: action.to_string(),
         }
     }
 
-    fn selected(&self, t: &Target) -> Result<BoxConnection> {
-        let mut conn = self.connect_box(&t.entitlement)?;
+    pub(crate) fn selected(&self, t: &Target) -> Result<Pooled<'_>> {
+        let mut conn = self.pooled(&t.entitlement)?;
         let name = conn.server_name(&t.folder);
-        conn.session
-            .session()
-            .select(&name)
+        conn.select(&name)
             .map_err(|e| self.server_refused(&t.entitlement.address, e))?;
         Ok(conn)
     }
@@ -110,78 +103,33 @@ impl Engine {
         let mut conn = self.selected(&t)?;
         // With CONDSTORE, only if nobody changed the message since we last saw it: a
         // colleague's concurrent change is then reported, never silently overwritten.
-        let unchanged_since = match (conn.condstore, t.modseq) {
-            (true, Some(modseq)) => format!("(UNCHANGEDSINCE {modseq}) "),
-            _ => String::new(),
+        let unchanged_since = t.modseq.filter(|_| conn.condstore);
+        let change = if on {
+            FlagChange::Add(vec![flag.imap().to_string()])
+        } else {
+            FlagChange::Remove(vec![flag.imap().to_string()])
         };
-        let command = format!(
-            "{unchanged_since}{}FLAGS.SILENT ({})",
+        let request = format!(
+            "UID STORE {} {}FLAGS ({})",
+            t.uid,
             if on { "+" } else { "-" },
             flag.imap()
         );
-        let request = format!("UID STORE {} {command}", t.uid);
-        let result = conn
+        // One round trip: the server answers with the flags it now has.
+        let reply = conn
             .session
-            .session()
-            .uid_store(t.uid.to_string(), &command);
-        let items = if conn.condstore {
-            "(UID FLAGS MODSEQ)"
-        } else {
-            "(UID FLAGS)"
-        };
-        let fetched = conn
-            .session
-            .session()
-            .uid_fetch(t.uid.to_string(), items)
-            .ok();
-        conn.session.logout();
-        // The message as it is now on the server (None: gone, or not fetched).
-        let now = fetched.as_ref().and_then(|f| {
-            f.iter()
-                .find(|x| x.uid == Some(t.uid))
-                .map(|x| (flags_of(x.flags()), x.mod_seq()))
-        });
-        match result {
-            Ok(_) => {
-                let refused = match &now {
-                    // A conditional STORE refused by `[MODIFIED]` leaves the flag as it was.
-                    Some((flags, _)) if flag_is(flags, flag) != on => Some(MODIFIED_ELSEWHERE),
-                    Some(_) => None,
-                    None if fetched.is_some() => Some(GONE_ELSEWHERE),
-                    None => None,
-                };
-                if let Some((flags, modseq)) = now {
-                    self.store()?.update_flags(
-                        t.folder_id,
-                        &[FlagUpdate {
-                            uid: t.uid,
-                            flags,
-                            modseq,
-                        }],
-                    )?;
-                } else if fetched.is_some() {
-                    self.store()?.remove_uids(t.folder_id, &[t.uid])?;
-                }
-                if let Some(detail) = refused {
-                    self.audit(
-                        &t.entitlement.address,
-                        AuditAction::Flag,
-                        &request,
-                        detail,
-                        false,
-                    );
-                    return Err(self.server_refused(&t.entitlement.address, detail));
-                }
-                self.audit(
-                    &t.entitlement.address,
-                    relais_store::AuditAction::Flag,
-                    &request,
-                    "OK",
-                    true,
-                );
-                Ok(())
+            .store_flags(&t.uid.to_string(), &change, unchanged_since);
+        let reply = match reply {
+            Ok(reply) => reply,
+            Err(NetError::ImapRefused {
+                refusal: Refusal::ExpungeIssued,
+                ..
+            }) => {
+                drop(conn);
+                return self.gone_elsewhere(&t, AuditAction::Flag, &request);
             }
             Err(e) => {
+                drop(conn);
                 self.audit(
                     &t.entitlement.address,
                     AuditAction::Flag,
@@ -189,18 +137,64 @@ impl Engine {
                     &e.to_string(),
                     false,
                 );
-                Err(self.server_refused(&t.entitlement.address, e))
+                return Err(self.server_refused(&t.entitlement.address, e));
             }
+        };
+        let mut now = reply.updated.into_iter().find(|f| f.uid == t.uid);
+        let modified = !reply.modified.is_empty();
+        if now.is_none() || modified {
+            // Refused as modified elsewhere, or no state sent back: read what the server has.
+            let condstore = conn.condstore;
+            now = conn
+                .session
+                .fetch_flags(&t.uid.to_string(), condstore, None)
+                .map_err(|e| self.server_refused(&t.entitlement.address, e))?
+                .into_iter()
+                .find(|f| f.uid == t.uid);
         }
+        drop(conn);
+        let Some(now) = now else {
+            return self.gone_elsewhere(&t, AuditAction::Flag, &request);
+        };
+        self.apply_flags(
+            &t.entitlement.address,
+            t.folder_id,
+            &[FlagUpdate {
+                uid: t.uid,
+                flags: flags_of(&now.flags),
+                modseq: now.modseq,
+            }],
+        )?;
+        if modified {
+            self.audit(
+                &t.entitlement.address,
+                AuditAction::Flag,
+                &request,
+                MODIFIED_ELSEWHERE,
+                false,
+            );
+            return Err(self.server_refused(&t.entitlement.address, MODIFIED_ELSEWHERE));
+        }
+        self.audit(
+            &t.entitlement.address,
+            AuditAction::Flag,
+            &request,
+            &reply.response,
+            true,
+        );
+        Ok(())
     }
 
-    /// Move a message to another folder of the same box.
+    /// Move a message to another folder of the same box, named by its IMAP name.
     pub fn move_to(&self, id: MessageId, destination: &str) -> Result<()> {
-        let t = self.target(id)?;
-        if !(t.entitlement.rights.can_delete() && t.entitlement.rights.contains('i')) {
-            return Err(self.not_allowed(&t, "déplacer des messages"));
-        }
-        self.move_uid(&t, destination, AuditAction::Move)
+        let address = self.target(id)?.entitlement.address;
+        let folder =
+            self.find_folder(&address, destination)?
+                .ok_or_else(|| EngineError::UnknownFolder {
+                    address: address.clone(),
+                    folder: destination.to_string(),
+                })?;
+        self.move_messages(&[id], folder.id).map(|_| ())
     }
 
     /// Delete: move to the box's Trash (or, in the Trash, expunge for good).
@@ -260,28 +254,23 @@ impl Engine {
         let mut conn = self.selected(t)?;
         let dest = conn.server_name(destination);
         let request = format!("UID MOVE {} {destination}", t.uid);
+        let result = conn.session.move_uids(&t.uid.to_string(), &dest);
+        drop(conn);
         // Moved or deleted by another client since our sync: say so, rather than report a
-        // move of nothing as done.
-        let present = conn.session.session().uid_search(format!("UID {}", t.uid));
-        if present.as_ref().is_ok_and(|uids| !uids.contains(&t.uid)) {
-            conn.session.logout();
-            self.audit(
-                &t.entitlement.address,
-                action,
-                &request,
-                GONE_ELSEWHERE,
-                false,
-            );
-            self.store()?.remove_uids(t.folder_id, &[t.uid])?;
-            return Err(self.server_refused(&t.entitlement.address, GONE_ELSEWHERE));
+        // move of nothing as done (the server's answer names no copied message).
+        if let Ok(relais_net::MoveReply { moved: false, .. })
+        | Err(NetError::ImapRefused {
+            refusal: Refusal::ExpungeIssued,
+            ..
+        }) = &result
+        {
+            return self.gone_elsewhere(t, action, &request);
         }
-        let result = conn.session.session().uid_mv(t.uid.to_string(), &dest);
-        conn.session.logout();
         match result {
-            Ok(()) => {
+            Ok(_) => {
                 self.audit(&t.entitlement.address, action, &request, "OK", true);
                 // Gone from here; it appears in the destination at its next sync.
-                self.store()?.remove_uids(t.folder_id, &[t.uid])?;
+                self.forget_uids(&t.entitlement.address, t.folder_id, &[t.uid])?;
                 Ok(())
             }
             Err(e) => {
@@ -297,16 +286,31 @@ impl Engine {
         }
     }
 
+    /// The message was expunged by another session meanwhile: forget it, record the
+    /// refusal, and say so.
+    pub(crate) fn gone_elsewhere(
+        &self,
+        t: &Target,
+        action: AuditAction,
+        request: &str,
+    ) -> Result<()> {
+        self.audit(
+            &t.entitlement.address,
+            action,
+            request,
+            GONE_ELSEWHERE,
+            false,
+        );
+        self.forget_uids(&t.entitlement.address, t.folder_id, &[t.uid])?;
+        Err(self.server_refused(&t.entitlement.address, GONE_ELSEWHERE))
+    }
+
     fn expunge_uids(&self, t: &Target, uids: &[u32]) -> Result<()> {
         let mut conn = self.selected(t)?;
         let set = crate::sync::uid_set(uids);
         let request = format!("UID STORE {set} +FLAGS (\\Deleted); UID EXPUNGE {set}");
-        let result = conn
-            .session
-            .session()
-            .uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
-            .and_then(|_| conn.session.session().uid_expunge(&set));
-        conn.session.logout();
+        let result = conn.session.expunge_uids(&set);
+        drop(conn);
         match result {
             Ok(_) => {
                 self.audit(
@@ -316,7 +320,7 @@ impl Engine {
                     "OK",
                     true,
                 );
-                self.store()?.remove_uids(t.folder_id, uids)?;
+                self.forget_uids(&t.entitlement.address, t.folder_id, uids)?;
                 Ok(())
             }
             Err(e) => {

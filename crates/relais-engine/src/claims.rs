@@ -50,7 +50,9 @@ use relais_store::{
 use serde::Serialize;
 
 use crate::error::EngineError;
-use crate::sync::{flags_of, BoxConnection};
+use relais_net::{FlagChange, FlagState, NetError, Refusal};
+
+use crate::sync::flags_of;
 use crate::Engine;
 
 /// Prefix of the claim keyword.
@@ -300,20 +302,26 @@ pub struct CollabSupport {
 enum Plan {
     /// Nothing to do (already so).
     Nothing,
-    /// `UID STORE` this (`+FLAGS.SILENT (…)`, `-FLAGS.SILENT (…)`, `FLAGS.SILENT (…)`).
-    Store(String),
+    /// `UID STORE` this change.
+    Store(FlagChange),
 }
 
-struct Selected {
-    conn: BoxConnection,
+struct Selected<'e> {
+    conn: crate::pool::Pooled<'e>,
     address: BoxAddress,
     folder_id: FolderId,
     uid: u32,
 }
 
 enum StoreOutcome {
-    Applied { response: String },
-    Modified { response: String },
+    /// Done; the flags the server now has, when it sent them back.
+    Applied {
+        response: String,
+        now: Option<FlagState>,
+    },
+    Modified {
+        response: String,
+    },
 }
 
 impl Engine {
@@ -403,20 +411,14 @@ impl Engine {
     pub fn collaboration_support(&self, address: &BoxAddress) -> Result<CollabSupport, ClaimError> {
         let entitlement = self.entitlement(address)?;
         let can_write = entitlement.rights.can_write_flags();
-        let mut conn = self.connect_box(&entitlement)?;
+        let mut conn = self.pooled(&entitlement)?;
         let name = conn.server_name("INBOX");
         let mailbox = conn
-            .session
-            .session()
             .select(&name)
             .map_err(|e| self.server_refused(address, e))?;
-        let condstore = conn.condstore && mailbox.highest_mod_seq.is_some();
-        conn.session.logout();
-        let permanent: Vec<String> = mailbox
-            .permanent_flags
-            .iter()
-            .map(|f| f.to_string())
-            .collect();
+        let condstore = conn.condstore && mailbox.highest_modseq.is_some();
+        drop(conn);
+        let permanent = mailbox.permanent_flags;
         let keywords = keywords_supported(&permanent, &[DONE]);
         let message = if !keywords {
             Some(
@@ -503,13 +505,13 @@ impl Engine {
                 .any(|k| strip_prefix_ci(k, CLAIM_PREFIX).is_some());
             Ok(match (done, flags.has_keyword(DONE)) {
                 (true, true) | (false, false) => Plan::Nothing,
-                (true, false) if claimed => Plan::Store(format!("+FLAGS.SILENT ({DONE})")),
+                (true, false) if claimed => Plan::Store(FlagChange::Add(vec![DONE.to_string()])),
                 (true, false) => {
-                    let mut f = Flags::parse(&replace_claim_list(flags, Some((&mine, &by))));
-                    f.keywords.push(DONE.to_string());
-                    Plan::Store(format!("FLAGS.SILENT ({f})"))
+                    let mut f = replace_claim_list(flags, Some((&mine, &by)));
+                    f.push(DONE.to_string());
+                    Plan::Store(FlagChange::Replace(f))
                 }
-                (false, true) => Plan::Store(format!("-FLAGS.SILENT ({DONE})")),
+                (false, true) => Plan::Store(FlagChange::Remove(vec![DONE.to_string()])),
             })
         })
     }
@@ -524,7 +526,11 @@ impl Engine {
     }
 
     /// Connect, SELECT the message's folder, check PERMANENTFLAGS for `needed`.
-    fn select_for_status(&self, id: MessageId, needed: &[&str]) -> Result<Selected, ClaimError> {
+    fn select_for_status(
+        &self,
+        id: MessageId,
+        needed: &[&str],
+    ) -> Result<Selected<'_>, ClaimError> {
         let message = self
             .store()?
             .message(id)?
@@ -542,20 +548,14 @@ impl Engine {
             }
             .into());
         }
-        let mut conn = self.connect_box(&entitlement)?;
+        let mut conn = self.pooled(&entitlement)?;
         let name = conn.server_name(&folder.name);
         let mailbox = conn
-            .session
-            .session()
             .select(&name)
             .map_err(|e| self.server_refused(&address, e))?;
-        let permanent: Vec<String> = mailbox
-            .permanent_flags
-            .iter()
-            .map(|f| f.to_string())
-            .collect();
+        let permanent = mailbox.permanent_flags;
         if !keywords_supported(&permanent, needed) {
-            conn.session.logout();
+            drop(conn);
             self.audit(
                 &address,
                 AuditAction::Other("claim".into()),
@@ -577,47 +577,56 @@ impl Engine {
     }
 
     /// Read the message's flags and MODSEQ from the server, store them, return them.
-    fn refresh_flags(&self, s: &mut Selected) -> Result<(Flags, Option<u64>), ClaimError> {
-        let items = if s.conn.condstore {
-            "(UID FLAGS MODSEQ)"
-        } else {
-            "(UID FLAGS)"
-        };
-        let fetches = s
+    fn refresh_flags(&self, s: &mut Selected<'_>) -> Result<(Flags, Option<u64>), ClaimError> {
+        let condstore = s.conn.condstore;
+        let fetched = s
             .conn
             .session
-            .session()
-            .uid_fetch(s.uid.to_string(), items)
+            .fetch_flags(&s.uid.to_string(), condstore, None)
             .map_err(|e| self.server_refused(&s.address, e))?;
-        let fetch = fetches
-            .iter()
-            .find(|f| f.uid == Some(s.uid))
+        let now = fetched
+            .into_iter()
+            .find(|f| f.uid == s.uid)
             .ok_or(EngineError::UnknownMessage)?;
-        let flags = flags_of(fetch.flags());
-        let modseq = fetch.mod_seq();
-        self.store()?.update_flags(
+        self.record_flags(s, now)
+    }
+
+    /// The message's flags as the server has them: into the store, and back to the caller.
+    fn record_flags(
+        &self,
+        s: &Selected<'_>,
+        now: FlagState,
+    ) -> Result<(Flags, Option<u64>), ClaimError> {
+        let flags = flags_of(&now.flags);
+        self.apply_flags(
+            &s.address,
             s.folder_id,
             &[FlagUpdate {
                 uid: s.uid,
                 flags: flags.clone(),
-                modseq,
+                modseq: now.modseq,
             }],
         )?;
-        Ok((flags, modseq))
+        Ok((flags, now.modseq))
     }
 
     /// `UID STORE`, conditional on `modseq` when the server has CONDSTORE.
     fn conditional_store(
         &self,
-        s: &mut Selected,
+        s: &mut Selected<'_>,
         modseq: Option<u64>,
-        change: &str,
+        change: &FlagChange,
     ) -> Result<(String, StoreOutcome), ClaimError> {
-        let command = match (s.conn.condstore, modseq) {
-            (true, Some(m)) => format!("UID STORE {} (UNCHANGEDSINCE {m}) {change}", s.uid),
-            _ => format!("UID STORE {} {change}", s.uid),
+        let unchanged_since = modseq.filter(|_| s.conn.condstore);
+        let command = match unchanged_since {
+            Some(m) => format!("UID STORE {} (UNCHANGEDSINCE {m}) {change}", s.uid),
+            None => format!("UID STORE {} {change}", s.uid),
         };
-        let (data, tagged_at) = match s.conn.session.session().run(&command) {
+        let reply = match s
+            .conn
+            .session
+            .store_flags(&s.uid.to_string(), change, unchanged_since)
+        {
             Ok(r) => r,
             Err(e) => {
                 let detail = e.to_string();
@@ -628,20 +637,26 @@ impl Engine {
                     &detail,
                     false,
                 );
+                if let NetError::ImapRefused {
+                    refusal: Refusal::ExpungeIssued,
+                    ..
+                } = e
+                {
+                    self.forget_uids(&s.address, s.folder_id, &[s.uid])?;
+                    return Err(EngineError::UnknownMessage.into());
+                }
                 return Err(self.server_refused(&s.address, detail).into());
             }
         };
-        let tagged = String::from_utf8_lossy(data.get(tagged_at..).unwrap_or_default())
-            .trim()
-            .to_string();
-        let response = tagged
-            .split_once(' ')
-            .map(|(_, r)| r.to_string())
-            .unwrap_or(tagged.clone());
-        let outcome = if response.to_ascii_uppercase().contains("[MODIFIED") {
-            StoreOutcome::Modified { response }
+        let outcome = if reply.modified.is_empty() {
+            StoreOutcome::Applied {
+                response: reply.response,
+                now: reply.updated.into_iter().find(|f| f.uid == s.uid),
+            }
         } else {
-            StoreOutcome::Applied { response }
+            StoreOutcome::Modified {
+                response: reply.response,
+            }
         };
         Ok((command, outcome))
     }
@@ -685,9 +700,13 @@ impl Engine {
                 };
                 let (command, outcome) = self.conditional_store(&mut s, modseq, &change)?;
                 match outcome {
-                    StoreOutcome::Applied { response } => {
+                    StoreOutcome::Applied { response, now } => {
                         self.audit(&s.address, audit_action.clone(), &command, &response, true);
-                        self.refresh_flags(&mut s)?;
+                        // The STORE's answer carries the new flags: no second round trip.
+                        match now {
+                            Some(now) => self.record_flags(&s, now)?,
+                            None => self.refresh_flags(&mut s)?,
+                        };
                         return Ok(());
                     }
                     StoreOutcome::Modified { response } => {
@@ -699,31 +718,39 @@ impl Engine {
             }
             Err(ClaimError::Busy)
         })();
-        let Selected { conn, .. } = s;
-        conn.session.logout();
+        drop(s);
         result?;
         self.message_status(id)
     }
 }
 
 /// The flag list without any claim, plus `claim` (claim and name keywords) when given.
-fn replace_claim_list(flags: &Flags, claim: Option<(&str, &str)>) -> String {
+fn replace_claim_list(flags: &Flags, claim: Option<(&str, &str)>) -> Vec<String> {
     let mut f = flags.clone();
     f.keywords.retain(|k| !is_relais_status_keyword(k));
     if let Some((c, b)) = claim {
         f.keywords.push(c.to_string());
         f.keywords.push(b.to_string());
     }
-    f.to_string()
+    flag_names(&f)
 }
 
-/// The STORE change that leaves exactly `claim` (or no claim): `+FLAGS` when there is no
+/// A store's flags as the names IMAP uses.
+fn flag_names(flags: &Flags) -> Vec<String> {
+    flags
+        .to_string()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// The STORE change that leaves exactly `claim` (or no claim): an addition when there is no
 /// claim keyword to remove, else the whole list (atomic, and conditional like the rest).
-fn replace_claim(flags: &Flags, claim: Option<(&str, &str)>) -> String {
+fn replace_claim(flags: &Flags, claim: Option<(&str, &str)>) -> FlagChange {
     let stale = flags.keywords.iter().any(|k| is_relais_status_keyword(k));
     match (stale, claim) {
-        (false, Some((c, b))) => format!("+FLAGS.SILENT ({c} {b})"),
-        _ => format!("FLAGS.SILENT ({})", replace_claim_list(flags, claim)),
+        (false, Some((c, b))) => FlagChange::Add(vec![c.to_string(), b.to_string()]),
+        _ => FlagChange::Replace(replace_claim_list(flags, claim)),
     }
 }
 
@@ -812,17 +839,23 @@ mod tests {
             &[DONE]
         ));
         let flags = Flags::parse("\\Seen $RelaisClaim_AAA $RelaisBy_X $Forwarded");
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(
             replace_claim(&flags, Some(("$RelaisClaim_B", "$RelaisBy_Y"))),
-            "FLAGS.SILENT (\\Seen $Forwarded $RelaisClaim_B $RelaisBy_Y)"
+            FlagChange::Replace(names(&[
+                "\\Seen",
+                "$Forwarded",
+                "$RelaisClaim_B",
+                "$RelaisBy_Y"
+            ]))
         );
         assert_eq!(
             replace_claim(&Flags::seen(), Some(("$RelaisClaim_B", "$RelaisBy_Y"))),
-            "+FLAGS.SILENT ($RelaisClaim_B $RelaisBy_Y)"
+            FlagChange::Add(names(&["$RelaisClaim_B", "$RelaisBy_Y"]))
         );
         assert_eq!(
             replace_claim(&flags, None),
-            "FLAGS.SILENT (\\Seen $Forwarded)"
+            FlagChange::Replace(names(&["\\Seen", "$Forwarded"]))
         );
     }
 }

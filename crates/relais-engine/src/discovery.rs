@@ -82,19 +82,26 @@ fn inbox_rights(session: &mut ImapSession, warnings: &mut Vec<String>) -> Result
     }
 }
 
-/// Find the boxes `credentials` open. `own_candidate` is the login when it is an address.
+/// Find the boxes `credentials` open. `own_candidates` are the person's possible own boxes,
+/// best first: the first that opens is their nominative box.
 pub fn discover(
     profile: &OperatorProfile,
     tls: &TlsPolicy,
     credentials: &Credentials,
-    own_candidate: Option<&BoxAddress>,
+    own_candidates: &[BoxAddress],
 ) -> Result<Discovery> {
     let mut boxes: Vec<Entitlement> = Vec::new();
     let mut own_box = None;
     let mut first_refusal: Option<NetError> = None;
     let mut warnings = Vec::new();
 
-    if let Some(own) = own_candidate.filter(|a| !profile.is_organisational(a)) {
+    for own in own_candidates
+        .iter()
+        .filter(|a| !profile.is_organisational(a))
+    {
+        if own_box.is_some() {
+            break;
+        }
         match ImapSession::connect(profile, tls, credentials, own) {
             Ok(mut session) => {
                 if session.has_own_inbox()? {

@@ -20,7 +20,7 @@
 use relais_core::{BoxAddress, SizeLimits};
 use relais_mail::{render_with, MessageDisplay, Recipient};
 use relais_store::{
-    AuditAction, DraftAttachment, DraftContent, DraftId, FolderRole, Mailbox, MessageId,
+    AuditAction, Draft, DraftAttachment, DraftContent, DraftId, FolderRole, Mailbox, MessageId,
 };
 use serde::Serialize;
 
@@ -109,29 +109,7 @@ impl Engine {
     /// [`DraftSaved::server_error`], the local save stands.
     pub fn save_draft(&self, compose: &Compose) -> SendResult<DraftSaved> {
         let entitlement = self.entitlement(&compose.from_box)?;
-        let person = self.person()?;
-        let author = relais_core::Author::from_person(&person)
-            .map_err(|e| SendError::Author(e.to_string()))?;
-        let mut attachments = Vec::new();
-        for a in &compose.attachments {
-            attachments.push(self.draft_attachment(a)?);
-        }
-        let body = match &compose.quoted {
-            Some(q) => format!("{}{q}", compose.text.trim_end()),
-            None => compose.text.clone(),
-        };
-        let content = DraftContent {
-            box_address: compose.from_box.clone(),
-            author,
-            subject: compose.subject.clone(),
-            body,
-            to: compose.to.iter().map(mailbox).collect(),
-            cc: compose.cc.iter().map(mailbox).collect(),
-            bcc: compose.bcc.iter().map(mailbox).collect(),
-            attachments,
-            in_reply_to: compose.in_reply_to.clone(),
-            references: compose.references.clone(),
-        };
+        let content = self.draft_content(compose)?;
         let now = crate::now_secs();
         let (id, old_uid) = match compose.draft {
             Some(id) => {
@@ -160,6 +138,47 @@ impl Engine {
             server_uid,
             server_error,
         })
+    }
+
+    /// What a draft keeps of `compose` (see the module doc).
+    fn draft_content(&self, compose: &Compose) -> SendResult<DraftContent> {
+        let person = self.person()?;
+        let author = relais_core::Author::from_person(&person)
+            .map_err(|e| SendError::Author(e.to_string()))?;
+        let mut attachments = Vec::new();
+        for a in &compose.attachments {
+            attachments.push(self.draft_attachment(a)?);
+        }
+        let body = match &compose.quoted {
+            Some(q) => format!("{}{q}", compose.text.trim_end()),
+            None => compose.text.clone(),
+        };
+        Ok(DraftContent {
+            box_address: compose.from_box.clone(),
+            author,
+            subject: compose.subject.clone(),
+            body,
+            to: compose.to.iter().map(mailbox).collect(),
+            cc: compose.cc.iter().map(mailbox).collect(),
+            bcc: compose.bcc.iter().map(mailbox).collect(),
+            attachments,
+            in_reply_to: compose.in_reply_to.clone(),
+            references: compose.references.clone(),
+        })
+    }
+
+    /// `compose` saved as a local draft only (its server copy, if any, is left as it is):
+    /// what a held message gives back when its send is undone.
+    pub(crate) fn keep_local_draft(&self, compose: &Compose) -> SendResult<DraftId> {
+        let content = self.draft_content(compose)?;
+        let now = crate::now_secs();
+        match compose.draft {
+            Some(id) => {
+                self.store()?.update_draft(id, &content, now)?;
+                Ok(id)
+            }
+            None => Ok(self.store()?.create_draft(&content, now)?),
+        }
     }
 
     fn draft_attachment(&self, a: &ComposeAttachment) -> SendResult<DraftAttachment> {
@@ -253,18 +272,14 @@ impl Engine {
             raw = with_bcc;
         }
         let address = &entitlement.address;
-        let mut conn = self.connect_box(entitlement)?;
+        let mut conn = self.pooled(entitlement)?;
         let drafts = self.special_folder(&mut conn, address, FolderRole::Drafts)?;
         let request = format!("APPEND {drafts} (\\Draft \\Seen)");
         let appended = conn
             .session
-            .session()
-            .append(&drafts, &raw)
-            .flag(imap::types::Flag::Draft)
-            .flag(imap::types::Flag::Seen)
-            .finish();
-        let appended = match appended {
-            Ok(a) => a,
+            .append_message(&drafts, &["\\Draft", "\\Seen"], &raw);
+        let new_uid = match appended {
+            Ok(uid) => uid,
             Err(e) => {
                 self.audit(
                     address,
@@ -273,48 +288,61 @@ impl Engine {
                     &e.to_string(),
                     false,
                 );
-                conn.session.logout();
                 return Err(self.server_refused(address, e).into());
             }
         };
         self.audit(address, AuditAction::Append, &request, "OK", true);
-        let new_uid = appended.uids.as_ref().and_then(|u| {
-            u.iter()
-                .map(|m| match m {
-                    imap_proto::UidSetMember::Uid(u) => *u,
-                    imap_proto::UidSetMember::UidRange(r) => *r.start(),
-                })
-                .next()
-        });
         if let Some(old) = old_uid.filter(|o| Some(*o) != new_uid) {
-            self.delete_server_uid(&mut conn, address, &drafts, old);
+            // The new copy is written: the old one left behind is only untidy (and audited).
+            if let Err(e) = self.delete_server_uid(&mut conn, address, &drafts, old) {
+                tracing::warn!(error = %e, "ancienne copie du brouillon non supprimée");
+            }
         }
-        conn.session.logout();
+        // The Drafts folder on the same connection: the window lists the new copy at once.
+        if let Some(folder) = self.find_folder(address, &drafts)? {
+            let never = std::sync::atomic::AtomicBool::new(false);
+            let events = self.events.clone();
+            if let Err(e) =
+                self.sync_folder(entitlement, &mut conn, folder.id, &drafts, &events, &never)
+            {
+                // The copy is written; the live watch reads the folder again.
+                tracing::warn!(error = %e, "dossier Brouillons non relu après l'enregistrement");
+            }
+        }
         Ok(new_uid)
     }
 
+    /// `UID STORE \Deleted` + `UID EXPUNGE` of one draft copy, audited either way.
     fn delete_server_uid(
         &self,
         conn: &mut crate::sync::BoxConnection,
         address: &BoxAddress,
         folder: &str,
         uid: u32,
-    ) {
+    ) -> SendResult<()> {
         let request = format!("UID STORE {uid} +FLAGS (\\Deleted); UID EXPUNGE {uid} in {folder}");
-        let session = conn.session.session();
-        let result = session
+        let result = conn
             .select(folder)
-            .and_then(|_| session.uid_store(uid.to_string(), "+FLAGS.SILENT (\\Deleted)"))
-            .and_then(|_| session.uid_expunge(uid.to_string()));
+            .and_then(|_| conn.session.expunge_uids(&uid.to_string()));
         match result {
-            Ok(_) => self.audit(address, AuditAction::Delete, &request, "OK", true),
-            Err(e) => self.audit(
-                address,
-                AuditAction::Delete,
-                &request,
-                &e.to_string(),
-                false,
-            ),
+            Ok(_) => {
+                self.audit(address, AuditAction::Delete, &request, "OK", true);
+                // The Drafts folder's list drops the row now, not at its next sync.
+                if let Some(f) = self.find_folder(address, folder)? {
+                    self.forget_uids(address, f.id, &[uid])?;
+                }
+                Ok(())
+            }
+            Err(e) => {
+                self.audit(
+                    address,
+                    AuditAction::Delete,
+                    &request,
+                    &e.to_string(),
+                    false,
+                );
+                Err(e.into())
+            }
         }
     }
 
@@ -345,32 +373,67 @@ impl Engine {
     }
 
     /// Send a draft: its author is the person sending it now. The local draft is deleted when
-    /// the message is queued, its server copy once the send was processed.
+    /// the message is queued, its server copy once the send was processed (both by
+    /// [`Engine::send`], whatever path the draft takes).
     pub fn send_draft(&self, id: DraftId) -> SendResult<SendReceipt> {
-        let server_uid = self
+        let compose = self.draft_compose(id)?;
+        self.send(compose)
+    }
+
+    /// The drafts of a box that exist only on this computer (no recipient yet, or the box
+    /// refused the copy): the Drafts folder lists the others as ordinary messages.
+    pub fn local_drafts(&self, address: &BoxAddress) -> SendResult<Vec<Draft>> {
+        let mut drafts = self.store()?.drafts(address)?;
+        drafts.retain(|d| d.server_uid.is_none());
+        Ok(drafts)
+    }
+
+    /// Go on writing a message of a Drafts folder: the local draft tied to that server copy
+    /// when this person saved it, else a new local draft taken over from it
+    /// ([`Engine::take_over_draft`]).
+    pub fn open_draft(&self, message: MessageId) -> SendResult<DraftId> {
+        let summary = self
+            .store()?
+            .message(message)?
+            .ok_or(EngineError::UnknownMessage)?
+            .summary;
+        let folder = self
+            .store()?
+            .folder(summary.folder_id)?
+            .ok_or(EngineError::UnknownMessage)?;
+        if folder.role != Some(FolderRole::Drafts) {
+            return Err(SendError::NotADraft);
+        }
+        let tied = self
+            .store()?
+            .drafts(&summary.box_address)?
+            .into_iter()
+            .find(|d| d.server_uid == Some(summary.uid));
+        match tied {
+            Some(draft) => Ok(draft.id),
+            None => self.take_over_draft(message),
+        }
+    }
+
+    /// Throw a draft away: the local row, then its copy in the box's Drafts folder.
+    pub fn discard_draft(&self, id: DraftId) -> SendResult<()> {
+        let draft = self
             .store()?
             .draft(id)?
-            .ok_or(SendError::UnknownDraft(id))?
-            .server_uid;
-        let compose = self.draft_compose(id)?;
-        let address = compose.from_box.clone();
-        let result = self.send(compose);
-        let queued = match &result {
-            Ok(_) | Err(SendError::Refused { .. }) => true,
-            Err(_) => false,
-        };
-        if let (true, Some(uid)) = (queued, server_uid) {
-            if let Ok(entitlement) = self.entitlement(&address) {
-                if let Ok(mut conn) = self.connect_box(&entitlement) {
-                    if let Ok(drafts) = self.special_folder(&mut conn, &address, FolderRole::Drafts)
-                    {
-                        self.delete_server_uid(&mut conn, &address, &drafts, uid);
-                    }
-                    conn.session.logout();
-                }
-            }
+            .ok_or(SendError::UnknownDraft(id))?;
+        self.store()?.delete_draft(id)?;
+        if let Some(uid) = draft.server_uid {
+            self.delete_server_draft(&draft.content.box_address, uid)?;
         }
-        result
+        Ok(())
+    }
+
+    /// Delete the server copy `uid` of a draft from the Drafts folder of `address` (audited).
+    pub(crate) fn delete_server_draft(&self, address: &BoxAddress, uid: u32) -> SendResult<()> {
+        let entitlement = self.entitlement(address)?;
+        let mut conn = self.pooled(&entitlement)?;
+        let drafts = self.special_folder(&mut conn, address, FolderRole::Drafts)?;
+        self.delete_server_uid(&mut conn, address, &drafts, uid)
     }
 
     /// Pick up a draft a colleague left in the Drafts folder of a shared box (a synchronised

@@ -33,6 +33,10 @@ pub enum EngineError {
     UnknownFolder { address: BoxAddress, folder: String },
     #[error("Message introuvable dans le cache local : synchronisez la boîte.")]
     UnknownMessage,
+    #[error(
+        "Ces messages ne sont pas tous dans le même dossier : déplacez-les dossier par dossier."
+    )]
+    MixedSelection,
     #[error("Vos droits sur la boîte {address} ne permettent pas de {action}.")]
     NotAllowed { address: BoxAddress, action: String },
     #[error(
@@ -51,6 +55,20 @@ pub enum EngineError {
     StoreKeyLost,
     #[error("Opération annulée.")]
     Cancelled,
+    #[error("La session est verrouillée : identifiez-vous à nouveau pour accéder au courrier.")]
+    Locked,
+    #[error("Seule la personne connectée peut déverrouiller sa session ; les autres personnes se déconnectent d'abord.")]
+    WrongPerson,
+    #[error("Identité incomplète : {0}.")]
+    InvalidIdentity(String),
+    #[error("Le nom de dossier « {name} » ne convient pas : {why}.")]
+    InvalidFolderName { name: String, why: String },
+    #[error(
+        "Le dossier « {folder} » est un dossier spécial de la boîte : on ne peut pas le {action}."
+    )]
+    SpecialFolder { folder: String, action: String },
+    #[error("{}", pending_message(*queued, *drafts))]
+    PendingOutgoing { queued: u32, drafts: u32 },
 }
 
 impl EngineError {
@@ -60,6 +78,27 @@ impl EngineError {
             detail: e.to_string(),
         }
     }
+}
+
+fn pending_message(queued: u32, drafts: u32) -> String {
+    let mut parts = Vec::new();
+    match queued {
+        0 => {}
+        1 => parts.push("1 message attend encore dans la boîte d'envoi".to_string()),
+        n => parts.push(format!(
+            "{n} messages attendent encore dans la boîte d'envoi"
+        )),
+    }
+    match drafts {
+        0 => {}
+        1 => parts.push("1 brouillon n'existe que sur ce poste".to_string()),
+        n => parts.push(format!("{n} brouillons n'existent que sur ce poste")),
+    }
+    format!(
+        "Déconnexion refusée : {}. Rien n'a été effacé. Envoyez-les (ou attendez le retour de la \
+         connexion), ou confirmez leur suppression pour vous déconnecter quand même.",
+        parts.join(" et ")
+    )
 }
 
 pub type Result<T> = std::result::Result<T, EngineError>;

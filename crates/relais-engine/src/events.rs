@@ -2,6 +2,7 @@
 //! server → sync → store → these events; the UI then reads the store.
 
 use relais_core::BoxAddress;
+use relais_store::{FolderId, MessageId};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -24,6 +25,39 @@ pub enum Event {
     Connection { online: bool },
     /// The session ended (e.g. Pro Santé Connect refused the renewal).
     SessionEnded { reason: String },
+    /// The session is locked: reads and actions are refused until the person signs in again.
+    Locked,
+    /// The person proved again who they are: the mail shows again.
+    Unlocked,
+    /// The first synchronisation of every box is over (each box's own result came before).
+    Synchronised,
+    /// A box could not be synchronised or watched (French message).
+    BoxError {
+        box_address: BoxAddress,
+        message: String,
+    },
+    /// A box's folders changed (created, renamed, deleted): its folder list is to be read
+    /// again.
+    FoldersChanged { box_address: BoxAddress },
+    /// Messages appeared in a folder (delivered, moved in, or found by a resync).
+    MessagesAdded {
+        box_address: BoxAddress,
+        folder_id: FolderId,
+        ids: Vec<MessageId>,
+    },
+    /// Flags changed on messages of a folder (read, flagged, claimed, done…), by this person
+    /// or a colleague.
+    MessagesChanged {
+        box_address: BoxAddress,
+        folder_id: FolderId,
+        ids: Vec<MessageId>,
+    },
+    /// Messages left a folder (expunged, moved away), by this person or a colleague.
+    MessagesExpunged {
+        box_address: BoxAddress,
+        folder_id: FolderId,
+        ids: Vec<MessageId>,
+    },
 }
 
 /// Where events go: a callback that must be cheap (it is called from sync threads).

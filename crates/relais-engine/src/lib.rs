@@ -10,20 +10,29 @@
 
 pub mod account;
 pub mod actions;
+mod changes;
 pub mod claims;
 pub mod discovery;
 pub mod drafts;
 pub mod error;
 pub mod events;
+mod folders;
+pub mod identity;
+pub mod logs;
+mod moves;
 pub mod outbox;
+mod pool;
 pub mod read;
+pub mod runtime;
 pub mod send;
 pub mod sync;
 pub mod threads;
+mod tracking;
+pub mod view;
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use relais_core::{BoxAddress, BoxKind, Entitlement, NationalId, Person};
@@ -40,19 +49,25 @@ const PREFETCH_PER_FOLDER: u32 = 200;
 pub use drafts::DraftSaved;
 pub use error::{EngineError, Result};
 pub use events::{Event, EventSink};
+pub use identity::DeclaredIdentity;
+pub use moves::MoveReceipt;
 pub use outbox::OutboxOutcome;
 pub use relais_mail::Recipient;
-pub use send::{
-    BoxSettings, Compose, ComposeAttachment, SendError, SendReceipt, DEFAULT_X_MSS_NIL,
-};
+pub use runtime::{Runtime, RuntimeOptions, Unlock};
+pub use send::{BoxSettings, Compose, ComposeAttachment, ReadReceiptState, SendError, SendReceipt};
+pub use sync::WatchOptions;
+pub use tracking::Returned;
 
 /// Who the person says they are when the sign-in itself does not tell (a password login
-/// carries no identity): their names and national identifier.
+/// carries no identity) and no directory knows them: their names, national identifier and
+/// profession, as declared (the command line's options, the demo). The Annuaire Santé wins
+/// over it.
 #[derive(Debug, Clone, Default)]
 pub struct IdentityHint {
     pub given_name: Option<String>,
     pub family_name: Option<String>,
     pub national_id: Option<NationalId>,
+    pub profession: Option<String>,
 }
 
 /// The signed-in person and their boxes.
@@ -60,6 +75,14 @@ pub struct IdentityHint {
 pub struct SessionSummary {
     pub person: Person,
     pub boxes: Vec<Entitlement>,
+}
+
+impl SessionSummary {
+    /// Whether the person must declare their names before writing (no directory knows them:
+    /// see [`Engine::declare_identity`]).
+    pub fn needs_identity(&self) -> bool {
+        self.person.identity == relais_core::IdentitySource::Unknown
+    }
 }
 
 enum Auth {
@@ -86,7 +109,19 @@ pub struct Engine {
     account: Mutex<Option<Account>>,
     auth: Mutex<Option<Auth>>,
     pub(crate) events: EventSink,
+    /// Kept connections for actions, one per box.
+    pool: pool::Pool,
+    /// Folder listings kept until the store changes (the read model).
+    listings: view::Listings,
+    /// Set when Pro Santé Connect ended the session.
+    ended: AtomicBool,
+    /// Tells the runtime's outbox worker to look again (a held message was queued); set by
+    /// [`Runtime::start`].
+    outbox_waker: Mutex<Option<OutboxWaker>>,
 }
+
+/// See [`Engine::wake_outbox`].
+pub(crate) type OutboxWaker = Box<dyn Fn() + Send + Sync>;
 
 pub(crate) fn now_secs() -> i64 {
     SystemTime::now()
@@ -102,7 +137,7 @@ pub(crate) fn now_ms() -> i64 {
         .unwrap_or_default()
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic elsewhere must not make the store unusable: the data is still consistent
     // (SQLite transactions), so take the guard back.
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -113,10 +148,26 @@ impl Engine {
     /// required before the first sign-in).
     pub fn open(dir: ProfileDir, operator: Option<&Path>, events: EventSink) -> Result<Engine> {
         dir.ensure()?;
-        let account = dir.load_account()?;
-        let operator_path = match (operator, &account) {
+        // Every change of rows makes the kept listings stale, before anyone hears of it.
+        let listings = view::Listings::default();
+        let generation = listings.generation();
+        let events: EventSink = Arc::new(move |event: Event| {
+            if matches!(
+                event,
+                Event::MessagesAdded { .. }
+                    | Event::MessagesChanged { .. }
+                    | Event::MessagesExpunged { .. }
+                    | Event::SyncProgress { .. }
+                    | Event::Synchronised
+            ) {
+                generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+            events(event)
+        });
+        let record = dir.sign_in_record()?;
+        let operator_path = match (operator, &record) {
             (Some(p), _) => p.to_path_buf(),
-            (None, Some(a)) => a.operator_profile.clone(),
+            (None, Some(r)) => r.operator_profile.clone(),
             (None, None) => return Err(EngineError::NotSignedIn),
         };
         let operator = OperatorProfile::load(&operator_path)?;
@@ -124,13 +175,14 @@ impl Engine {
         // The store is encrypted; its key is in the keyring under the folder's id.
         let secrets = SecretStore::new();
         let opened = dir.open_store(&secrets)?;
-        if let (Some(notice), Some(_)) = (&opened.notice, &account) {
+        if let (Some(notice), Some(_)) = (&opened.notice, &record) {
             (events)(Event::SessionEnded {
                 reason: notice.clone(),
             });
         }
         let store_notice = opened.notice;
         let mut store = opened.store;
+        let account = account::load_account(&dir, &mut store)?;
         // The audit log keeps six months (ANS client rule); older entries go at each start.
         store.purge_audit(now_ms())?;
         Ok(Engine {
@@ -144,6 +196,10 @@ impl Engine {
             account: Mutex::new(account),
             auth: Mutex::new(None),
             events,
+            pool: pool::Pool::default(),
+            listings,
+            ended: AtomicBool::new(false),
+            outbox_waker: Mutex::new(None),
         })
     }
 
@@ -165,13 +221,20 @@ impl Engine {
         Ok(lock(&self.store))
     }
 
-    /// Read access to the store, for listing and searching.
+    /// Read access to the store, for the engine's own tests and the benchmark only: the
+    /// app and the command line read through the read model ([`view`]).
+    #[doc(hidden)]
     pub fn with_store<T>(&self, f: impl FnOnce(&Store) -> T) -> T {
         f(&lock(&self.store))
     }
 
-    fn account(&self) -> Result<Account> {
+    pub(crate) fn account(&self) -> Result<Account> {
         lock(&self.account).clone().ok_or(EngineError::NotSignedIn)
+    }
+
+    /// The account signed in here: login, method, person (from the encrypted store).
+    pub fn account_record(&self) -> Result<Account> {
+        self.account()
     }
 
     /// The signed-in person.
@@ -199,6 +262,12 @@ impl Engine {
         response: &str,
         ok: bool,
     ) {
+        tracing::info!(
+            box_id = %sync::short_id(address.as_str()),
+            action = action.as_str(),
+            ok,
+            "action"
+        );
         let person = match self.person() {
             Ok(p) => p.national_id,
             Err(_) => return,
@@ -226,18 +295,15 @@ impl Engine {
         password: &str,
         hint: &IdentityHint,
     ) -> Result<SessionSummary> {
+        let span = tracing::info_span!("sign_in", method = "password");
+        let _entered = span.enter();
         let credentials = Credentials::Password {
             login: login.to_string(),
             password: password.to_string(),
         };
-        let own_candidate = BoxAddress::parse(login).ok();
-        let found = discovery::discover(
-            &self.operator,
-            &self.tls,
-            &credentials,
-            own_candidate.as_ref(),
-        )?;
-        let person = person_from_login(login, found.own_box.clone(), hint);
+        let own_candidates: Vec<BoxAddress> = BoxAddress::parse(login).ok().into_iter().collect();
+        let found = discovery::discover(&self.operator, &self.tls, &credentials, &own_candidates)?;
+        let person = self.password_person(login, found.own_box.clone(), hint)?;
         let profile_id = self.profile_id_or_new();
         self.secrets.save_password(&profile_id, login, password)?;
         *lock(&self.auth) = Some(Auth::Password {
@@ -297,18 +363,19 @@ impl Engine {
     }
 
     fn finish_ecps(&self, psc: ProSanteConnect, tokens: PscTokens) -> Result<SessionSummary> {
+        let span = tracing::info_span!("sign_in", method = "e-CPS");
+        let _entered = span.enter();
         let identity = tokens.identity.clone().ok_or(EngineError::SessionEnded)?;
         let mut person = identity.to_person()?;
         let credentials = Credentials::Bearer {
             token: tokens.access_token.clone(),
         };
-        let found = discovery::discover(
-            &self.operator,
-            &self.tls,
-            &credentials,
-            person.own_box.as_ref(),
-        )?;
+        // The nominative box by national identifier in the Annuaire Santé; the `email`
+        // claim, if any, is only a hint tried last.
+        let candidates = self.nominative_candidates(&person.national_id, person.own_box.as_ref());
+        let found = discovery::discover(&self.operator, &self.tls, &credentials, &candidates)?;
         person.own_box = found.own_box.clone();
+        person.profession = self.profession_of(person.own_box.as_ref());
         let profile_id = self.profile_id_or_new();
         let national = person.national_id.to_string();
         if let Some(refresh) = &tokens.refresh_token {
@@ -357,7 +424,7 @@ impl Engine {
             method,
             person: (&person).into(),
         };
-        self.dir.save_account(&account)?;
+        account::save_account(&self.dir, &mut *self.store()?, &account)?;
         *lock(&self.account) = Some(account);
         {
             let mut store = self.store()?;
@@ -369,6 +436,11 @@ impl Engine {
             }
             store.upsert_boxes(&boxes)?;
         }
+        tracing::info!(
+            boxes = boxes.len(),
+            own_box = person.own_box.is_some(),
+            "connecté(e)"
+        );
         for b in &boxes {
             self.audit(&b.address, AuditAction::SignIn, request, "OK", true);
         }
@@ -420,11 +492,21 @@ impl Engine {
         }
     }
 
+    /// Pro Santé Connect refused to renew the session (it ended there: revoked, expired,
+    /// signed out elsewhere): said once, and every later use of this engine is refused.
     fn end_session(&self) -> EngineError {
-        (self.events)(Event::SessionEnded {
-            reason: EngineError::SessionEnded.to_string(),
-        });
+        if !self.ended.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            tracing::info!("session Pro Santé Connect terminée");
+            (self.events)(Event::SessionEnded {
+                reason: EngineError::SessionEnded.to_string(),
+            });
+        }
         EngineError::SessionEnded
+    }
+
+    /// Whether the session ended at the provider (see [`Engine::credentials`]).
+    pub fn session_ended(&self) -> bool {
+        self.ended.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// A new process (the command line, a restarted app) takes the secrets back from the
@@ -469,8 +551,49 @@ impl Engine {
         }
     }
 
-    /// Sign out: revoke the e-CPS session, wipe the secrets and the local store.
+    /// Closes the connections kept for actions (sign-out, end of the runtime).
+    pub fn close_connections(&self) {
+        self.pool.close_all();
+    }
+
+    /// What a sign-out would destroy: messages not yet delivered (queued, in flight or
+    /// refused) and drafts that exist only on this device (never saved to a Drafts folder).
+    pub fn pending_outgoing(&self) -> Result<(u32, u32)> {
+        let store = self.store()?;
+        let queued = store
+            .outbox()?
+            .iter()
+            .filter(|m| m.state != relais_store::OutboxState::Done)
+            .count() as u32;
+        let mut drafts = 0u32;
+        for b in store.boxes()? {
+            drafts += store
+                .drafts(&b.address)?
+                .iter()
+                .filter(|d| d.server_uid.is_none())
+                .count() as u32;
+        }
+        Ok((queued, drafts))
+    }
+
+    /// Sign out: revoke the e-CPS session, wipe the secrets and the local store. Refused
+    /// with [`EngineError::PendingOutgoing`] while a message waits in the outbox or a draft
+    /// exists only here: nothing is destroyed silently. Deliver them first (the outbox), or
+    /// sign out with [`Engine::sign_out_discarding`] once the person confirmed.
     pub fn sign_out(self) -> Result<()> {
+        let (queued, drafts) = self.pending_outgoing()?;
+        if queued > 0 || drafts > 0 {
+            tracing::info!(queued, drafts, "déconnexion refusée : envois en attente");
+            return Err(EngineError::PendingOutgoing { queued, drafts });
+        }
+        self.sign_out_discarding()
+    }
+
+    /// Sign out even though messages wait in the outbox or drafts exist only here: the
+    /// person confirmed that they are to be destroyed (the audit log records how many).
+    pub fn sign_out_discarding(self) -> Result<()> {
+        self.close_connections();
+        let (queued, drafts) = self.pending_outgoing().unwrap_or_default();
         let account = self.account().ok();
         if let Some(Auth::Ecps { psc, tokens }) = lock(&self.auth).take() {
             if let Some(refresh) = tokens.refresh_token {
@@ -479,8 +602,13 @@ impl Engine {
         }
         if let Some(account) = &account {
             if let Ok(boxes) = self.boxes() {
+                let response = if queued > 0 || drafts > 0 {
+                    format!("OK ({queued} envoi(s) et {drafts} brouillon(s) abandonnés à la demande de la personne)")
+                } else {
+                    "OK".to_string()
+                };
                 for b in boxes {
-                    self.audit(&b.address, AuditAction::SignOut, "LOGOUT", "OK", true);
+                    self.audit(&b.address, AuditAction::SignOut, "LOGOUT", &response, true);
                 }
             }
             self.secrets.delete_all(&account.profile_id)?;
@@ -519,8 +647,13 @@ impl Engine {
 
     /// Synchronise every folder of one box.
     pub fn sync_box(&self, entitlement: &Entitlement, cancel: &AtomicBool) -> Result<()> {
+        let span =
+            tracing::info_span!("sync", box_id = %sync::short_id(entitlement.address.as_str()));
+        let _entered = span.enter();
+        let started = std::time::Instant::now();
         let mut conn = self.connect_box(entitlement)?;
         let folders = self.sync_folder_list(entitlement, &mut conn)?;
+        tracing::debug!(folders = folders.len(), "dossiers listés");
         let events = self.events.clone();
         for (id, name) in folders {
             let report = self.sync_folder(entitlement, &mut conn, id, &name, &events, cancel)?;
@@ -540,32 +673,10 @@ impl Engine {
             }
         }
         conn.session.logout();
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "boîte synchronisée"
+        );
         Ok(())
-    }
-}
-
-/// The person behind a password login. The operator does not tell names over IMAP: take the
-/// hint, else the login's words (`marie.martin@…` → « Marie MARTIN »), and the login as the
-/// identifier when no national identifier is known.
-fn person_from_login(login: &str, own_box: Option<BoxAddress>, hint: &IdentityHint) -> Person {
-    let local = login.split('@').next().unwrap_or(login);
-    let mut words = local.split(['.', '-', '_']).filter(|w| !w.is_empty());
-    let capitalise = |w: &str| {
-        let mut c = w.chars();
-        c.next()
-            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-            .unwrap_or_default()
-    };
-    let given = words.next().map(capitalise).unwrap_or_default();
-    let family: Vec<String> = words.map(str::to_uppercase).collect();
-    Person {
-        national_id: hint
-            .national_id
-            .clone()
-            .unwrap_or_else(|| NationalId::OperatorLogin(login.to_string())),
-        given_name: hint.given_name.clone().unwrap_or(given),
-        family_name: hint.family_name.clone().unwrap_or_else(|| family.join(" ")),
-        login: login.to_string(),
-        own_box,
     }
 }

@@ -111,8 +111,13 @@ impl Engine {
     }
 
     pub(crate) fn outbox_changed(&self) {
-        let Ok(rows) = self.store().and_then(|s| Ok(s.outbox()?)) else {
-            return;
+        let rows = match self.store().and_then(|s| Ok(s.outbox()?)) {
+            Ok(rows) => rows,
+            Err(e) => {
+                // The counts on screen stay as they were; the next change sends them again.
+                tracing::warn!(error = %e, "boîte d'envoi illisible : compteurs non mis à jour");
+                return;
+            }
         };
         let queued = rows
             .iter()
@@ -128,6 +133,17 @@ impl Engine {
     /// The outbox, most recent first: state, attempts, last error (French), next attempt.
     pub fn outbox(&self) -> Result<Vec<OutboxMessage>> {
         Ok(self.store()?.outbox()?)
+    }
+
+    /// When the next waiting message is due (unix seconds), if any waits.
+    pub fn next_outbox_attempt(&self) -> Result<Option<i64>> {
+        Ok(self
+            .store()?
+            .outbox()?
+            .iter()
+            .filter(|m| matches!(m.state, OutboxState::Queued | OutboxState::Submitted))
+            .map(|m| m.next_attempt_at.max(m.hold_until))
+            .min())
     }
 
     /// Finish what a killed process left in flight (`submitting`, `appending`; see the module
@@ -149,11 +165,24 @@ impl Engine {
         Ok(out)
     }
 
-    /// Resume interrupted sends, then process every message due at `now` (unix seconds).
+    /// The runtime's outbox worker looks again (its wait changes: a held message was
+    /// queued). Without a runtime (the CLI, tests), nothing: the caller drives the outbox.
+    pub(crate) fn wake_outbox(&self) {
+        if let Some(wake) = crate::lock(&self.outbox_waker).as_ref() {
+            wake();
+        }
+    }
+
+    pub(crate) fn set_outbox_waker(&self, waker: crate::OutboxWaker) {
+        *crate::lock(&self.outbox_waker) = Some(waker);
+    }
+
+    /// Resume interrupted sends, then process every message due by `now` (unix seconds; a
+    /// later time cuts back-offs short, never an undo-send hold).
     pub fn retry_outbox(&self, now: i64) -> Result<Vec<OutboxOutcome>> {
         let _lock = self.outbox_lock()?;
         let mut out = self.resume_locked()?;
-        let due = self.store()?.due(now)?;
+        let due = self.store()?.due_by(now, crate::now_secs())?;
         for row in due {
             out.push(self.process_locked(row.id)?);
         }
@@ -177,6 +206,19 @@ impl Engine {
         Ok(outcome)
     }
 
+    /// « Annuler l'envoi »: a held message that was not tried yet leaves the outbox and comes
+    /// back as the draft it was written in. Too late (it was tried) is
+    /// [`crate::SendError::TooLateToRecall`], and the message goes on.
+    pub fn recall_send(&self, id: OutboxId) -> crate::send::SendResult<crate::Compose> {
+        let recalled = {
+            let _lock = self.outbox_lock()?;
+            self.store()?.recall(id)?
+        };
+        self.outbox_changed();
+        let draft = recalled.ok_or(crate::SendError::TooLateToRecall)?;
+        self.draft_compose(draft)
+    }
+
     /// Remove a message that is not in flight (queued, failed or done).
     pub fn remove_from_outbox(&self, id: OutboxId) -> Result<bool> {
         let _lock = self.outbox_lock()?;
@@ -194,6 +236,31 @@ impl Engine {
 
     /// Move one message as far as it goes. The caller holds the outbox lock.
     fn process_locked(&self, id: OutboxId) -> Result<OutboxOutcome> {
+        // A held message's kept draft goes when its submission starts (in the store's
+        // transaction); its copy in the Drafts folder then goes too.
+        // (The store's guard is let go between the two look-ups: it is not re-entrant.)
+        let held = self.store()?.held_draft(id)?;
+        let held_copy = match held {
+            Some(draft) => self
+                .store()?
+                .draft(draft)?
+                .and_then(|d| d.server_uid.map(|uid| (draft, d.content.box_address, uid))),
+            None => None,
+        };
+        let outcome = self.process_steps(id)?;
+        if let Some((draft, address, uid)) = held_copy {
+            if self.store()?.draft(draft)?.is_none() {
+                if let Err(e) = self.delete_server_draft(&address, uid) {
+                    // The message is on its way; a copy left behind is only untidy.
+                    tracing::warn!(error = %e, "copie du brouillon non supprimée du serveur");
+                }
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// The steps of [`Engine::process_locked`].
+    fn process_steps(&self, id: OutboxId) -> Result<OutboxOutcome> {
         let mut server_reply = None;
         let mut error = None;
         // Each pass of the loop does one step; a step that fails returns.
@@ -272,7 +339,7 @@ impl Engine {
                                 None,
                                 crate::now_secs(),
                             )?;
-                            self.forget_dsn(&row.message_id);
+                            self.forget_dsn(&row.message_id)?;
                         }
                         Err(e) => {
                             let text = format!(
@@ -323,7 +390,7 @@ impl Engine {
             .store()?
             .outbox_raw(row.id)?
             .ok_or(EngineError::UnknownMessage)?;
-        let dsn = self.dsn_requested(&row.message_id);
+        let dsn = self.dsn_requested(&row.message_id)?;
         let request = format!(
             "SMTP MAIL FROM:<{}>{} RCPT TO: {} destinataire(s), Message-ID <{}>",
             row.envelope_from,
@@ -375,28 +442,21 @@ impl Engine {
         address: &relais_core::BoxAddress,
         role: relais_store::FolderRole,
     ) -> Result<String> {
-        let pattern = format!("{}*", conn.prefix);
-        if let Ok(names) = conn.session.session().list(Some(""), Some(&pattern)) {
-            for name in names.iter() {
-                let hit = name.attributes().iter().any(|a| {
-                    matches!(
-                        (a, role),
-                        (
-                            imap_proto::NameAttribute::Sent,
-                            relais_store::FolderRole::Sent
-                        ) | (
-                            imap_proto::NameAttribute::Drafts,
-                            relais_store::FolderRole::Drafts
-                        )
-                    )
-                });
-                if hit {
-                    return Ok(name.name().to_string());
-                }
-            }
-        }
+        // The synchronised folder list knows the roles already: no LIST needed.
         if let Some(f) = self.store()?.folder_by_role(address, role)? {
             return Ok(conn.server_name(&f.name));
+        }
+        let pattern = format!("{}*", conn.prefix);
+        let wanted = match role {
+            relais_store::FolderRole::Drafts => relais_net::SpecialUse::Drafts,
+            _ => relais_net::SpecialUse::Sent,
+        };
+        let listed = conn
+            .session
+            .list_folders(&pattern, false)
+            .map_err(|e| self.server_refused(address, e))?;
+        if let Some(found) = listed.into_iter().find(|f| f.role == Some(wanted)) {
+            return Ok(found.name);
         }
         Ok(conn.server_name(match role {
             relais_store::FolderRole::Drafts => "Drafts",
@@ -411,32 +471,47 @@ impl Engine {
         sent: &str,
     ) -> Result<usize> {
         let address = &row.box_address;
-        conn.session
-            .session()
-            .select(sent)
+        conn.select(sent)
             .map_err(|e| self.server_refused(address, e))?;
         let uids = conn
             .session
-            .session()
-            .uid_search(format!("HEADER Message-ID \"<{}>\"", row.message_id))
+            .search_uids(&relais_net::Search::MessageId(row.message_id.clone()))
             .map_err(|e| self.server_refused(address, e))?;
         Ok(uids.len())
     }
 
     fn sent_copy_exists(&self, row: &OutboxMessage) -> Result<bool> {
         let entitlement = self.entitlement(&row.box_address)?;
-        let mut conn = self.connect_box(&entitlement)?;
+        let mut conn = self.pooled(&entitlement)?;
         let sent =
             self.special_folder(&mut conn, &row.box_address, relais_store::FolderRole::Sent)?;
         let n = self.sent_uids(&mut conn, row, &sent)?;
-        conn.session.logout();
         Ok(n > 0)
+    }
+
+    /// The Sent folder read again after a copy was written, so that the window lists it
+    /// (whoever sent it: the composer, or the outbox worker after an undo-send delay).
+    fn reread_sent(&self, entitlement: &relais_core::Entitlement, sent: &str) {
+        let reread = || -> Result<()> {
+            let Some(folder) = self.find_folder(&entitlement.address, sent)? else {
+                return Ok(());
+            };
+            let mut conn = self.pooled(entitlement)?;
+            let never = std::sync::atomic::AtomicBool::new(false);
+            let events = self.events.clone();
+            self.sync_folder(entitlement, &mut conn, folder.id, sent, &events, &never)?;
+            Ok(())
+        };
+        if let Err(e) = reread() {
+            // The copy is written; the next synchronisation lists it.
+            tracing::warn!(error = %e, "dossier Envoyés non relu après l'envoi");
+        }
     }
 
     /// Step 4 of the protocol: `appending`, search Sent, APPEND the same bytes if absent.
     fn append_to_sent(&self, row: &OutboxMessage) -> Result<()> {
         let entitlement = self.entitlement(&row.box_address)?;
-        let mut conn = self.connect_box(&entitlement)?;
+        let mut conn = self.pooled(&entitlement)?;
         let sent =
             self.special_folder(&mut conn, &row.box_address, relais_store::FolderRole::Sent)?;
         if row.state == OutboxState::Submitted {
@@ -448,7 +523,6 @@ impl Engine {
             )?;
         }
         if self.sent_uids(&mut conn, row, &sent)? > 0 {
-            conn.session.logout();
             return Ok(());
         }
         let raw = self
@@ -456,20 +530,12 @@ impl Engine {
             .outbox_raw(row.id)?
             .ok_or(EngineError::UnknownMessage)?;
         let request = format!("APPEND {sent} (\\Seen) Message-ID <{}>", row.message_id);
-        let result = conn
-            .session
-            .session()
-            .append(&sent, &raw)
-            .flag(imap::types::Flag::Seen)
-            .finish();
-        conn.session.logout();
+        let result = conn.session.append_message(&sent, &["\\Seen"], &raw);
+        drop(conn);
         match result {
             Ok(appended) => {
                 let uid = appended
-                    .uids
-                    .as_ref()
-                    .and_then(|u| u.first())
-                    .map(|u| format!(" [APPENDUID {u:?}]"))
+                    .map(|u| format!(" [APPENDUID {u}]"))
                     .unwrap_or_default();
                 self.audit(
                     &row.box_address,
@@ -479,6 +545,7 @@ impl Engine {
                     true,
                 );
                 crash_point("during_append");
+                self.reread_sent(&entitlement, &sent);
                 Ok(())
             }
             Err(e) => {

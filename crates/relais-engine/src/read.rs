@@ -36,7 +36,7 @@ impl Engine {
             .folder(message.summary.folder_id)?
             .ok_or(EngineError::UnknownMessage)?;
         let entitlement = self.entitlement(&message.summary.box_address)?;
-        let mut conn = self.connect_box(&entitlement)?;
+        let mut conn = self.pooled(&entitlement)?;
         let raw = self.fetch_bodies(
             &mut conn,
             &entitlement.address,
@@ -44,7 +44,6 @@ impl Engine {
             &folder.name,
             &[message.summary.uid],
         )?;
-        conn.session.logout();
         raw.into_iter()
             .next()
             .map(|(_, raw)| raw)
@@ -64,18 +63,15 @@ impl Engine {
             return Ok(Vec::new());
         }
         let name = conn.server_name(folder);
-        let session = conn.session.session();
-        session
-            .examine(&name)
+        conn.examine(&name)
             .map_err(|e| self.server_refused(address, e))?;
-        let fetches = session
-            .uid_fetch(crate::sync::uid_set(uids), "(UID BODY.PEEK[])")
+        let fetches = conn
+            .session
+            .fetch_bodies(&crate::sync::uid_set(uids))
             .map_err(|e| self.server_refused(address, e))?;
         let mut out = Vec::new();
-        for f in fetches.iter() {
-            let (Some(uid), Some(raw)) = (f.uid, f.body()) else {
-                continue;
-            };
+        for (uid, raw) in &fetches {
+            let (uid, raw) = (*uid, raw.as_slice());
             let text = searchable_text(raw);
             let mut store = self.store()?;
             if let Some(m) = store.message_by_uid(folder_id, uid)? {

@@ -12,7 +12,7 @@
 //! - `Sender:` the person's own box when they write from another box and have one;
 //! - `X-Relais-Author:` always (format documented in `relais_core::author`), e.g.
 //!   `id=810100000041; name="Marie MARTIN"; addr="marie.martin@ch-demo.mssante.fr"`;
-//! - `X-MSS-NIL`: the operator profile's `x_mss_nil`, else [`DEFAULT_X_MSS_NIL`];
+//! - `X-MSS-NIL`: the product's own reference, [`relais_core::X_MSS_NIL`] (ECO.2.4.3);
 //! - a visible signature line below the person's words and above any quoted text: the box's
 //!   configured line ([`Engine::set_box_settings`]), else [`Author::signature_line`] with the
 //!   box's display name (« Marie MARTIN — pour le Secrétariat de cardiologie »).
@@ -37,10 +37,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::EngineError;
 use crate::Engine;
-
-/// `X-MSS-NIL` when the operator profile sets none (development builds; a registered product
-/// puts its ANS registration reference in the profile: `x_mss_nil = "…"`).
-pub const DEFAULT_X_MSS_NIL: &str = "RELAIS-DEV";
 
 /// A file to attach: a path on this computer (read when sending) or bytes already in memory
 /// (a forwarded message's attachments).
@@ -107,8 +103,12 @@ pub struct Compose {
     pub references: Vec<String>,
     /// Add the box's signature line (default true).
     pub sign: bool,
-    /// The local draft this message was written in (deleted when it is queued).
+    /// The local draft this message was written in (deleted when it is queued, or when its
+    /// submission starts if it is held).
     pub draft: Option<DraftId>,
+    /// Undo send: seconds the message waits in the outbox before its first attempt, during
+    /// which [`Engine::recall_send`] brings it back as a draft (0: it leaves at once).
+    pub hold_secs: u32,
 }
 
 impl Compose {
@@ -133,6 +133,7 @@ impl Compose {
             references: Vec::new(),
             sign: true,
             draft: None,
+            hold_secs: 0,
         }
     }
 
@@ -165,6 +166,8 @@ pub struct SendReceipt {
     pub server_reply: Option<String>,
     /// Why it is still queued, in French.
     pub error: Option<String>,
+    /// Undo send: it waits until then (unix seconds) and may be recalled until it is tried.
+    pub held_until: Option<i64>,
 }
 
 impl SendReceipt {
@@ -198,8 +201,15 @@ pub enum SendError {
     },
     #[error("Brouillon introuvable : {0}.")]
     UnknownDraft(DraftId),
+    #[error("Ce message n'est pas un brouillon : seuls ceux du dossier Brouillons se reprennent.")]
+    NotADraft,
+    #[error("Trop tard pour annuler : l'envoi de ce message a commencé.")]
+    TooLateToRecall,
     #[error("Ce message ne demande pas d'accusé de lecture.")]
     NoReadReceiptAsked,
+    /// ECO.3.1.6: the person already chose for this message (sent or declined).
+    #[error("Vous avez déjà répondu à la demande d'accusé de lecture de ce message.")]
+    ReadReceiptAlreadyAnswered,
 }
 
 impl From<relais_store::StoreError> for SendError {
@@ -222,6 +232,12 @@ pub(crate) fn identity(
     person: &Person,
     entitlement: &Entitlement,
 ) -> SendResult<Identity> {
+    if person.identity == relais_core::IdentitySource::Unknown {
+        return Err(SendError::Author(
+            "aucun annuaire ne vous connaît : indiquez d'abord vos prénom, nom et profession"
+                .to_string(),
+        ));
+    }
     let author = Author::from_person(person).map_err(|e| SendError::Author(e.to_string()))?;
     let sender = person
         .own_box
@@ -236,25 +252,17 @@ pub(crate) fn identity(
     })
 }
 
-/// The envelope of a queued message that the row does not hold: whether DSN was asked.
-fn dsn_marker(engine: &Engine, message_id: &str) -> PathBuf {
-    let safe: String = message_id
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    engine.profile_dir().root().join("outbox-dsn").join(safe)
+const BOX_SETTINGS_KEY: &str = "box_settings";
+
+/// The store key of a queued message's DSN request (the row does not hold the envelope).
+fn dsn_key(message_id: &str) -> String {
+    format!("dsn:{message_id}")
 }
 
 impl Engine {
-    /// `X-MSS-NIL` from the operator profile, else [`DEFAULT_X_MSS_NIL`].
+    /// `X-MSS-NIL`: the product's reference, the same for every operator.
     pub fn x_mss_nil(&self) -> String {
-        self.operator
-            .x_mss_nil
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .unwrap_or(DEFAULT_X_MSS_NIL)
-            .to_string()
+        relais_core::X_MSS_NIL.to_string()
     }
 
     pub(crate) fn send_limits(&self) -> SizeLimits {
@@ -337,15 +345,26 @@ impl Engine {
     /// (`done`/`submitted`) or waits for a retry (`queued`, with the error). A permanent
     /// refusal by the server is [`SendError::Refused`] (the message stays in the outbox as
     /// `failed`); a rule broken before sending is an error and nothing is stored.
-    pub fn send(&self, compose: Compose) -> SendResult<SendReceipt> {
+    ///
+    /// With `hold_secs`, the message is queued but held back that long: what was written is
+    /// kept as a local draft until its submission starts, for [`Engine::recall_send`].
+    pub fn send(&self, mut compose: Compose) -> SendResult<SendReceipt> {
         let entitlement = self.entitlement(&compose.from_box)?;
         self.check_can_send(&entitlement)?;
         let outgoing = self.outgoing(&compose, &entitlement)?;
+        let hold_until = if compose.hold_secs > 0 {
+            // What « Annuler l'envoi » gives back: the words as sent, not the last autosave.
+            compose.draft = Some(self.keep_local_draft(&compose)?);
+            Some(crate::now_secs() + i64::from(compose.hold_secs))
+        } else {
+            None
+        };
         self.send_outgoing(
             outgoing,
             compose.allow_outside,
             compose.delivery_receipt,
             compose.draft,
+            hold_until,
         )
     }
 
@@ -357,17 +376,32 @@ impl Engine {
         allow_outside: bool,
         dsn: bool,
         draft: Option<DraftId>,
+        hold_until: Option<i64>,
     ) -> SendResult<SendReceipt> {
         let entitlement = self.entitlement(&outgoing.from_box)?;
         self.check_can_send(&entitlement)?;
+        // ECO.2.2.7: a patient (Mon espace santé) sees the professional as
+        // <Titre>_<Prénom>_<NOM>_<Entité>, whatever path built the message.
+        if outgoing.recipients().iter().any(BoxAddress::is_patient) {
+            outgoing.from_display_name = self.patient_facing_name(&entitlement)?;
+        }
         // One Message-ID for the life of the message: retries send these very bytes.
         outgoing.ensure_message_id()?;
         let rendered = render_with(&outgoing, allow_outside, &self.send_limits())?;
         if dsn {
-            let marker = dsn_marker(self, &rendered.message_id);
-            write_durably(&marker, b"NOTIFY=SUCCESS,FAILURE")
-                .map_err(|e| EngineError::io("boîte d'envoi", e))?;
+            // Before the message is queued: a retry after a crash still asks for the DSN.
+            self.store()?
+                .set_state(&dsn_key(&rendered.message_id), "NOTIFY=SUCCESS,FAILURE")?;
         }
+        // The draft's copy in the Drafts folder goes once the message is queued: the local
+        // draft is deleted in the queueing transaction, its copy must not outlive it.
+        let draft_copy = match draft.filter(|_| hold_until.is_none()) {
+            Some(id) => self
+                .store()?
+                .draft(id)?
+                .and_then(|d| d.server_uid.map(|uid| (d.content.box_address, uid))),
+            None => None,
+        };
         let id = self.store()?.enqueue(
             &NewOutboxMessage {
                 box_address: outgoing.from_box.clone(),
@@ -378,10 +412,30 @@ impl Engine {
                 subject: outgoing.subject.clone(),
                 author: outgoing.author.clone(),
                 from_draft: draft,
+                hold_until: hold_until.unwrap_or(0),
             },
             crate::now_secs(),
         )?;
         self.outbox_changed();
+        if let Some(until) = hold_until {
+            // Held: the outbox worker sends it when its time comes (and deletes the kept
+            // draft and its server copy then).
+            self.wake_outbox();
+            return Ok(SendReceipt {
+                outbox_id: id,
+                message_id: rendered.message_id,
+                state: OutboxState::Queued,
+                server_reply: None,
+                error: None,
+                held_until: Some(until),
+            });
+        }
+        if let Some((address, uid)) = draft_copy {
+            // The message is safe in the outbox; a copy left behind is only untidy.
+            if let Err(e) = self.delete_server_draft(&address, uid) {
+                tracing::warn!(error = %e, "copie du brouillon non supprimée du serveur");
+            }
+        }
         let outcome = self.process_one(id)?;
         let message_id = rendered.message_id;
         if outcome.state == OutboxState::Failed {
@@ -397,54 +451,58 @@ impl Engine {
             state: outcome.state,
             server_reply: outcome.server_reply,
             error: outcome.error,
+            held_until: None,
         })
     }
 
-    pub(crate) fn dsn_requested(&self, message_id: &str) -> bool {
-        dsn_marker(self, message_id).exists()
+    pub(crate) fn dsn_requested(&self, message_id: &str) -> crate::Result<bool> {
+        Ok(self.store()?.state(&dsn_key(message_id))?.is_some())
     }
 
-    pub(crate) fn forget_dsn(&self, message_id: &str) {
-        let _ = std::fs::remove_file(dsn_marker(self, message_id));
+    pub(crate) fn forget_dsn(&self, message_id: &str) -> crate::Result<()> {
+        self.store()?.delete_state(&dsn_key(message_id))?;
+        Ok(())
     }
 
     // ------------------------------------------------------------------ box settings
 
-    fn box_settings_path(&self) -> PathBuf {
-        self.profile_dir().root().join("box-settings.json")
-    }
-
-    fn all_box_settings(&self) -> std::collections::BTreeMap<String, BoxSettings> {
-        std::fs::read(self.box_settings_path())
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default()
+    fn all_box_settings(&self) -> crate::Result<std::collections::BTreeMap<String, BoxSettings>> {
+        match self.store()?.state(BOX_SETTINGS_KEY)? {
+            Some(json) => {
+                serde_json::from_str(&json).map_err(|e| EngineError::io("réglages des boîtes", e))
+            }
+            None => Ok(Default::default()),
+        }
     }
 
     /// This profile's settings for a box (display name, signature line).
     pub fn box_settings(&self, address: &BoxAddress) -> BoxSettings {
-        self.all_box_settings()
-            .remove(address.as_str())
-            .unwrap_or_default()
+        match self.all_box_settings() {
+            Ok(mut all) => all.remove(address.as_str()).unwrap_or_default(),
+            Err(e) => {
+                // The defaults still let the person work; the failure is in the log.
+                tracing::warn!(error = %e, "réglages des boîtes illisibles");
+                BoxSettings::default()
+            }
+        }
     }
 
-    /// Change this profile's settings for a box; kept in `box-settings.json` in the profile
-    /// folder.
+    /// Change this profile's settings for a box; kept in the encrypted store.
     pub fn set_box_settings(
         &self,
         address: &BoxAddress,
         settings: BoxSettings,
     ) -> crate::Result<()> {
-        let mut all = self.all_box_settings();
+        let mut all = self.all_box_settings()?;
         if settings == BoxSettings::default() {
             all.remove(address.as_str());
         } else {
             all.insert(address.to_string(), settings);
         }
-        let bytes =
-            serde_json::to_vec_pretty(&all).map_err(|e| EngineError::io("box-settings.json", e))?;
-        write_durably(&self.box_settings_path(), &bytes)
-            .map_err(|e| EngineError::io("box-settings.json", e))
+        let json =
+            serde_json::to_string(&all).map_err(|e| EngineError::io("réglages des boîtes", e))?;
+        self.store()?.set_state(BOX_SETTINGS_KEY, &json)?;
+        Ok(())
     }
 
     /// The box's name in `From:`: the configured one, else the discovered one.
@@ -453,6 +511,19 @@ impl Engine {
             .display_name
             .filter(|n| !n.trim().is_empty())
             .unwrap_or_else(|| entitlement.display_name.clone())
+    }
+
+    /// The `From:` name of a message to a patient (ECO.2.2.7): the person's
+    /// [`Person::mssante_display_name`] with this box's title and entity.
+    fn patient_facing_name(&self, entitlement: &Entitlement) -> SendResult<String> {
+        let person = self.person()?;
+        let settings = self.box_settings(&entitlement.address);
+        let entity = settings
+            .entity
+            .clone()
+            .filter(|e| !e.trim().is_empty())
+            .or_else(|| self.signature_box_name(entitlement));
+        Ok(person.mssante_display_name(settings.title.as_deref(), entity.as_deref()))
     }
 
     /// The signature line the signed-in person gets in `address`.
@@ -466,12 +537,16 @@ impl Engine {
     fn signature_for(&self, entitlement: &Entitlement, author: &Author) -> String {
         match self.box_settings(&entitlement.address).signature {
             Some(line) => line.replace("{name}", author.display_name()),
-            None => {
-                let mut e = entitlement.clone();
-                e.display_name = self.box_display_name(entitlement);
-                author.signature_line(e.signature_box_name())
-            }
+            None => author.signature_line(self.signature_box_name(entitlement).as_deref()),
         }
+    }
+
+    /// The box's name as a signature or an entity names it: the configured or discovered name
+    /// of an organisational or applicative box, none for a nominative box.
+    fn signature_box_name(&self, entitlement: &Entitlement) -> Option<String> {
+        let mut e = entitlement.clone();
+        e.display_name = self.box_display_name(entitlement);
+        e.signature_box_name().map(str::to_owned)
     }
 }
 
@@ -486,6 +561,13 @@ pub struct BoxSettings {
     /// « {name} — pour le <box name> » ([`Author::signature_line`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
+    /// The sender's title (« Dr », « Pr », « Mme ») in the ECO.2.2.7 display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The entity in the ECO.2.2.7 display name (« CH de Démo »); default: the box's name for
+    /// an organisational or applicative box, none for a nominative box.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity: Option<String>,
 }
 
 /// Sending needs the right to post (`p`) or, on IMAP-only ACLs, insert (`i`) — the
@@ -630,11 +712,51 @@ impl Engine {
 
     /// Whether a stored message asks for a read receipt (`Disposition-Notification-To`).
     pub fn read_receipt_asked(&self, id: relais_store::MessageId) -> crate::Result<bool> {
+        Ok(self.read_receipt_state(id)? != ReadReceiptState::NotAsked)
+    }
+
+    /// ECO.3.1.6: whether a stored message asks for a read receipt and what the person chose;
+    /// the choice is kept in the store, keyed by the message's `Message-ID`, so the reader
+    /// asks once per message, never again after « Envoyer » or « Ne pas envoyer ».
+    pub fn read_receipt_state(
+        &self,
+        id: relais_store::MessageId,
+    ) -> crate::Result<ReadReceiptState> {
         let raw = self.raw_message(id)?;
-        Ok(relais_mail::MessageDisplay::from_raw(&raw)
-            .special
-            .disposition_notification_to
-            .is_some())
+        let shown = relais_mail::MessageDisplay::from_raw(&raw);
+        if shown.special.disposition_notification_to.is_none() {
+            return Ok(ReadReceiptState::NotAsked);
+        }
+        let choice = self.store()?.state(&mdn_choice_key(id, &shown))?;
+        Ok(match choice.as_deref() {
+            Some(MDN_SENT) => ReadReceiptState::Sent,
+            Some(_) => ReadReceiptState::Declined,
+            None => ReadReceiptState::Asked,
+        })
+    }
+
+    /// The person chose not to send the read receipt a message asks for (remembered).
+    pub fn decline_read_receipt(&self, id: relais_store::MessageId) -> SendResult<()> {
+        let (_, _, shown) = self.original(id)?;
+        self.unanswered_receipt(id, &shown)?;
+        self.store()?
+            .set_state(&mdn_choice_key(id, &shown), MDN_DECLINED)?;
+        Ok(())
+    }
+
+    /// Refuses when the message asks for no receipt or the person already chose.
+    fn unanswered_receipt(
+        &self,
+        id: relais_store::MessageId,
+        shown: &relais_mail::MessageDisplay,
+    ) -> SendResult<()> {
+        if shown.special.disposition_notification_to.is_none() {
+            return Err(SendError::NoReadReceiptAsked);
+        }
+        if self.store()?.state(&mdn_choice_key(id, shown))?.is_some() {
+            return Err(SendError::ReadReceiptAlreadyAnswered);
+        }
+        Ok(())
     }
 
     /// Send the read receipt a message asks for — only when the person agreed (the UI asks;
@@ -643,6 +765,7 @@ impl Engine {
     pub fn answer_read_receipt(&self, id: relais_store::MessageId) -> SendResult<SendReceipt> {
         let (entitlement, _raw, shown) = self.original(id)?;
         self.check_can_send(&entitlement)?;
+        self.unanswered_receipt(id, &shown)?;
         let person = self.person()?;
         let out = relais_mail::read_receipt(
             &shown,
@@ -652,6 +775,35 @@ impl Engine {
         .ok_or(SendError::NoReadReceiptAsked)?;
         // The receipt goes to whoever asked: inside or outside the trust space, the person
         // agreed to answer this sender.
-        self.send_outgoing(out, true, false, None)
+        let receipt = self.send_outgoing(out, true, false, None, None)?;
+        self.store()?
+            .set_state(&mdn_choice_key(id, &shown), MDN_SENT)?;
+        Ok(receipt)
+    }
+}
+
+/// A received message's read-receipt request, and the person's choice (ECO.3.1.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadReceiptState {
+    /// No `Disposition-Notification-To`.
+    NotAsked,
+    /// Asked, not answered yet: the reader offers « Envoyer l'accusé » / « Ne pas envoyer ».
+    Asked,
+    /// The person sent it.
+    Sent,
+    /// The person chose not to send it.
+    Declined,
+}
+
+const MDN_SENT: &str = "sent";
+const MDN_DECLINED: &str = "declined";
+
+/// The store key of the person's choice for a message's read receipt: its `Message-ID`
+/// (the same message synchronised again keeps the choice), else its store id.
+fn mdn_choice_key(id: relais_store::MessageId, shown: &relais_mail::MessageDisplay) -> String {
+    match shown.message_id.as_deref().filter(|m| !m.is_empty()) {
+        Some(message_id) => format!("mdn-choice:{message_id}"),
+        None => format!("mdn-choice:#{id}"),
     }
 }

@@ -10,9 +10,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use imap_proto::types::{BodyStructure, ContentDisposition, ContentType};
 use relais_core::{Access, BoxAddress, Entitlement};
-use relais_net::ImapSession;
+use relais_net::{FetchedSummary, ImapSession, NetError, Search, SpecialUse};
 use relais_store::{
     FlagUpdate, Flags, FolderId, FolderRole, FolderState, Mailbox, MessagePart, NewMessage,
 };
@@ -25,8 +24,17 @@ use crate::Engine;
 const BATCH: usize = 500;
 
 /// The header fields the list and threading need (the rest waits until a message is opened).
-const HEADER_FIELDS: &str =
-    "BODY.PEEK[HEADER.FIELDS (FROM TO CC SUBJECT DATE MESSAGE-ID IN-REPLY-TO REFERENCES X-RELAIS-AUTHOR)]";
+const HEADER_FIELDS: &[&str] = &[
+    "FROM",
+    "TO",
+    "CC",
+    "SUBJECT",
+    "DATE",
+    "MESSAGE-ID",
+    "IN-REPLY-TO",
+    "REFERENCES",
+    "X-RELAIS-AUTHOR",
+];
 
 /// A live connection to one box, with the mailbox-name prefix of its folders (non-empty
 /// for a box seen through a shared namespace).
@@ -36,10 +44,62 @@ pub struct BoxConnection {
     pub condstore: bool,
     /// Folder states from the last LIST-STATUS (RFC 5819), each taken by the next sync of
     /// its folder: an unchanged folder then costs no SELECT.
-    pub listed: HashMap<String, imap::types::Mailbox>,
+    pub listed: HashMap<String, relais_net::FolderState>,
+    /// The folder selected on this connection (server name), whether read-write, and what
+    /// the server said of it: a kept connection skips the SELECT of an action on the folder
+    /// it already has open.
+    selected: Option<(String, bool, relais_net::FolderState)>,
 }
 
 impl BoxConnection {
+    /// SELECT `name` (read-write), unless it is already selected read-write here.
+    ///
+    /// A folder kept selected does not show what other sessions did since (Dovecot tells a
+    /// session of new messages and expunges only at its sync points): a NOOP brings it up to
+    /// date first, lighter than a new SELECT but still one round trip.
+    pub(crate) fn select(
+        &mut self,
+        name: &str,
+    ) -> std::result::Result<relais_net::FolderState, NetError> {
+        if let Some((current, true, mailbox)) = &self.selected {
+            if current == name {
+                let mailbox = mailbox.clone();
+                self.session.refresh()?;
+                return Ok(mailbox);
+            }
+        }
+        self.select_fresh(name)
+    }
+
+    /// Whether `name` is the folder selected (read-write) on this connection.
+    pub(crate) fn is_selected(&self, name: &str) -> bool {
+        matches!(&self.selected, Some((current, true, _)) if current == name)
+    }
+
+    /// SELECT `name` always: synchronisation needs the folder's current state (UIDNEXT,
+    /// HIGHESTMODSEQ, EXISTS).
+    pub(crate) fn select_fresh(
+        &mut self,
+        name: &str,
+    ) -> std::result::Result<relais_net::FolderState, NetError> {
+        self.selected = None;
+        let mailbox = self.session.select_folder(name)?;
+        self.selected = Some((name.to_string(), true, mailbox.clone()));
+        Ok(mailbox)
+    }
+
+    /// EXAMINE `name` (read-only), unless it is already open here (either way: reading
+    /// does not change it).
+    pub(crate) fn examine(&mut self, name: &str) -> std::result::Result<(), NetError> {
+        if self.selected.as_ref().is_some_and(|(n, _, _)| n == name) {
+            return self.session.refresh().map(|_| ());
+        }
+        self.selected = None;
+        let mailbox = self.session.examine_folder(name)?;
+        self.selected = Some((name.to_string(), false, mailbox));
+        Ok(())
+    }
+
     pub fn server_name(&self, folder: &str) -> String {
         format!("{}{}", self.prefix, folder)
     }
@@ -72,13 +132,13 @@ impl Engine {
                 (own, prefix.clone())
             }
         };
-        let mut session =
-            ImapSession::connect(&self.operator, &self.tls, &credentials, &login_box)?;
+        tracing::debug!(box_id = %short_id(entitlement.address.as_str()), "connexion IMAP");
+        let mut session = ImapSession::connect(&self.operator, &self.tls, &credentials, &login_box)
+            .inspect_err(|e| tracing::warn!(error = %e, "connexion IMAP refusée"))?;
         let condstore = session.has_capability("CONDSTORE");
         if condstore {
             session
-                .session()
-                .run_command_and_check_ok("ENABLE CONDSTORE")
+                .enable_condstore()
                 .map_err(|e| self.server_refused(&entitlement.address, e))?;
         }
         Ok(BoxConnection {
@@ -86,6 +146,7 @@ impl Engine {
             prefix,
             condstore,
             listed: HashMap::new(),
+            selected: None,
         })
     }
 
@@ -107,40 +168,22 @@ impl Engine {
         conn: &mut BoxConnection,
     ) -> Result<Vec<(FolderId, String)>> {
         let pattern = format!("{}*", conn.prefix);
-        let refused = |e| self.server_refused(&entitlement.address, e);
         // With LIST-STATUS, one round trip also tells which folders changed since last time.
         let with_status = conn.condstore && conn.session.has_capability("LIST-STATUS");
-        let session = conn.session.session();
-        type Listed = (
-            String,
-            bool,
-            Option<FolderRole>,
-            Option<imap::types::Mailbox>,
-        );
-        let describe = |name: &imap::types::Name<'_>, status: Option<imap::types::Mailbox>| {
-            let attributes = name.attributes().iter();
-            let noselect = attributes
-                .clone()
-                .any(|a| matches!(a, imap_proto::NameAttribute::NoSelect));
-            let role = attributes.clone().find_map(|a| match a {
-                imap_proto::NameAttribute::Sent => Some(FolderRole::Sent),
-                imap_proto::NameAttribute::Drafts => Some(FolderRole::Drafts),
-                imap_proto::NameAttribute::Trash => Some(FolderRole::Trash),
-                imap_proto::NameAttribute::Junk => Some(FolderRole::Junk),
-                _ => None,
+        let listed = conn
+            .session
+            .list_folders(&pattern, with_status)
+            .map_err(|e| self.server_refused(&entitlement.address, e))?;
+        let names = listed.into_iter().map(|f| {
+            let role = f.role.and_then(|r| match r {
+                SpecialUse::Sent => Some(FolderRole::Sent),
+                SpecialUse::Drafts => Some(FolderRole::Drafts),
+                SpecialUse::Trash => Some(FolderRole::Trash),
+                SpecialUse::Junk => Some(FolderRole::Junk),
+                SpecialUse::Archive => None,
             });
-            (name.name().to_string(), noselect, role, status)
-        };
-        let names: Vec<Listed> = if with_status {
-            // Extended LIST returns SPECIAL-USE attributes only when asked (RFC 6154).
-            let items = "(MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ) SPECIAL-USE";
-            let listed = session.list_status(Some(""), Some(&format!("\"{pattern}\"")), items);
-            let listed = listed.map_err(refused)?;
-            listed.iter().map(|(n, s)| describe(n, s.clone())).collect()
-        } else {
-            let listed = session.list(Some(""), Some(&pattern)).map_err(refused)?;
-            listed.iter().map(|n| describe(n, None)).collect()
-        };
+            (f.name, f.noselect, role, f.state)
+        });
         let mut folders = Vec::new();
         let mut store = self.store()?;
         for (name, noselect, role, status) in names {
@@ -175,11 +218,11 @@ impl Engine {
         cancel: &AtomicBool,
     ) -> Result<FolderReport> {
         let address = &entitlement.address;
-        let refused = |e: imap::Error| self.server_refused(address, e);
+        let refused = |e: NetError| self.server_refused(address, e);
         if let Some(listed) = conn.listed.remove(folder) {
             let state = self.store()?.folder_state(folder_id)?;
             if state.highestmodseq.is_some()
-                && listed.highest_mod_seq == state.highestmodseq
+                && listed.highest_modseq == state.highestmodseq
                 && listed.uid_validity == state.uidvalidity
                 && listed.uid_next == state.uidnext
                 && u64::from(listed.exists) == self.store()?.count(folder_id)?
@@ -188,11 +231,7 @@ impl Engine {
             }
         }
         let server_name = conn.server_name(folder);
-        let mailbox = conn
-            .session
-            .session()
-            .select(&server_name)
-            .map_err(refused)?;
+        let mailbox = conn.select_fresh(&server_name).map_err(refused)?;
         let mut report = FolderReport::default();
 
         let mut state = self.store()?.folder_state(folder_id)?;
@@ -205,7 +244,7 @@ impl Engine {
         let local_count = self.store()?.count(folder_id)?;
         let server_uidnext = mailbox.uid_next;
         if state.highestmodseq.is_some()
-            && mailbox.highest_mod_seq == state.highestmodseq
+            && mailbox.highest_modseq == state.highestmodseq
             && server_uidnext == state.uidnext
             && u64::from(mailbox.exists) == local_count
         {
@@ -217,31 +256,36 @@ impl Engine {
         let local_uids: HashSet<u32> = local.iter().map(|(uid, _)| *uid).collect();
         let max_local = local_uids.iter().copied().max().unwrap_or(0);
         if !local_uids.is_empty() && mailbox.exists > 0 {
-            let query = match (conn.condstore, state.highestmodseq) {
-                (true, Some(modseq)) => format!("(UID FLAGS) (CHANGEDSINCE {modseq})"),
-                _ => "(UID FLAGS)".to_string(),
+            let changed_since = match (conn.condstore, state.highestmodseq) {
+                (true, Some(modseq)) => Some(modseq),
+                _ => None,
             };
             let fetches = conn
                 .session
-                .session()
-                .uid_fetch(format!("1:{max_local}"), &query)
+                .fetch_flags(&format!("1:{max_local}"), false, changed_since)
                 .map_err(refused)?;
             let known: std::collections::HashMap<u32, &Flags> =
                 local.iter().map(|(u, f)| (*u, f)).collect();
             let updates: Vec<FlagUpdate> = fetches
                 .iter()
                 .filter_map(|f| {
-                    let uid = f.uid?;
-                    let flags = flags_of(f.flags());
-                    (known.get(&uid).is_some_and(|old| **old != flags)).then_some(FlagUpdate {
-                        uid,
+                    let flags = flags_of(&f.flags);
+                    (known.get(&f.uid).is_some_and(|old| **old != flags)).then_some(FlagUpdate {
+                        uid: f.uid,
                         flags,
-                        modseq: f.mod_seq(),
+                        modseq: f.modseq,
                     })
                 })
                 .collect();
             if !updates.is_empty() {
                 report.flags_changed = self.store()?.update_flags(folder_id, &updates)? as u32;
+                let uids: Vec<u32> = updates.iter().map(|u| u.uid).collect();
+                let ids = self.store()?.ids_of_uids(folder_id, &uids)?;
+                events(Event::MessagesChanged {
+                    box_address: address.clone(),
+                    folder_id,
+                    ids,
+                });
             }
         }
 
@@ -249,29 +293,32 @@ impl Engine {
         let new_uids: Vec<u32> = if mailbox.exists == 0 {
             Vec::new()
         } else {
-            let mut uids: Vec<u32> = conn
-                .session
-                .session()
-                .uid_search(format!("UID {}:*", max_local + 1))
+            conn.session
+                .search_uids(&Search::UidsFrom(max_local + 1))
                 .map_err(refused)?
                 .into_iter()
                 .filter(|u| *u > max_local)
-                .collect();
-            uids.sort_unstable();
-            uids
+                .collect()
         };
         let total = new_uids.len() as u32;
         // Fetching and storing overlap: batch k is written to the store on another thread
         // while batch k+1 comes from the server (one batch in flight, so memory stays flat).
         // MODSEQ too, so that a later conditional STORE (claims) can say UNCHANGEDSINCE.
-        let modseq = if conn.condstore { " MODSEQ" } else { "" };
+        let with_modseq = conn.condstore;
         let (to_store, batches) = std::sync::mpsc::sync_channel::<(u32, Vec<NewMessage>)>(1);
         let stored = std::thread::scope(|scope| -> Result<u32> {
             let writer = scope.spawn(move || -> Result<u32> {
                 let mut done = 0u32;
                 let mut inserted = 0u32;
                 for (fetched, messages) in batches {
-                    self.store()?.insert_messages(folder_id, &messages)?;
+                    let ids = self.store()?.insert_messages(folder_id, &messages)?;
+                    if !ids.is_empty() {
+                        events(Event::MessagesAdded {
+                            box_address: address.clone(),
+                            folder_id,
+                            ids,
+                        });
+                    }
                     done += fetched;
                     inserted += messages.len() as u32;
                     events(Event::SyncProgress {
@@ -290,12 +337,11 @@ impl Engine {
                     fetch_result = Err(EngineError::Cancelled);
                     break;
                 }
-                let fetched = conn.session.session().uid_fetch(
-                    uid_set(chunk),
-                    format!("(UID FLAGS{modseq} RFC822.SIZE INTERNALDATE BODYSTRUCTURE {HEADER_FIELDS})"),
-                );
+                let fetched =
+                    conn.session
+                        .fetch_summaries(&uid_set(chunk), with_modseq, HEADER_FIELDS);
                 let messages: Vec<NewMessage> = match fetched {
-                    Ok(fetches) => fetches.iter().filter_map(new_message).collect(),
+                    Ok(fetches) => fetches.iter().map(new_message).collect(),
                     Err(e) => {
                         fetch_result = Err(refused(e));
                         break;
@@ -319,7 +365,11 @@ impl Engine {
             let server: HashSet<u32> = if mailbox.exists == 0 {
                 HashSet::new()
             } else {
-                conn.session.session().uid_search("ALL").map_err(refused)?
+                conn.session
+                    .search_uids(&Search::All)
+                    .map_err(refused)?
+                    .into_iter()
+                    .collect()
             };
             let gone: Vec<u32> = self
                 .store()?
@@ -329,14 +379,20 @@ impl Engine {
                 .filter(|uid| !server.contains(uid))
                 .collect();
             if !gone.is_empty() {
+                let ids = self.store()?.ids_of_uids(folder_id, &gone)?;
                 report.expunged = self.store()?.remove_uids(folder_id, &gone)? as u32;
+                events(Event::MessagesExpunged {
+                    box_address: address.clone(),
+                    folder_id,
+                    ids,
+                });
             }
         }
 
         // HIGHESTMODSEQ as of the SELECT, before the fetches above: a change made during
         // the sync is fetched again next time. (One taken now would skip it for good.)
         let highest = if conn.condstore {
-            mailbox.highest_mod_seq
+            mailbox.highest_modseq
         } else {
             None
         };
@@ -349,6 +405,13 @@ impl Engine {
                 last_sync: Some(crate::now_secs()),
             },
         )?;
+        tracing::debug!(
+            folder_id = folder_id.0,
+            new = report.new,
+            flags_changed = report.flags_changed,
+            expunged = report.expunged,
+            "dossier synchronisé"
+        );
         if total == 0 {
             events(Event::SyncProgress {
                 box_address: address.clone(),
@@ -362,36 +425,14 @@ impl Engine {
     }
 }
 
-/// `1,3,5:9` from sorted UIDs.
-pub(crate) fn uid_set(uids: &[u32]) -> String {
-    let mut parts = Vec::new();
-    let mut i = 0;
-    while i < uids.len() {
-        let start = uids[i];
-        let mut end = start;
-        while i + 1 < uids.len() && uids[i + 1] == end + 1 {
-            i += 1;
-            end = uids[i];
-        }
-        parts.push(if start == end {
-            start.to_string()
-        } else {
-            format!("{start}:{end}")
-        });
-        i += 1;
-    }
-    parts.join(",")
+pub(crate) use relais_net::uid_set;
+
+pub(crate) fn flags_of(flags: &[String]) -> Flags {
+    Flags::parse(&flags.join(" "))
 }
 
-pub(crate) fn flags_of(flags: &[imap::types::Flag<'_>]) -> Flags {
-    let text: Vec<String> = flags.iter().map(|f| f.to_string()).collect();
-    Flags::parse(&text.join(" "))
-}
-
-fn new_message(fetch: &imap::types::Fetch<'_>) -> Option<NewMessage> {
-    let uid = fetch.uid?;
-    let header = fetch.header().unwrap_or_default();
-    let parsed = mail_parser::MessageParser::new().parse_headers(header);
+fn new_message(fetch: &FetchedSummary) -> NewMessage {
+    let parsed = mail_parser::MessageParser::new().parse_headers(&fetch.header);
     let mailboxes = |addr: Option<&mail_parser::Address<'_>>| -> Vec<Mailbox> {
         addr.map(|a| {
             a.iter()
@@ -419,15 +460,9 @@ fn new_message(fetch: &imap::types::Fetch<'_>) -> Option<NewMessage> {
         ),
         None => Default::default(),
     };
-    let date = date
-        .or_else(|| fetch.internal_date().map(|d| d.timestamp()))
-        .unwrap_or_default();
-    let mut structure = Vec::new();
-    if let Some(bs) = fetch.bodystructure() {
-        parts_of(bs, String::new(), &mut structure);
-    }
-    Some(NewMessage {
-        uid,
+    let date = date.or(fetch.internal_date).unwrap_or_default();
+    NewMessage {
+        uid: fetch.uid,
         message_id,
         in_reply_to,
         references,
@@ -436,12 +471,22 @@ fn new_message(fetch: &imap::types::Fetch<'_>) -> Option<NewMessage> {
         to,
         cc,
         date,
-        size: u64::from(fetch.size.unwrap_or_default()),
-        flags: flags_of(fetch.flags()),
-        modseq: fetch.mod_seq(),
-        structure,
+        size: u64::from(fetch.size),
+        flags: flags_of(&fetch.flags),
+        modseq: fetch.modseq,
+        structure: fetch
+            .parts
+            .iter()
+            .map(|p| MessagePart {
+                part_id: p.part_id.clone(),
+                content_type: p.content_type.clone(),
+                filename: p.filename.clone(),
+                size: p.size,
+                attachment: p.attachment,
+            })
+            .collect(),
         author: NewMessage::author_from_header(author),
-    })
+    }
 }
 
 fn text_list(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
@@ -452,119 +497,85 @@ fn text_list(value: &mail_parser::HeaderValue<'_>) -> Vec<String> {
     }
 }
 
-/// Flatten a BODYSTRUCTURE into the parts the list and the reader need.
-fn parts_of(bs: &BodyStructure<'_>, id: String, out: &mut Vec<MessagePart>) {
-    let child_id = |i: usize| {
-        if id.is_empty() {
-            (i + 1).to_string()
-        } else {
-            format!("{id}.{}", i + 1)
-        }
-    };
-    match bs {
-        BodyStructure::Multipart { bodies, .. } => {
-            for (i, body) in bodies.iter().enumerate() {
-                parts_of(body, child_id(i), out);
-            }
-        }
-        BodyStructure::Basic { common, other, .. }
-        | BodyStructure::Text { common, other, .. }
-        | BodyStructure::Message { common, other, .. } => {
-            let filename = filename_of(&common.ty, common.disposition.as_ref());
-            let disposition = common
-                .disposition
-                .as_ref()
-                .map(|d| d.ty.to_ascii_lowercase());
-            let content_type =
-                format!("{}/{}", common.ty.ty, common.ty.subtype).to_ascii_lowercase();
-            let attachment = disposition.as_deref() == Some("attachment")
-                || (filename.is_some() && disposition.as_deref() != Some("inline"))
-                || (!content_type.starts_with("text/")
-                    && !content_type.starts_with("multipart/")
-                    && !id.is_empty()
-                    && disposition.as_deref() != Some("inline"));
-            out.push(MessagePart {
-                part_id: if id.is_empty() { "1".to_string() } else { id },
-                content_type,
-                filename,
-                size: u64::from(other.octets),
-                attachment,
-            });
-        }
-    }
+/// How a live watch runs: how long an IDLE is held before the other folders are looked at.
+#[derive(Debug, Clone, Copy)]
+pub struct WatchOptions {
+    /// The longest an IDLE is held. The server pushes a change in the inbox at once; at the
+    /// end of each period the other folders are checked (one LIST-STATUS round trip when
+    /// nothing changed) and the IDLE is entered again.
+    pub period: std::time::Duration,
 }
 
-fn filename_of(
-    ty: &ContentType<'_>,
-    disposition: Option<&ContentDisposition<'_>>,
-) -> Option<String> {
-    let params = disposition
-        .and_then(|d| d.params.as_ref())
-        .into_iter()
-        .flatten()
-        .chain(ty.params.as_ref().into_iter().flatten());
-    let mut plain = None;
-    for (key, value) in params {
-        let key = key.to_ascii_lowercase();
-        if key == "filename*" || key == "name*" {
-            if let Some(decoded) = decode_rfc2231(value) {
-                return Some(decoded);
-            }
-        } else if (key == "filename" || key == "name") && plain.is_none() {
-            plain = Some(decode_words(value));
+impl Default for WatchOptions {
+    fn default() -> WatchOptions {
+        WatchOptions {
+            period: std::time::Duration::from_secs(120),
         }
     }
-    plain
-}
-
-/// `utf-8''r%C3%A9sultats.pdf` → `résultats.pdf`.
-fn decode_rfc2231(value: &str) -> Option<String> {
-    let (_, encoded) = value.split_once("''")?;
-    let bytes = encoded.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
-
-/// RFC 2047 encoded words in a parameter (common, if not standard), decoded by mail-parser.
-fn decode_words(value: &str) -> String {
-    if !value.contains("=?") {
-        return value.to_string();
-    }
-    let raw = format!("Subject: {value}\r\n\r\n");
-    mail_parser::MessageParser::new()
-        .parse_headers(raw.as_bytes())
-        .and_then(|m| m.subject().map(str::to_string))
-        .unwrap_or_else(|| value.to_string())
 }
 
 impl Engine {
-    /// Watch a box's INBOX with IDLE until `stop` is set: every change is synchronised at
-    /// once and new mail announced. Returns on `stop`, or with the connection's error (the
-    /// caller reconnects with back-off).
+    /// Watch a box with IDLE rounds of one second until `stop` is set: for a caller with no
+    /// way to cut the connection (tests). The runtime holds IDLE for its whole period and
+    /// cuts the connection to stop.
     pub fn watch_inbox(&self, entitlement: &Entitlement, stop: &AtomicBool) -> Result<()> {
+        let options = WatchOptions {
+            period: std::time::Duration::from_secs(1),
+        };
+        self.watch_box(entitlement, stop, options, &|_| {})
+    }
+
+    /// Watch a whole box live until `stop` is set: IDLE on its INBOX, held for
+    /// `options.period` (a delivery, a colleague's flag change or expunge is pushed by the
+    /// server and synchronised at once), then a look at every other folder (LIST-STATUS)
+    /// before the next IDLE. `on_connect` receives a handle that cuts the connection, so that
+    /// whoever sets `stop` can end a held IDLE at once. Returns on `stop`, or with the
+    /// connection's error (the caller reconnects with back-off).
+    pub fn watch_box(
+        &self,
+        entitlement: &Entitlement,
+        stop: &AtomicBool,
+        options: WatchOptions,
+        on_connect: &dyn Fn(std::net::TcpStream),
+    ) -> Result<()> {
+        let span = tracing::info_span!("watch", box_id = %short_id(entitlement.address.as_str()));
+        let _entered = span.enter();
         let mut conn = self.connect_box(entitlement)?;
-        let folder_id = {
+        match conn.session.cutter() {
+            Ok(cutter) => on_connect(cutter),
+            // The watch still works; only a stop waits for the end of the IDLE period.
+            Err(e) => tracing::warn!(error = %e, "connexion de surveillance non interruptible"),
+        }
+        let inbox_id = {
             let mut store = self.store()?;
             store.upsert_folder(&entitlement.address, "INBOX", Some(FolderRole::Inbox))?
         };
         let events = self.events.clone();
         let never = AtomicBool::new(false);
-        let mut changed = true;
+        // The first pass looks at every folder; later ones at the inbox after a push, and at
+        // every folder after a quiet period.
+        let mut inbox_changed = true;
+        let mut period_over = true;
+        let mut quick_resyncs = 0;
         while !stop.load(Ordering::Relaxed) {
-            if changed {
+            if period_over {
+                let folders = self.sync_folder_list(entitlement, &mut conn)?;
+                for (id, name) in folders {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let report =
+                        self.sync_folder(entitlement, &mut conn, id, &name, &events, &never)?;
+                    if id == inbox_id && report.new > 0 {
+                        (self.events)(Event::NewMail {
+                            box_address: entitlement.address.clone(),
+                            count: report.new,
+                        });
+                    }
+                }
+            } else if inbox_changed {
                 let report =
-                    self.sync_folder(entitlement, &mut conn, folder_id, "INBOX", &events, &never)?;
+                    self.sync_folder(entitlement, &mut conn, inbox_id, "INBOX", &events, &never)?;
                 if report.new > 0 {
                     (self.events)(Event::NewMail {
                         box_address: entitlement.address.clone(),
@@ -572,53 +583,51 @@ impl Engine {
                     });
                 }
             }
-            // Short IDLE rounds so that `stop` is seen within a second; the server still
-            // pushes a delivery at once, and only a change costs a resync.
-            let outcome = conn
-                .session
-                .session()
-                .idle()
-                .timeout(std::time::Duration::from_secs(1))
-                .keepalive(false)
-                .wait_while(imap::extensions::idle::stop_on_any);
-            changed = match outcome {
-                Ok(imap::extensions::idle::WaitOutcome::MailboxChanged) => true,
-                Ok(imap::extensions::idle::WaitOutcome::TimedOut) => false,
-                Err(imap::Error::Io(e))
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    false
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            // IDLE applies to the selected mailbox: the inbox. A change another session made
+            // while this one was synchronising was reported then, not in the IDLE to come:
+            // look at it first (a few times at most, then IDLE all the same).
+            let inbox = conn.server_name("INBOX");
+            let reported = if conn.is_selected(&inbox) {
+                conn.session.refresh()
+            } else {
+                conn.select(&inbox).map(|_| false)
+            }
+            .map_err(|e| self.server_refused(&entitlement.address, e))?;
+            if reported && quick_resyncs < 3 {
+                quick_resyncs += 1;
+                inbox_changed = true;
+                period_over = false;
+                continue;
+            }
+            quick_resyncs = 0;
+            let outcome = conn.session.idle(options.period);
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            match outcome.map_err(|e| self.server_refused(&entitlement.address, e))? {
+                relais_net::IdleOutcome::Changed => {
+                    tracing::debug!("le serveur signale un changement");
+                    inbox_changed = true;
+                    period_over = false;
                 }
-                Err(e) => return Err(self.server_refused(&entitlement.address, e)),
-            };
+                relais_net::IdleOutcome::TimedOut => {
+                    inbox_changed = false;
+                    period_over = true;
+                }
+            }
         }
         conn.session.logout();
         Ok(())
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn uid_sets_are_compact() {
-        assert_eq!(uid_set(&[1, 2, 3, 5, 7, 8]), "1:3,5,7:8");
-        assert_eq!(uid_set(&[4]), "4");
-    }
-
-    #[test]
-    fn file_names_in_rfc_2231_and_2047() {
-        assert_eq!(
-            decode_rfc2231("utf-8''r%C3%A9sultats.pdf").as_deref(),
-            Some("résultats.pdf")
-        );
-        assert_eq!(
-            decode_words("=?utf-8?q?r=C3=A9sultats.pdf?="),
-            "résultats.pdf"
-        );
-    }
+/// A short, stable stand-in for an address in logs (never the address itself).
+pub(crate) fn short_id(value: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    value.hash(&mut h);
+    format!("{:08x}", h.finish() as u32)
 }

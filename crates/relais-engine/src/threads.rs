@@ -217,62 +217,9 @@ pub fn group_threads(items: &[ThreadItem]) -> Vec<Vec<usize>> {
     threads
 }
 
-/// Offset of metropolitan French time from UTC at `unix` (CET/CEST, EU rule: summer time from
-/// the last Sunday of March to the last Sunday of October, 01:00 UTC).
-pub fn paris_offset_minutes(unix: i64) -> i32 {
-    let days = unix.div_euclid(86_400);
-    let (year, _, _) = civil_from_days(days);
-    let last_sunday = |month: u32| -> i64 {
-        // Day number of the 31st, back to a Sunday (1970-01-01 was a Thursday).
-        let d = days_from_civil(year, month, 31);
-        d - (d + 4).rem_euclid(7)
-    };
-    let start = last_sunday(3) * 86_400 + 3_600;
-    let end = last_sunday(10) * 86_400 + 3_600;
-    if unix >= start && unix < end {
-        120
-    } else {
-        60
-    }
-}
-
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month as u32, day as u32)
-}
-
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// « 14:32 » when `unix` falls on the same French day as `now`, else « le 14/11/2026 à
-/// 14:32 ».
-pub fn french_when(unix: i64, now: i64) -> String {
-    let local = |t: i64| t + i64::from(paris_offset_minutes(t)) * 60;
-    let (t, n) = (local(unix), local(now));
-    let secs = t.rem_euclid(86_400);
-    let time = format!("{:02}:{:02}", secs / 3600, (secs % 3600) / 60);
-    if t.div_euclid(86_400) == n.div_euclid(86_400) {
-        time
-    } else {
-        let (y, m, d) = civil_from_days(t.div_euclid(86_400));
-        format!("le {d:02}/{m:02}/{y:04} à {time}")
-    }
-}
+/// French time (the EU summer-time rule) and « 14:32 » / « le 14/11/2026 à 14:32 », from the
+/// shared date helpers (`jiff`).
+pub use relais_mail::dates::{french_when, paris_offset_minutes};
 
 impl Engine {
     /// Who answered this message from the box (the first answer), if anyone did.

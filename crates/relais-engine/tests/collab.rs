@@ -43,6 +43,7 @@ fn signed_in(
         login,
         DEMO_PASSWORD,
         &IdentityHint {
+            profession: None,
             given_name: Some(given.into()),
             family_name: Some(family.into()),
             national_id: Some(NationalId::parse(id).unwrap()),

@@ -38,6 +38,7 @@ fn signed_in(op: &Operator, profile: &Path, login: &str, id: &str, given: &str) 
         login,
         DEMO_PASSWORD,
         &IdentityHint {
+            profession: None,
             given_name: Some(given.into()),
             family_name: None,
             national_id: Some(NationalId::parse(id).unwrap()),

@@ -498,7 +498,8 @@ fn delete_moves_to_trash_and_is_audited_without_content() {
         .find(|a| a.entry.action == AuditAction::Delete)
         .expect("delete audited");
     assert!(delete.entry.ok);
-    assert_eq!(delete.entry.person.to_string(), format!("login:{MARIE}"));
+    // Her RPPS, from the Annuaire Santé by her own box (not her login).
+    assert_eq!(delete.entry.person.to_string(), "810100000041");
     assert!(audit.iter().any(|a| a.entry.action == AuditAction::SignIn));
     for a in &audit {
         assert!(

@@ -61,6 +61,7 @@ fn marie(op: &Operator, profile: &Path) -> Engine {
         MARIE,
         DEMO_PASSWORD,
         &IdentityHint {
+            profession: None,
             given_name: Some("Marie".into()),
             family_name: Some("MARTIN".into()),
             national_id: Some(NationalId::parse("810100000041").unwrap()),

@@ -6,7 +6,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -59,6 +59,7 @@ fn signed_in(
         login,
         DEMO_PASSWORD,
         &IdentityHint {
+            profession: None,
             given_name: Some(given.into()),
             family_name: Some(family.into()),
             national_id: Some(NationalId::parse(id).unwrap()),
@@ -70,7 +71,7 @@ fn signed_in(
         &addr(SECRETARIAT),
         BoxSettings {
             display_name: Some("Secrétariat de cardiologie".into()),
-            signature: None,
+            ..BoxSettings::default()
         },
     )
     .unwrap();
@@ -545,10 +546,11 @@ fn policies_patients_and_bounces() {
     assert_eq!(shown.to[0].address, DUBOIS);
     assert_eq!(header(&got[0], "X-MSS-MES").as_deref(), Some("FIN"));
     assert!(shown.closes_conversation());
+    // ECO.2.2.7: a patient sees <Prénom>_<NOM>_<Entité> (no title set for this box).
     assert_authorship(
         &got[0],
         SECRETARIAT,
-        "Secrétariat de cardiologie",
+        "Marie_MARTIN_Secrétariat de cardiologie",
         Some(MARIE),
         "Marie MARTIN",
     );
@@ -604,6 +606,23 @@ fn policies_patients_and_bounces() {
         "{:?}",
         view.summaries
     );
+    // On the sent message itself: what came back, with what to do.
+    let sent = find(&e, SECRETARIAT, FolderRole::Sent, "Patient inconnu");
+    let returned = e.returned_reports(sent.id).unwrap();
+    assert_eq!(returned.len(), 1, "{returned:?}");
+    assert_eq!(returned[0].report, bounce.id);
+    assert!(returned[0].summary.contains("Non distribué"));
+    assert!(
+        returned[0]
+            .advice
+            .as_deref()
+            .is_some_and(|a| a.contains("INS")),
+        "{returned:?}"
+    );
+    assert!(
+        e.returned_reports(bounce.id).unwrap().is_empty(),
+        "a received message waits for no report"
+    );
 
     // A read receipt is answered only when asked for, and when the person agrees.
     let mut c = Compose::new(addr(MARIE));
@@ -625,6 +644,16 @@ fn policies_patients_and_bounces() {
     let reports = relais_mail::parse_reports(&got[0]);
     assert_eq!(reports.len(), 1, "an MDN");
     println!("read receipt: {}", reports[0].summary);
+    // Marie's sent message now says it was read.
+    for (b, r) in e.sync(&[addr(MARIE)], &AtomicBool::new(false)).unwrap() {
+        r.unwrap_or_else(|err| panic!("sync {b}: {err}"));
+    }
+    let asked_sent = find(&e, MARIE, FolderRole::Sent, "Merci de confirmer la lecture");
+    let read = e.returned_reports(asked_sent.id).unwrap();
+    assert!(
+        read.iter().any(|r| r.summary.starts_with("Lu par")),
+        "{read:?}"
+    );
     assert_authorship(
         &got[0],
         SECRETARIAT,
@@ -633,21 +662,6 @@ fn policies_patients_and_bounces() {
         "Marie MARTIN",
     );
     println!("policies, patients, bounces: {:?}", started.elapsed());
-}
-
-/// A copy of the operator profile whose submission port is `port`.
-fn profile_with_submission_port(op: &Operator, dir: &Path, port: u16) -> PathBuf {
-    let text = std::fs::read_to_string(op.profile()).unwrap();
-    let real = op.submission_addr().port();
-    let text = text.replace(&format!("port = {real}"), &format!("port = {port}"));
-    let anchors = op.trust_anchors();
-    let text = text.replace(
-        "\"pki/roots.pem\"",
-        &format!("{:?}", anchors.display().to_string()),
-    );
-    let path = dir.join(format!("operator-{port}.toml"));
-    std::fs::write(&path, text).unwrap();
-    path
 }
 
 #[test]
@@ -663,7 +677,7 @@ fn a_failed_send_stays_queued_with_its_error_then_is_resent_with_its_author() {
         .local_addr()
         .unwrap()
         .port();
-    let broken = profile_with_submission_port(&op, dir.path(), closed);
+    let broken = op.profile_with_submission_port(dir.path(), closed).unwrap();
     let e = open(&profile, &broken);
     let mut c = Compose::new(addr(SECRETARIAT));
     c.to.push(to(PIERRE));
@@ -813,7 +827,7 @@ fn exactly_once_when_killed_at_each_step() {
         let status = if step == "during_data" {
             let pid = Arc::new(AtomicU32::new(0));
             let port = killing_proxy(&op, 1024 * 1024, pid.clone());
-            let via_proxy = profile_with_submission_port(&op, dir.path(), port);
+            let via_proxy = op.profile_with_submission_port(dir.path(), port).unwrap();
             let mut c = child(&profile, &via_proxy, &subject, "", 3)
                 .spawn()
                 .unwrap();

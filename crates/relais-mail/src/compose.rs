@@ -20,7 +20,9 @@
 //!   [`Rendered::recipients`], for the SMTP envelope.
 //!
 //! Before building, [`check`] applies the sending policy of `relais-core`: trust space (unless
-//! the person confirmed), one patient per message, attachment size, message size (25 Mo when a
+//! the person confirmed), the patient rule of ECO.2.2.6 (every `patient.mssante.fr` address a
+//! matricule INS with its key, one patient per message: `relais_core::check_patients`),
+//! attachment size, message size (25 Mo when a
 //! patient is a recipient). [`render`] runs it with the defaults; [`render_with`] takes the
 //! person's confirmation and the operator's limits.
 
@@ -35,16 +37,15 @@ use mail_builder::headers::text::Text;
 use mail_builder::mime::{BodyPart, MimePart};
 use mail_builder::MessageBuilder;
 use relais_core::{
-    check_one_patient, check_trust_space, Author, BoxAddress, PolicyError, SizeLimits,
+    check_patients, check_trust_space, Author, BoxAddress, PolicyError, SizeLimits,
     AUTHOR_HEADER_NAME,
 };
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
+use crate::dates::french_date_time;
 use crate::display::{attachment_bytes, MailboxDisplay, MessageDisplay};
-use crate::text::{
-    bare_id, french_date_time, one_line, quote, safe_filename, strip_subject_prefixes,
-};
+use crate::text::{bare_id, one_line, quote, safe_filename, strip_subject_prefixes};
 
 /// A recipient, with the name to show in the header.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -335,8 +336,8 @@ fn generate_message_id(from_box: &BoxAddress) -> Result<String, ComposeError> {
 }
 
 /// Checks the sending policy before anything is built: at least one recipient, the
-/// `X-MSS-NIL`, the trust space (unless `allow_outside`, after the person confirmed), one
-/// patient at most, each attachment's size, then the estimated message size.
+/// `X-MSS-NIL`, the trust space (unless `allow_outside`, after the person confirmed), the
+/// patient rule (INS with its key, one patient at most), each attachment's size, then the estimated message size.
 pub fn check(
     outgoing: &Outgoing,
     allow_outside: bool,
@@ -350,7 +351,7 @@ pub fn check(
         return Err(ComposeError::MissingNil);
     }
     check_trust_space(&recipients, allow_outside)?;
-    check_one_patient(&recipients)?;
+    check_patients(&recipients)?;
     for attachment in &outgoing.attachments {
         limits.check_attachment(&attachment.filename, attachment.bytes.len() as u64)?;
     }

@@ -63,7 +63,17 @@ const STYLE_PROPERTIES: [&str; 36] = [
 ];
 
 fn style_is_safe(value: &str) -> bool {
-    let lower = value.to_ascii_lowercase();
+    // Control characters have no place in a style; and the forbidden words are looked for
+    // with spaces and quotes taken out, so that `expr ession(` or `url (` are no way round
+    // (found by the html_sanitise fuzz target).
+    if value.chars().any(char::is_control) {
+        return false;
+    }
+    let lower: String = value
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '"' | '\''))
+        .collect();
     !(lower.contains("url(")
         || lower.contains("expression")
         || lower.contains("@import")
@@ -139,7 +149,7 @@ fn filter_attribute<'u>(
         (_, "style") => style_is_safe(value).then_some(Cow::Borrowed(value)),
         ("img", "src") => {
             if let Some(cid) = trimmed.get(4..).filter(|_| lower.starts_with("cid:")) {
-                let cid = crate::text::percent_decode(cid);
+                let cid = crate::encoding::percent_decode_lossy(cid);
                 cids.get(&cid)
                     .or_else(|| cids.get(&cid.to_ascii_lowercase()))
                     .map(|data| Cow::Owned(data.clone()))
@@ -217,6 +227,18 @@ mod tests {
 
     fn clean(html: &str) -> Sanitised {
         sanitise(html, RemoteContent::Block, HashMap::new())
+    }
+
+    /// The fuzz target's find: a forbidden word split by control characters or spaces.
+    #[test]
+    fn styles_with_split_words_or_controls_are_dropped() {
+        assert!(style_is_safe("color: red; width: 10px"));
+        assert!(!style_is_safe("width:expr\u{17}\u{17}ession(alert(1))"));
+        assert!(!style_is_safe("width:expr   ession(alert(1))"));
+        assert!(!style_is_safe("background: url ('x.gif')"));
+        assert!(!style_is_safe("color:\u{0}red"));
+        let s = clean("<p style=\"width:expr\u{17}ession(alert(1))\">b</p>");
+        assert!(!s.html.contains("ession"), "{}", s.html);
     }
 
     #[test]

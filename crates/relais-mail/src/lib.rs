@@ -13,6 +13,11 @@
 //! - [`compose`] — [`Outgoing`] messages: policy checks first (trust space, one patient,
 //!   sizes), then `From:` = the box, `Sender:` = the person's own box, `X-Relais-Author:`
 //!   always, `X-MSS-NIL`, threading headers; [`reply`], [`forward`], [`read_receipt`].
+//! - [`xdm`] — IHE XDM packages (`IHE_XDM.ZIP`): [`xdm::read_xdm`] (patient, documents, CDA
+//!   narrative as safe text/HTML; hostile zips refused) and [`xdm::build_xdm`] (with the
+//!   `X-MSS-CODECDA` / `X-MSS-INS` values for the composer).
+//! - [`dates`] — dates in French (French time by the EU rule), with `jiff`.
+//! - [`encoding`] — percent-decoding, RFC 2231 values with their charset, base64.
 //!
 //! ```
 //! use relais_core::{Author, BoxAddress, NationalId};
@@ -41,10 +46,14 @@
 //! ```
 
 pub mod compose;
+pub mod dates;
 pub mod display;
+pub mod encoding;
 mod html;
 pub mod report;
+pub mod segur;
 mod text;
+pub mod xdm;
 
 pub use compose::{
     append_signature, check, forward, guess_content_type, read_receipt, render, render_with, reply,
@@ -55,4 +64,5 @@ pub use display::{
     attachment_bytes, AttachmentInfo, CidPart, MailboxDisplay, MessageDisplay, RemoteContent,
     SpecialHeaders,
 };
-pub use report::{parse_reports, DeliveryStatus, Disposition, Report, ReportKind};
+pub use report::{advice, parse_reports, DeliveryStatus, Disposition, Report, ReportKind};
+pub use segur::{is_patient_sender, shown_subject, PatientMark, SegurMarks, XDM_SUBJECT_PREFIX};

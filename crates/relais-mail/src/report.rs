@@ -307,6 +307,49 @@ fn delivery_kind(block: &[(String, String)]) -> Option<ReportKind> {
     })
 }
 
+/// What the person can do about a report, in French: `None` when nothing is to be done
+/// (delivered, read). The one home of this advice, for the reader and `relais show`.
+pub fn advice(kind: &ReportKind) -> Option<&'static str> {
+    let ReportKind::Delivery {
+        status,
+        recipient,
+        status_code,
+        ..
+    } = kind
+    else {
+        return None;
+    };
+    let code = status_code.as_deref().unwrap_or_default();
+    let patient = recipient
+        .to_ascii_lowercase()
+        .ends_with("@patient.mssante.fr");
+    Some(match status {
+        DeliveryStatus::Failed => match code.get(2..).unwrap_or_default() {
+            "1.1" | "1.2" | "1.3" | "1.0" if patient => {
+                "Vérifiez le matricule INS du patient (carte Vitale ou téléservice INSi), puis renvoyez le message."
+            }
+            "1.1" | "1.2" | "1.3" | "1.0" => {
+                "Vérifiez l'adresse dans l'Annuaire Santé (ou auprès du destinataire), puis renvoyez le message."
+            }
+            "1.6" => "Demandez sa nouvelle adresse au destinataire, puis renvoyez le message.",
+            "2.0" | "2.1" if patient => {
+                "La messagerie Mon espace santé du patient est fermée : transmettez le document par un autre moyen."
+            }
+            "2.2" => "Renvoyez plus tard, ou prévenez le destinataire par un autre moyen.",
+            "2.3" | "3.4" => {
+                "Réduisez la taille des pièces jointes ou envoyez-les en plusieurs messages."
+            }
+            _ => "Vérifiez l'adresse, puis renvoyez ; si le refus persiste, contactez le support de votre opérateur.",
+        },
+        DeliveryStatus::Delayed => {
+            "Rien à faire pour l'instant : le serveur réessaie et vous préviendra en cas d'échec."
+        }
+        DeliveryStatus::Delivered | DeliveryStatus::Relayed | DeliveryStatus::Expanded => {
+            return None
+        }
+    })
+}
+
 /// The French summary of a delivery report.
 fn delivery_summary(kind: &ReportKind) -> String {
     let ReportKind::Delivery {
@@ -397,6 +440,38 @@ mod tests {
             blocks[1][1],
             ("diagnostic-code".to_owned(), "smtp; 550 suite".to_owned())
         );
+    }
+
+    #[test]
+    fn advice_for_what_can_be_done() {
+        let delivery = |status, recipient: &str, code: &str| ReportKind::Delivery {
+            status,
+            recipient: recipient.into(),
+            status_code: Some(code.into()),
+            diagnostic: None,
+        };
+        let unknown = delivery(DeliveryStatus::Failed, "dr.x@ch-demo.mssante.fr", "5.1.1");
+        assert!(advice(&unknown).is_some_and(|a| a.contains("Annuaire Santé")));
+        let patient = delivery(
+            DeliveryStatus::Failed,
+            "285036444512379@patient.mssante.fr",
+            "5.1.1",
+        );
+        assert!(advice(&patient).is_some_and(|a| a.contains("INS")));
+        let too_big = delivery(DeliveryStatus::Failed, "dr.x@ch-demo.mssante.fr", "5.3.4");
+        assert!(advice(&too_big).is_some_and(|a| a.contains("taille")));
+        let delivered = delivery(
+            DeliveryStatus::Delivered,
+            "dr.x@ch-demo.mssante.fr",
+            "2.0.0",
+        );
+        assert_eq!(advice(&delivered), None);
+        let read = ReportKind::ReadReceipt {
+            disposition: Disposition::Displayed,
+            reader: "dr.x@ch-demo.mssante.fr".into(),
+            automatic: false,
+        };
+        assert_eq!(advice(&read), None);
     }
 
     #[test]

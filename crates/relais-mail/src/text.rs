@@ -43,32 +43,6 @@ pub(crate) fn safe_filename(input: &str) -> String {
     trimmed.chars().take(200).collect()
 }
 
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month as u32, day as u32)
-}
-
-/// (« 14/11/2026 », « 10:32 ») for a unix time seen at `offset_minutes` from UTC.
-pub(crate) fn french_date_time(unix: i64, offset_minutes: i32) -> (String, String) {
-    let local = unix.saturating_add(i64::from(offset_minutes) * 60);
-    let days = local.div_euclid(86_400);
-    let secs = local.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    (
-        format!("{d:02}/{m:02}/{y:04}"),
-        format!("{:02}:{:02}", secs / 3600, (secs % 3600) / 60),
-    )
-}
-
 /// The subject without its reply/forward prefixes (« Re: », « RE : », « TR: », « Fwd: »…),
 /// however many, in any case.
 pub(crate) fn strip_subject_prefixes(subject: &str) -> &str {
@@ -129,26 +103,6 @@ pub(crate) fn bare_id(id: &str) -> String {
     t.trim().to_owned()
 }
 
-/// Percent-decoding (for `cid:` URLs, RFC 2392), lossy on invalid UTF-8.
-pub(crate) fn percent_decode(input: &str) -> String {
-    let bytes = input.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = |b: u8| (b as char).to_digit(16);
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,23 +120,9 @@ mod tests {
     }
 
     #[test]
-    fn dates_in_french() {
-        // 2026-11-14T09:32:00Z seen from +01:00.
-        assert_eq!(
-            french_date_time(1_794_648_720, 60),
-            ("14/11/2026".to_owned(), "10:32".to_owned())
-        );
-        assert_eq!(
-            french_date_time(0, 0),
-            ("01/01/1970".to_owned(), "00:00".to_owned())
-        );
-    }
-
-    #[test]
     fn cleaning() {
         assert_eq!(one_line("  a\r\n\tb\u{202E}c\u{0}  "), "a bc");
         assert_eq!(safe_filename("../../etc/passwd"), "_.._etc_passwd");
-        assert_eq!(percent_decode("a%40b%zz%4"), "a@b%zz%4");
         assert_eq!(quote("a\n\n> b"), "> a\n>\n>> b\n");
         assert_eq!(bare_id(" <x@y> "), "x@y");
     }

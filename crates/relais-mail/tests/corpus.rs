@@ -323,24 +323,7 @@ fn xdm_zip_is_detected() {
     zip.extend_from_slice(&[0; 16]);
     zip.extend_from_slice(&[29, 0, 0, 0]);
     zip.extend_from_slice(b"IHE_XDM/SUBSET01/METADATA.XML");
-    let encoded = {
-        // Tiny base64 for the test.
-        const T: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut s = String::new();
-        for c in zip.chunks(3) {
-            let n = (u32::from(c[0]) << 16)
-                | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-                | u32::from(*c.get(2).unwrap_or(&0));
-            for (i, shift) in [18, 12, 6, 0].iter().enumerate() {
-                s.push(if i <= c.len() {
-                    T[((n >> shift) & 63) as usize] as char
-                } else {
-                    '='
-                });
-            }
-        }
-        s
-    };
+    let encoded = relais_mail::encoding::base64(&zip);
     let raw = format!(
         "From: Dr LEROY <jacques.leroy@cardio-pau.mssante.fr>\r\nSubject: CDA\r\n\
          X-MSS-CODECDA: 11488-4\r\nX-MSS-INS: O\r\nMIME-Version: 1.0\r\n\

@@ -39,6 +39,12 @@ pub enum NetError {
     },
     #[error("Erreur de protocole avec le serveur {server} : {detail}")]
     Protocol { server: String, detail: String },
+    #[error("Le serveur {server} a refusé la commande : {text}")]
+    ImapRefused {
+        server: String,
+        refusal: crate::imap_ops::Refusal,
+        text: String,
+    },
 }
 
 /// How a person proves who they are to the operator. `Debug` hides the secrets.

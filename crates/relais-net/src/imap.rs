@@ -46,6 +46,15 @@ impl std::fmt::Debug for ImapSession {
     }
 }
 
+/// How an IDLE ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdleOutcome {
+    /// The server reported a change in the mailbox (new, flags, expunge).
+    Changed,
+    /// The period ended with nothing to report.
+    TimedOut,
+}
+
 /// One namespace of RFC 2342: a prefix and its hierarchy delimiter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Namespace {
@@ -230,6 +239,52 @@ impl ImapSession {
         self.capabilities
             .iter()
             .any(|c| c.eq_ignore_ascii_case(cap))
+    }
+
+    /// Whether the server has closed this connection (checked without blocking).
+    pub fn peer_closed(&self) -> bool {
+        self.raw.peer_closed()
+    }
+
+    /// A handle that cuts this connection from another thread, e.g. to end an IDLE held for
+    /// its whole period when the session stops.
+    pub fn cutter(&self) -> std::io::Result<TcpStream> {
+        self.raw.cutter()
+    }
+
+    /// IDLE (RFC 2177) on the selected mailbox, held up to `period` (servers end an IDLE
+    /// after 30 minutes; 25 is the usual choice): returns when the server reports a change,
+    /// at the end of the period, or with an error when the connection is cut.
+    pub fn idle(&mut self, period: std::time::Duration) -> Result<IdleOutcome, NetError> {
+        let server = self.server.clone();
+        let outcome = self
+            .session
+            .idle()
+            .timeout(period)
+            .keepalive(false)
+            .wait_while(imap::extensions::idle::stop_on_any);
+        match outcome {
+            Ok(imap::extensions::idle::WaitOutcome::MailboxChanged) => Ok(IdleOutcome::Changed),
+            Ok(imap::extensions::idle::WaitOutcome::TimedOut) => Ok(IdleOutcome::TimedOut),
+            Err(imap::Error::Io(e))
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                Ok(IdleOutcome::TimedOut)
+            }
+            Err(e) => Err(NetError::Protocol {
+                server,
+                detail: e.to_string(),
+            }),
+        }
+    }
+
+    /// Forgets the untagged responses the server sent between commands (EXISTS, EXPUNGE,
+    /// FETCH of other clients' changes): the next synchronisation reads the changes in order.
+    pub fn drop_unsolicited(&mut self) -> usize {
+        self.session.take_all_unsolicited().count()
     }
 
     /// The `imap` crate's session, for every typed command.

@@ -17,6 +17,7 @@
 mod der;
 pub mod error;
 pub mod imap;
+pub mod imap_ops;
 pub mod names;
 mod net;
 pub mod profile;
@@ -27,7 +28,11 @@ mod srv;
 pub mod tls;
 
 pub use error::{Credentials, NetError};
-pub use imap::{ImapSession, Namespace, Namespaces, SharedBox};
+pub use imap::{IdleOutcome, ImapSession, Namespace, Namespaces, SharedBox};
+pub use imap_ops::{
+    decode_folder_name, encode_folder_name, uid_set, BodyPart, FetchedSummary, FlagChange,
+    FlagState, FolderState, ListedFolder, MoveReply, Refusal, Search, SpecialUse, StoreReply,
+};
 pub use names::{least_rights, quoted, Listed};
 pub use net::ConnectOptions;
 pub use profile::{OperatorProfile, ProfileError, Security, ServerEndpoint};

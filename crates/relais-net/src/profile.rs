@@ -6,8 +6,6 @@
 //! name = "Opérateur de démonstration"
 //! # Optional: the largest message the operator accepts, in bytes (checked before sending).
 //! max_message_size = 26214400
-//! # Optional: the product's registration reference, sent as `X-MSS-NIL`.
-//! x_mss_nil = "RELAIS-0001"
 //!
 //! [imap]                       # required
 //! host = "imap.operateur.mssante.fr"
@@ -21,7 +19,10 @@
 //!
 //! [tls]                        # required
 //! # PEM file of the only roots trusted for this operator (IGC-Santé), relative to this
-//! # file's folder or absolute. System and Mozilla roots are never used.
+//! # file's folder or absolute. System and Mozilla roots are never used. The CA
+//! # certificates in it that are not roots (« AC IGC-SANTE ELEMENTAIRE ORGANISATIONS ») are
+//! # the only ones allowed to issue the server certificate (ECO.1.1.10). Default: the
+//! # production IGC-Santé file shipped with Relais ("igc-sante").
 //! trust_anchors = "igc-sante-roots.pem"
 //! # Optional: CRLs to use on top of those named in the server certificate (DER or PEM
 //! # files, relative or absolute, or http(s) URLs).
@@ -166,8 +167,6 @@ pub struct OperatorProfile {
     pub name: String,
     #[serde(default)]
     pub max_message_size: Option<u64>,
-    #[serde(default)]
-    pub x_mss_nil: Option<String>,
     pub imap: ServerEndpoint,
     pub submission: ServerEndpoint,
     #[serde(default)]
@@ -254,7 +253,6 @@ impl OperatorProfile {
         OperatorProfile {
             name: name.to_string(),
             max_message_size: None,
-            x_mss_nil: None,
             imap,
             submission,
             tls: TlsSettings::default(),
@@ -314,7 +312,8 @@ fn resolve(base: &Path, path: &Path) -> PathBuf {
 }
 
 /// Servers found by DNS SRV (RFC 6186, RFC 8314): `(imap, submission)` for the domain of
-/// `address`, asking the resolvers of `/etc/resolv.conf` (2 s per attempt, one retry).
+/// `address`, asking the resolvers of the system (`/etc/resolv.conf`, the Windows registry,
+/// macOS's System Configuration; 2 s per attempt, one retry).
 ///
 /// `_imaps._tcp` / `_submissions._tcp` give [`Security::Tls`], `_imap._tcp` /
 /// `_submission._tcp` [`Security::Starttls`]; the lowest priority wins across the two, implicit
@@ -322,12 +321,28 @@ fn resolve(base: &Path, path: &Path) -> PathBuf {
 /// The port is always given.
 ///
 /// `None` when the domain does not publish both services, when any lookup fails (timeout,
-/// server failure, malformed or truncated answer), and on Windows and macOS (no resolver
-/// configuration read there yet): callers fall back to the operator profile. DNS is not
-/// authenticated: show what is found to the person before using it.
+/// server failure, malformed answer) and when the system's resolver configuration cannot be
+/// read: callers fall back to the operator profile. DNS is not authenticated: show what is
+/// found to the person before using it.
 pub fn discover_srv(address: &BoxAddress) -> Option<(ServerEndpoint, ServerEndpoint)> {
-    let resolvers = crate::srv::system_resolvers()?;
-    crate::srv::discover(address.domain(), &resolvers, crate::srv::DEFAULT_TIMEOUT)
+    crate::srv::discover(
+        address.domain(),
+        crate::srv::Resolvers::System,
+        crate::srv::DEFAULT_TIMEOUT,
+    )
+}
+
+/// [`discover_srv`] for a bare domain (what a person types as their operator: the part after
+/// the `@` of their address), asking `resolver` when given (tests), else the system's.
+pub fn discover_srv_for_domain(
+    domain: &str,
+    resolver: Option<std::net::SocketAddr>,
+) -> Option<(ServerEndpoint, ServerEndpoint)> {
+    let resolvers = match resolver {
+        Some(at) => crate::srv::Resolvers::At(at),
+        None => crate::srv::Resolvers::System,
+    };
+    crate::srv::discover(domain, resolvers, crate::srv::DEFAULT_TIMEOUT)
 }
 
 /// [`discover_srv`] asking `resolver` (port included) with `timeout` per attempt.
@@ -336,7 +351,11 @@ pub fn discover_srv_with(
     resolver: std::net::SocketAddr,
     timeout: std::time::Duration,
 ) -> Option<(ServerEndpoint, ServerEndpoint)> {
-    crate::srv::discover(address.domain(), &[resolver], timeout)
+    crate::srv::discover(
+        address.domain(),
+        crate::srv::Resolvers::At(resolver),
+        timeout,
+    )
 }
 
 #[cfg(test)]
@@ -393,5 +412,17 @@ extraction = "annuaire/Extraction_Correspondance_MSSante.txt"
         assert!(OperatorProfile::from_toml(&bad, Path::new("/")).is_err());
         let plain = SAMPLE.replace("security = \"tls\"", "security = \"none\"");
         assert!(OperatorProfile::from_toml(&plain, Path::new("/")).is_err());
+    }
+
+    #[test]
+    fn eco_2_4_3_an_operator_profile_cannot_set_x_mss_nil() {
+        // X-MSS-NIL is the product's own reference (relais_core::X_MSS_NIL): a profile that
+        // tries to set it is refused like any unknown key.
+        let with_nil = SAMPLE.replace(
+            "max_message_size",
+            "x_mss_nil = \"AUTRE\"\nmax_message_size",
+        );
+        let err = OperatorProfile::from_toml(&with_nil, Path::new("/")).unwrap_err();
+        assert!(err.contains("x_mss_nil"), "{err}");
     }
 }

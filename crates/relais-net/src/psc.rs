@@ -3,11 +3,14 @@
 //! - discovery from the issuer (`/.well-known/openid-configuration`);
 //! - **authorisation code + PKCE S256** with a loopback redirect listener on
 //!   `http://127.0.0.1:<random port>/callback` (RFC 8252); `acr_values=eidas1`, scopes
-//!   `openid scope_all`; the `iss` of the redirect is checked (RFC 9207);
+//!   `openid scope_all`; the `iss` of the redirect is checked (RFC 9207), and required when
+//!   the provider announces `authorization_response_iss_parameter_supported`;
 //! - **CIBA** (poll mode) when the provider advertises `backchannel_authentication_endpoint`;
 //! - refresh (the provider rotates refresh tokens: keep the new one) and revocation;
 //! - the ID token is verified by `openidconnect` (signature against the provider's JWKS,
-//!   issuer, audience, expiry, nonce) and its PSC claims read into [`PscIdentity`].
+//!   issuer, audience, expiry, nonce) and its PSC claims read into [`PscIdentity`]; every
+//!   ID token (code flow, CIBA, refresh) must say `acr=eidas1`, and a sign-in without an ID
+//!   token is refused.
 //!
 //! HTTP goes through `ureq` with the operator's [`TlsPolicy`] (IGC-Santé anchors only).
 //! Tokens are never logged and `Debug` hides them; access tokens are never written to disk.
@@ -61,6 +64,10 @@ pub struct PscMetadataExtra {
     pub backchannel_authentication_endpoint: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation_endpoint: Option<String>,
+    /// RFC 9207: the provider puts `iss` in its authorisation responses; then a redirect
+    /// without it is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_response_iss_parameter_supported: Option<bool>,
 }
 impl AdditionalProviderMetadata for PscMetadataExtra {}
 
@@ -128,6 +135,8 @@ pub enum PscError {
     InvalidResponse { detail: String },
     #[error("Ce fournisseur ne propose pas l'authentification sur mobile (CIBA).")]
     CibaUnavailable,
+    #[error("Pro Santé Connect a authentifié la personne à un niveau insuffisant ({}) : MSSanté exige le niveau eidas1 (carte CPS ou e-CPS).", .acr.as_deref().unwrap_or("non indiqué"))]
+    InsufficientLevel { acr: Option<String> },
     #[error("Erreur de communication avec Pro Santé Connect : {detail}")]
     Http { detail: String },
 }
@@ -140,7 +149,9 @@ pub struct PscIdentity {
     pub given_name: Option<String>,
     pub family_name: Option<String>,
     pub preferred_username: Option<String>,
-    /// The person's own box, when they have one.
+    /// An `email` claim, when the provider sends one: only a hint of the person's own box
+    /// (Pro Santé Connect documents none; the box is found by national identifier in the
+    /// Annuaire Santé).
     pub email: Option<String>,
     /// Authentication level (`eidas1`).
     pub acr: Option<String>,
@@ -149,7 +160,7 @@ pub struct PscIdentity {
 }
 
 impl PscIdentity {
-    /// The [`Person`] this identity describes.
+    /// The [`Person`] this identity describes; `own_box` is the `email` hint, if any.
     pub fn to_person(&self) -> Result<Person, PscError> {
         let bad = |detail: String| PscError::InvalidResponse { detail };
         let national_id = NationalId::parse(&self.national_id).map_err(|e| bad(e.to_string()))?;
@@ -166,6 +177,8 @@ impl PscIdentity {
                 .clone()
                 .unwrap_or_else(|| self.national_id.clone()),
             own_box,
+            profession: String::new(),
+            identity: relais_core::IdentitySource::ProSanteConnect,
         })
     }
 }
@@ -277,6 +290,17 @@ fn transport_detail(t: &ureq::Transport) -> String {
     detail
 }
 
+/// The flow an ID token comes from: a sign-in (code or CIBA) must return one, a refresh may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Code,
+    Ciba,
+    Refresh,
+}
+
+/// The authentication level every ID token must carry (`acr`).
+const REQUIRED_ACR: &str = "eidas1";
+
 /// A discovered Pro Santé Connect provider for one client.
 pub struct ProSanteConnect {
     metadata: Metadata,
@@ -382,7 +406,18 @@ impl ProSanteConnect {
         let (url, state, nonce) = request.url();
 
         open_browser(url.as_str());
-        let code = wait_for_code(&listener, state.secret(), self.issuer(), options.timeout)?;
+        let iss_required = self
+            .metadata
+            .additional_metadata()
+            .authorization_response_iss_parameter_supported
+            == Some(true);
+        let code = wait_for_code(
+            &listener,
+            state.secret(),
+            self.issuer(),
+            iss_required,
+            options.timeout,
+        )?;
 
         let response = client
             .exchange_code(AuthorizationCode::new(code))
@@ -393,7 +428,7 @@ impl ProSanteConnect {
             .set_pkce_verifier(verifier)
             .request(&self.http)
             .map_err(token_error)?;
-        self.tokens(&client, &response, Some(&nonce))
+        self.tokens(&client, &response, Flow::Code, Some(&nonce))
     }
 
     /// CIBA (poll mode): ask the provider to authenticate `login_hint` (national id) out of
@@ -444,7 +479,7 @@ impl ProSanteConnect {
                     serde_json::from_slice(&body).map_err(|e| PscError::InvalidResponse {
                         detail: e.to_string(),
                     })?;
-                return self.tokens(&self.client(), &response, None);
+                return self.tokens(&self.client(), &response, Flow::Ciba, None);
             }
             let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
             match json["error"].as_str() {
@@ -468,7 +503,7 @@ impl ProSanteConnect {
             })?
             .request(&self.http)
             .map_err(token_error)?;
-        let mut tokens = self.tokens(&client, &response, None)?;
+        let mut tokens = self.tokens(&client, &response, Flow::Refresh, None)?;
         if tokens.refresh_token.is_none() {
             tokens.refresh_token = Some(refresh_token.to_string());
         }
@@ -504,10 +539,15 @@ impl ProSanteConnect {
         &self,
         client: &PscClient,
         response: &PscTokenResponse,
+        flow: Flow,
         nonce: Option<&Nonce>,
     ) -> Result<PscTokens, PscError> {
         let invalid = |detail: String| PscError::InvalidResponse { detail };
         let identity = match response.id_token() {
+            // A sign-in proves who signed in, and at which level, only with an ID token.
+            None if flow != Flow::Refresh => {
+                return Err(invalid("pas de jeton d'identité (id_token)".into()))
+            }
             None => None,
             Some(id_token) => {
                 let verifier = client.id_token_verifier();
@@ -517,11 +557,10 @@ impl ProSanteConnect {
                     None => id_token.claims(&verifier, |_: Option<&Nonce>| Ok(())),
                 }
                 .map_err(|e| invalid(e.to_string()))?;
+                // Every flow, refresh included: the level the provider vouches for.
                 let acr = claims.auth_context_ref().map(|a| a.to_string());
-                if nonce.is_some() && acr.as_deref() != Some("eidas1") {
-                    return Err(invalid(format!(
-                        "niveau d'authentification {acr:?} au lieu de eidas1"
-                    )));
+                if acr.as_deref() != Some(REQUIRED_ACR) {
+                    return Err(PscError::InsufficientLevel { acr });
                 }
                 let extra = claims.additional_claims();
                 let national_id = extra
@@ -623,6 +662,7 @@ fn wait_for_code(
     listener: &TcpListener,
     state: &str,
     issuer: &str,
+    iss_required: bool,
     timeout: Duration,
 ) -> Result<String, PscError> {
     let deadline = Instant::now() + timeout;
@@ -632,7 +672,7 @@ fn wait_for_code(
     loop {
         match listener.accept() {
             Ok((stream, _)) => {
-                if let Some(result) = handle_callback(stream, state, issuer) {
+                if let Some(result) = handle_callback(stream, state, issuer, iss_required) {
                     return result;
                 }
             }
@@ -656,6 +696,7 @@ fn handle_callback(
     mut stream: TcpStream,
     state: &str,
     issuer: &str,
+    iss_required: bool,
 ) -> Option<Result<String, PscError>> {
     let _ = stream.set_nonblocking(false);
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
@@ -681,6 +722,12 @@ fn handle_callback(
         Err(PscError::InvalidResponse {
             detail: "émetteur (iss) inattendu".into(),
         })
+    } else if iss_required && param("iss").is_none() {
+        // RFC 9207 §2.4: the provider announced `iss`; a response without it may come from
+        // another provider (mix-up attack).
+        Err(PscError::InvalidResponse {
+            detail: "réponse sans émetteur (iss) alors que le fournisseur l'annonce".into(),
+        })
     } else if let Some(error) = param("error") {
         Err(PscError::Denied {
             error,
@@ -703,4 +750,58 @@ fn handle_callback(
     );
     let _ = stream.flush();
     Some(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One callback request on a loopback socket, answered by `handle_callback`.
+    fn callback(query: &str, iss_required: bool) -> Result<String, PscError> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).expect("listener");
+        let addr = listener.local_addr().expect("address");
+        let request = format!("GET /callback?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        let client = std::thread::spawn(move || {
+            let mut s = TcpStream::connect(addr).expect("connect");
+            s.write_all(request.as_bytes()).expect("write");
+            let mut answer = String::new();
+            let _ = std::io::Read::read_to_string(&mut s, &mut answer);
+            answer
+        });
+        let (stream, _) = listener.accept().expect("accept");
+        let result =
+            handle_callback(stream, "S", "https://psc.example", iss_required).expect("a callback");
+        let answer = client.join().expect("client");
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        result
+    }
+
+    #[test]
+    fn the_issuer_of_the_redirect_is_checked_and_required_when_announced() {
+        let iss = "iss=https%3A%2F%2Fpsc.example";
+        assert_eq!(
+            callback(&format!("state=S&code=C&{iss}"), true).ok(),
+            Some("C".into())
+        );
+        // Announced (RFC 9207): a redirect without iss is refused.
+        let err = callback("state=S&code=C", true).unwrap_err();
+        assert!(err.to_string().contains("iss"), "{err}");
+        // Not announced: accepted without iss, still refused with another one.
+        assert_eq!(callback("state=S&code=C", false).ok(), Some("C".into()));
+        let err = callback("state=S&code=C&iss=https%3A%2F%2Fautre.example", false).unwrap_err();
+        assert!(err.to_string().contains("iss"), "{err}");
+        // The state always.
+        assert!(callback(&format!("state=X&code=C&{iss}"), true).is_err());
+    }
+
+    #[test]
+    fn the_level_error_names_the_level_in_french() {
+        let err = PscError::InsufficientLevel {
+            acr: Some("eidas0".into()),
+        };
+        assert!(err.to_string().contains("eidas0"), "{err}");
+        assert!(err.to_string().contains("eidas1"), "{err}");
+        let err = PscError::InsufficientLevel { acr: None };
+        assert!(err.to_string().contains("non indiqué"), "{err}");
+    }
 }

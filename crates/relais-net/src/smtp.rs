@@ -106,6 +106,8 @@ pub fn submit_with(
     let port = profile.submission_port();
     let server = format!("{host}:{port}");
 
+    // ECO.1.1.3: lettre builds its rustls configuration from the process-wide provider.
+    crate::tls::ensure_process_provider().map_err(NetError::Tls)?;
     let mut params =
         TlsParameters::builder(host.to_string()).certificate_store(CertificateStore::None);
     for anchor in tls.anchors() {

@@ -1,6 +1,17 @@
-//! TLS the MSSanté way: trust **only** the operator's anchors (IGC-Santé), TLS 1.2 or newer,
-//! certificate expiry and host name checked by rustls/webpki, and **revocation** checked
-//! against CRLs.
+//! TLS the MSSanté way: trust **only** the operator's anchors (IGC-Santé), TLS 1.2 or newer
+//! with only the cipher suites the ANS allows (ECO.1.1.3), certificate expiry and host name
+//! checked by rustls/webpki, the server certificate issued by the « Élémentaire
+//! Organisations » CA (ECO.1.1.10), and **revocation** checked against CRLs for the whole
+//! chain.
+//!
+//! The anchors file holds roots (self-issued certificates) and, like the production IGC-Santé
+//! file, the CA that must issue servers' certificates: a certificate chaining to the same root
+//! through another CA (a sibling) is refused. A file of roots only pins no issuing CA.
+//!
+//! Cipher suites: TLS 1.2 offers only `ECDHE-RSA` with AES-256-GCM-SHA384 (0xC030) and
+//! AES-128-GCM-SHA256 (0xC02F); the two CBC suites of the ANS list (0xC028, 0xC027) are not
+//! implemented by rustls, so they are never offered. TLS 1.3 offers its two AES-GCM suites
+//! (see `docs/conformity.md`, ECO.1.1.3, for why TLS 1.3 stays on).
 //!
 //! Where the CRLs come from, in order: the profile's `[tls] crl` list (files or URLs) and the
 //! CRL distribution points written in the server's certificate. A CRL fetched over HTTP is
@@ -8,8 +19,9 @@
 //! fetched again once older than [`TlsPolicy::with_crl_max_age`] (default one hour). When a
 //! fresh copy cannot be fetched, the last cached CRL is used while it has not expired
 //! (`nextUpdate`). With no usable CRL the connection is refused ("fail closed"): revocation
-//! status unknown. Only the server certificate's own revocation is checked (the IGC-Santé
-//! intermediates' ARL is not published at a distribution point in the certificates).
+//! status unknown. Every certificate of the chain but the root is checked: the server's
+//! against its CA's CRL, the CA's against the root's CRL (ARL), whose distribution point the
+//! IGC-Santé « Élémentaire Organisations » certificate names.
 //!
 //! Every failure is a [`TlsError`] with a French message for the user.
 
@@ -24,7 +36,8 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+    AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore,
+    SignatureScheme, SupportedCipherSuite,
 };
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, CertificateRevocationListDer, ServerName, UnixTime};
@@ -47,6 +60,10 @@ pub enum TlsError {
     Expired,
     #[error("Le certificat du serveur a été révoqué par son autorité de certification : la connexion est refusée.")]
     Revoked,
+    #[error("Le certificat du serveur n'a pas été émis par l'autorité « Élémentaire Organisations » de l'IGC-Santé désignée par le profil de l'opérateur : la connexion est refusée.")]
+    WrongAuthority,
+    #[error("Le serveur ne propose aucune des suites de chiffrement autorisées pour MSSanté (TLS 1.2 ECDHE-RSA AES-GCM, ou TLS 1.3) : la connexion est refusée.")]
+    NoAllowedCipherSuite,
     #[error("Le certificat du serveur n'est pas établi au nom de « {host} » : la connexion est refusée.")]
     HostnameMismatch { host: String },
     #[error("Impossible de vérifier que le certificat du serveur n'a pas été révoqué (liste de révocation indisponible ou périmée) : la connexion est refusée.")]
@@ -69,6 +86,7 @@ impl TlsError {
                 | CertificateError::NotValidYet
                 | CertificateError::NotValidYetContext { .. } => TlsError::Expired,
                 CertificateError::Revoked => TlsError::Revoked,
+                CertificateError::ApplicationVerificationFailure => TlsError::WrongAuthority,
                 CertificateError::NotValidForName
                 | CertificateError::NotValidForNameContext { .. } => TlsError::HostnameMismatch {
                     host: host.to_string(),
@@ -82,6 +100,9 @@ impl TlsError {
                     detail: format!("{other:?}"),
                 },
             },
+            rustls::Error::AlertReceived(AlertDescription::HandshakeFailure)
+            | rustls::Error::AlertReceived(AlertDescription::InsufficientSecurity)
+            | rustls::Error::PeerIncompatible(_) => TlsError::NoAllowedCipherSuite,
             other => TlsError::Handshake {
                 detail: other.to_string(),
             },
@@ -118,6 +139,10 @@ struct CachedCrl {
 struct Inner {
     anchors_der: Vec<CertificateDer<'static>>,
     roots: Arc<RootCertStore>,
+    /// The CAs that must issue the server certificate (ECO.1.1.10), as a store of anchors
+    /// for a second path check; `None` when the anchors file names none.
+    issuing: Option<Arc<RootCertStore>>,
+    issuing_der: Vec<CertificateDer<'static>>,
     provider: Arc<CryptoProvider>,
     check_revocation: bool,
     crl_sources: Vec<String>,
@@ -171,19 +196,41 @@ impl TlsPolicy {
             detail,
         };
         let mut anchors_der = Vec::new();
-        let mut roots = RootCertStore::empty();
         for cert in CertificateDer::pem_slice_iter(pem) {
-            let cert = cert.map_err(|e| bad(e.to_string()))?;
-            roots.add(cert.clone()).map_err(|e| bad(e.to_string()))?;
-            anchors_der.push(cert);
+            anchors_der.push(cert.map_err(|e| bad(e.to_string()))?);
         }
-        if roots.is_empty() {
+        if anchors_der.is_empty() {
             return Err(bad("aucun certificat dans le fichier".into()));
         }
+        let (root_der, issuing_der): (Vec<_>, Vec<_>) = anchors_der
+            .iter()
+            .cloned()
+            .partition(|c| der::is_self_issued(c.as_ref()));
+        // A file without any root: its certificates are the anchors themselves.
+        let (root_der, issuing_der) = if root_der.is_empty() {
+            (issuing_der, Vec::new())
+        } else {
+            (root_der, issuing_der)
+        };
+        let store = |certs: &[CertificateDer<'static>]| -> Result<RootCertStore, TlsError> {
+            let mut store = RootCertStore::empty();
+            for cert in certs {
+                store.add(cert.clone()).map_err(|e| bad(e.to_string()))?;
+            }
+            Ok(store)
+        };
+        let roots = store(&root_der)?;
+        let issuing = if issuing_der.is_empty() {
+            None
+        } else {
+            Some(Arc::new(store(&issuing_der)?))
+        };
         Ok(TlsPolicy(Arc::new(Inner {
             anchors_der,
             roots: Arc::new(roots),
-            provider: Arc::new(rustls::crypto::ring::default_provider()),
+            issuing,
+            issuing_der,
+            provider: Arc::new(eco_provider()),
             check_revocation: true,
             crl_sources: Vec::new(),
             cache_dir: None,
@@ -233,7 +280,8 @@ impl TlsPolicy {
         &self.0.anchors_der
     }
 
-    /// A rustls client configuration: TLS 1.3 and 1.2, the operator's anchors only, CRLs.
+    /// A rustls client configuration: TLS 1.3 and 1.2 with the ANS cipher suites, the
+    /// operator's anchors only, CRLs.
     pub fn client_config(&self) -> Result<Arc<ClientConfig>, TlsError> {
         Ok(Arc::new(self.config_with(Arc::new(self.verifier()))?))
     }
@@ -266,12 +314,21 @@ impl TlsPolicy {
             self.0.provider.clone(),
         );
         if !crls.is_empty() {
-            builder = builder
-                .with_crls(crls)
-                .only_check_end_entity_revocation()
-                .enforce_revocation_expiration();
+            // Whole chain (the default depth), unknown status refused (the default policy).
+            builder = builder.with_crls(crls).enforce_revocation_expiration();
         }
         builder.build().map_err(|e| e.to_string())
+    }
+
+    /// A verifier whose only anchors are the issuing CAs: a path to one of them proves that
+    /// it issued the server certificate (directly or through its own sub-CAs).
+    fn issuing_verifier(&self) -> Option<Result<Arc<WebPkiServerVerifier>, String>> {
+        let issuing = self.0.issuing.clone()?;
+        Some(
+            WebPkiServerVerifier::builder_with_provider(issuing, self.0.provider.clone())
+                .build()
+                .map_err(|e| e.to_string()),
+        )
     }
 
     /// An HTTP(S) agent for the operator's web services (Pro Santé Connect): same trust.
@@ -321,12 +378,15 @@ impl TlsPolicy {
             .map_err(|e| TlsError::from_rustls(&e, host))
     }
 
-    /// The CRLs that apply to `end_entity`, and whether any source was known at all.
-    fn crls_for(&self, end_entity: &[u8]) -> (Vec<CertificateRevocationListDer<'static>>, bool) {
+    /// The CRLs that apply to the chain (`end_entity` and the CAs above it), and whether any
+    /// source was known at all.
+    fn crls_for(&self, chain: &[&[u8]]) -> (Vec<CertificateRevocationListDer<'static>>, bool) {
         let mut sources = self.0.crl_sources.clone();
-        for url in der::crl_distribution_points(end_entity) {
-            if !sources.contains(&url) {
-                sources.push(url);
+        for cert in chain {
+            for url in der::crl_distribution_points(cert) {
+                if !sources.contains(&url) {
+                    sources.push(url);
+                }
             }
         }
         let mut crls = Vec::new();
@@ -420,6 +480,54 @@ impl TlsPolicy {
     }
 }
 
+/// The TLS 1.2 cipher suites of ECO.1.1.3, in the ANS's order: ECDHE-RSA with
+/// AES-256-GCM-SHA384, AES-128-GCM-SHA256, AES-256-CBC-SHA384, AES-128-CBC-SHA256.
+pub const ANS_TLS12_SUITES: [u16; 4] = [0xC030, 0xC02F, 0xC028, 0xC027];
+
+/// The TLS 1.3 suites kept: AES-256-GCM-SHA384 and AES-128-GCM-SHA256 (the AEADs of the ANS
+/// list; ChaCha20-Poly1305 is left out).
+pub const TLS13_SUITES: [u16; 2] = [0x1302, 0x1301];
+
+/// Whether a cipher suite may be offered to an MSSanté server.
+pub fn suite_allowed(suite: &SupportedCipherSuite) -> bool {
+    let id = u16::from(suite.suite());
+    match suite {
+        SupportedCipherSuite::Tls12(_) => ANS_TLS12_SUITES.contains(&id),
+        SupportedCipherSuite::Tls13(_) => TLS13_SUITES.contains(&id),
+    }
+}
+
+/// ring's provider with only the allowed cipher suites, in the ANS's order of preference.
+pub fn eco_provider() -> CryptoProvider {
+    let mut provider = rustls::crypto::ring::default_provider();
+    provider.cipher_suites.retain(suite_allowed);
+    provider.cipher_suites.sort_by_key(|s| match s {
+        SupportedCipherSuite::Tls13(_) => 0,
+        SupportedCipherSuite::Tls12(_) => ANS_TLS12_SUITES
+            .iter()
+            .position(|id| *id == u16::from(s.suite()))
+            .map_or(usize::MAX, |p| p + 1),
+    });
+    provider
+}
+
+/// Make the process-wide rustls provider (the one `lettre` uses for submission, which cannot
+/// take our configuration) the ANS one, and refuse to go on when another provider offering
+/// other suites was installed first.
+pub fn ensure_process_provider() -> Result<(), TlsError> {
+    // Fails only when a provider is already installed: that one is checked just below.
+    let _ = CryptoProvider::install_default(eco_provider());
+    let offered_ok = CryptoProvider::get_default()
+        .is_some_and(|p| !p.cipher_suites.is_empty() && p.cipher_suites.iter().all(suite_allowed));
+    if offered_ok {
+        Ok(())
+    } else {
+        Err(TlsError::Handshake {
+            detail: "le fournisseur TLS du processus propose des suites de chiffrement non autorisées pour MSSanté".into(),
+        })
+    }
+}
+
 fn crl_expired(der: &[u8]) -> bool {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -486,17 +594,38 @@ impl ServerCertVerifier for RelaisVerifier {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let verified = self.base()?.verify_server_cert(
-            end_entity,
-            intermediates,
-            server_name,
-            ocsp_response,
-            now,
-        )?;
+        // The chain as webpki builds it: the presented CAs plus the issuing CAs of the
+        // profile (a server may omit its CA), up to the roots.
+        let mut chain: Vec<CertificateDer<'_>> = intermediates.to_vec();
+        chain.extend(self.policy.0.issuing_der.iter().cloned());
+        let verified =
+            self.base()?
+                .verify_server_cert(end_entity, &chain, server_name, ocsp_response, now)?;
+        // ECO.1.1.10: issued by the « Élémentaire Organisations » CA, not by a sibling.
+        if let Some(issuing) = self.policy.issuing_verifier() {
+            let issuing = issuing.map_err(rustls::Error::General)?;
+            match issuing.verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                now,
+            ) {
+                Ok(_) => {}
+                Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)) => {
+                    return Err(rustls::Error::InvalidCertificate(
+                        CertificateError::ApplicationVerificationFailure,
+                    ));
+                }
+                Err(other) => return Err(other),
+            }
+        }
         if !self.policy.0.check_revocation {
             return Ok(verified);
         }
-        let (crls, had_sources) = self.policy.crls_for(end_entity.as_ref());
+        let mut certs: Vec<&[u8]> = vec![end_entity.as_ref()];
+        certs.extend(chain.iter().map(|c| c.as_ref()));
+        let (crls, had_sources) = self.policy.crls_for(&certs);
         if crls.is_empty() {
             return if had_sources {
                 Err(rustls::Error::InvalidCertificate(
@@ -511,7 +640,7 @@ impl ServerCertVerifier for RelaisVerifier {
             .policy
             .base_verifier(crls)
             .map_err(rustls::Error::General)?;
-        with_crls.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        with_crls.verify_server_cert(end_entity, &chain, server_name, ocsp_response, now)
     }
 
     fn verify_tls12_signature(
@@ -570,9 +699,41 @@ impl TlsStream {
             .map(|v| format!("{v:?}"))
     }
 
+    /// The negotiated cipher suite's IANA number, e.g. `0x1302` or `0xC030`.
+    pub fn cipher_suite(&self) -> Option<u16> {
+        self.lock()
+            .ok()?
+            .conn
+            .negotiated_cipher_suite()
+            .map(|s| u16::from(s.suite()))
+    }
+
     /// Change the socket's read timeout (IDLE).
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
         self.lock()?.sock.set_read_timeout(timeout)
+    }
+
+    /// Whether the server has closed the connection (end of stream or reset), seen without
+    /// blocking: a kept connection is checked before it is reused.
+    pub fn peer_closed(&self) -> bool {
+        let Ok(guard) = self.lock() else { return true };
+        let sock = &guard.sock;
+        if sock.set_nonblocking(true).is_err() {
+            return true;
+        }
+        let mut byte = [0u8; 1];
+        let closed = match sock.peek(&mut byte) {
+            Ok(0) => true,
+            Ok(_) => false,
+            Err(e) => e.kind() != io::ErrorKind::WouldBlock,
+        };
+        closed || sock.set_nonblocking(false).is_err()
+    }
+
+    /// A handle that can cut this connection from another thread (a blocking IDLE then
+    /// returns at once with an error).
+    pub fn cutter(&self) -> io::Result<TcpStream> {
+        self.lock()?.sock.try_clone()
     }
 }
 
@@ -631,5 +792,41 @@ mod tests {
         let io = io::Error::new(io::ErrorKind::InvalidData, e(CertificateError::Revoked));
         assert_eq!(TlsError::find_in(&io, "h"), Some(TlsError::Revoked));
         assert!(TlsError::Revoked.to_string().contains("révoqué"));
+        assert_eq!(
+            TlsError::from_rustls(&e(CertificateError::ApplicationVerificationFailure), "h"),
+            TlsError::WrongAuthority
+        );
+        assert_eq!(
+            TlsError::from_rustls(
+                &rustls::Error::AlertReceived(AlertDescription::HandshakeFailure),
+                "h"
+            ),
+            TlsError::NoAllowedCipherSuite
+        );
+    }
+
+    #[test]
+    fn only_the_ans_suites_are_offered() {
+        let offered: Vec<u16> = eco_provider()
+            .cipher_suites
+            .iter()
+            .map(|s| u16::from(s.suite()))
+            .collect();
+        // TLS 1.3 AES-GCM, then the ANS TLS 1.2 suites rustls implements, in the ANS order.
+        assert_eq!(offered, vec![0x1302, 0x1301, 0xC030, 0xC02F]);
+    }
+
+    #[test]
+    fn the_production_file_pins_the_organisations_ca() {
+        let policy = TlsPolicy::igc_sante().expect("shipped PEM");
+        assert_eq!(policy.0.anchors_der.len(), 2);
+        assert_eq!(policy.0.issuing_der.len(), 1, "the Organisations CA");
+        assert!(!der::is_self_issued(policy.0.issuing_der[0].as_ref()));
+        assert!(der::is_self_issued(policy.0.anchors_der[0].as_ref()));
+        assert_eq!(
+            der::crl_distribution_points(policy.0.issuing_der[0].as_ref()),
+            vec!["http://igc-sante.esante.gouv.fr/CRL/ACR-EL.crl".to_string()],
+            "the ARL of the root is published"
+        );
     }
 }

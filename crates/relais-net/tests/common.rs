@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use relais_core::BoxAddress;
-use relais_net::{OperatorProfile, TlsPolicy};
-use relais_testkit::{Operator, Options};
+use relais_net::{smtp, Credentials, NetError, OperatorProfile, TlsPolicy};
+use relais_testkit::{Operator, Options, DEMO_PASSWORD};
 
 pub const MARIE: &str = "marie.martin@ch-demo.mssante.fr";
 pub const PIERRE: &str = "pierre.durand@ch-demo.mssante.fr";
@@ -18,6 +18,30 @@ pub const JULIEN: &str = "julien.lemaire";
 pub const SECRETARIAT: &str = "secretariat.cardio@ch-demo.mssante.fr";
 pub const ACCUEIL: &str = "accueil@ehpad-tilleuls.mssante.fr";
 pub const MARIE_NATIONAL_ID: &str = "810100000041";
+
+pub fn password(login: &str) -> Credentials {
+    Credentials::Password {
+        login: login.into(),
+        password: DEMO_PASSWORD.into(),
+    }
+}
+
+/// Marie submits a one-line message to Pierre from her own box.
+pub fn submit_as_marie(
+    p: &OperatorProfile,
+    tls: &TlsPolicy,
+) -> Result<smtp::SubmitReport, NetError> {
+    smtp::submit(
+        p,
+        tls,
+        &password(MARIE),
+        &addr(MARIE),
+        &addr(MARIE),
+        &[addr(PIERRE)],
+        b"Subject: x\r\n\r\nx\r\n",
+        false,
+    )
+}
 
 pub fn start(options: Options) -> Operator {
     Operator::start(options).expect("the local operator starts")
@@ -47,6 +71,18 @@ pub fn fresh_source(n: u8) -> Option<IpAddr> {
 /// A scripted browser for the provider's login page: follows redirects with cookies,
 /// posts the e-CPS form, stops after calling the loopback redirect (our listener).
 pub fn browse(url: &str, tls: Arc<rustls::ClientConfig>, national_id: &str, pin: &str) {
+    browse_edited(url, tls, national_id, pin, &|callback| callback.to_string())
+}
+
+/// [`browse`], with the provider's redirect to the app rewritten by `edit` on the way (an
+/// attacker in the browser's path).
+pub fn browse_edited(
+    url: &str,
+    tls: Arc<rustls::ClientConfig>,
+    national_id: &str,
+    pin: &str,
+    edit: &dyn Fn(&str) -> String,
+) {
     let agent = ureq::AgentBuilder::new()
         .tls_config(tls)
         .redirects(0)
@@ -56,6 +92,9 @@ pub fn browse(url: &str, tls: Arc<rustls::ClientConfig>, national_id: &str, pin:
     let mut url = url.to_string();
     let mut posted = false;
     for _ in 0..12 {
+        if url.starts_with("http://127.0.0.1:") {
+            url = edit(&url);
+        }
         let header = cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))

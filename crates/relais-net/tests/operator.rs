@@ -16,13 +16,6 @@ use relais_net::{
 };
 use relais_testkit::{Imap, Mode, Options, DEMO_PASSWORD, DEMO_PIN};
 
-fn password(login: &str) -> Credentials {
-    Credentials::Password {
-        login: login.into(),
-        password: DEMO_PASSWORD.into(),
-    }
-}
-
 fn from(n: u8) -> ConnectOptions {
     ConnectOptions {
         source: fresh_source(n),
@@ -119,9 +112,71 @@ fn sign_in(
     .expect("code flow sign-in")
 }
 
+/// Pro Santé Connect sends no `email` claim: the nominative box is found by national
+/// identifier (RPPS or ADELI) in the Annuaire Santé extraction the operator profile names,
+/// then opens with the person's token beside the service box.
+#[test]
+fn without_email_claim_the_nominative_box_comes_from_the_annuaire_by_national_id() {
+    let op = start(Options::default());
+    let (p, tls) = (profile(&op), policy(&op));
+    let extraction = p
+        .annuaire
+        .extraction
+        .clone()
+        .expect("the operator profile names its Annuaire Santé extraction");
+    let psc = ProSanteConnect::discover(p.pro_sante_connect.as_ref().unwrap(), &tls).unwrap();
+    for (national_id, own, service) in [
+        (MARIE_NATIONAL_ID, MARIE, SECRETARIAT),
+        (
+            "0640000012",
+            "isabelle.fontaine@ehpad-tilleuls.mssante.fr",
+            ACCUEIL,
+        ),
+    ] {
+        let tokens = sign_in(&op, &psc, national_id);
+        let id = tokens.identity.clone().expect("verified ID token");
+        assert_eq!(id.national_id, national_id);
+        assert_eq!(id.email, None, "no email claim, as Pro Santé Connect");
+        let person = id.to_person().unwrap();
+        assert_eq!(person.own_box, None);
+
+        let found =
+            relais_directory::nominative_boxes_in_extraction(&extraction, &person.national_id)
+                .unwrap();
+        let found: Vec<&str> = found.iter().map(|e| e.address.as_str()).collect();
+        assert_eq!(found, [own], "{national_id}");
+
+        let bearer = Credentials::Bearer {
+            token: tokens.access_token.clone(),
+        };
+        for b in [own, service] {
+            let mut s = ImapSession::connect(&p, &tls, &bearer, &addr(b))
+                .unwrap_or_else(|e| panic!("XOAUTH2 user={b}: {e}"));
+            exists(&mut s, "INBOX"); // SELECT succeeds
+            s.logout();
+        }
+    }
+    // Someone with no box of their own finds none, and still opens the service box.
+    let tokens = sign_in(&op, &psc, "810100000058");
+    let person = tokens.identity.unwrap().to_person().unwrap();
+    assert!(
+        relais_directory::nominative_boxes_in_extraction(&extraction, &person.national_id)
+            .unwrap()
+            .is_empty()
+    );
+    let bearer = Credentials::Bearer {
+        token: tokens.access_token,
+    };
+    ImapSession::connect(&p, &tls, &bearer, &addr(SECRETARIAT)).expect("Sophie's service box");
+}
+
 #[test]
 fn pro_sante_connect_code_flow_xoauth2_refresh_and_revoke() {
-    let op = start(Options::default());
+    // With the `email` claim (a hint the engine tries after the Annuaire Santé).
+    let op = start(Options {
+        email_claim: true,
+        ..Options::default()
+    });
     let (p, tls) = (profile(&op), policy(&op));
     let settings = p.pro_sante_connect.clone().expect("profile has PSC");
     let psc = ProSanteConnect::discover(&settings, &tls).expect("discovery");
@@ -421,7 +476,7 @@ fn a_revoked_server_certificate_is_refused() {
     ImapSession::connect(&p, &tls, &password(MARIE), &addr(MARIE))
         .expect("valid before revocation");
     let cached: Vec<_> = std::fs::read_dir(cache.path()).unwrap().collect();
-    assert_eq!(cached.len(), 1, "the CRL is cached");
+    assert_eq!(cached.len(), 2, "the CRL and the root's ARL are cached");
     let crl_log = op.log("crl");
     assert!(
         crl_log.contains("intermediate.crl"),
@@ -441,23 +496,6 @@ fn a_revoked_server_certificate_is_refused() {
     let fresh = TlsPolicy::from_profile(&p).unwrap();
     let err = ImapSession::connect(&p, &fresh, &password(MARIE), &addr(MARIE)).unwrap_err();
     assert!(matches!(err, NetError::Tls(TlsError::Revoked)), "{err:?}");
-}
-
-/// Marie submits a one-line message to Pierre from her own box.
-fn submit_as_marie(
-    p: &relais_net::OperatorProfile,
-    tls: &TlsPolicy,
-) -> Result<smtp::SubmitReport, NetError> {
-    smtp::submit(
-        p,
-        tls,
-        &password(MARIE),
-        &addr(MARIE),
-        &addr(MARIE),
-        &[addr(PIERRE)],
-        b"Subject: x\r\n\r\nx\r\n",
-        false,
-    )
 }
 
 /// The operator's servers present a certificate that expired: IMAP and submission are

@@ -64,6 +64,7 @@ pub mod messages;
 pub mod outbox;
 pub mod schema;
 pub mod search;
+mod state;
 
 use std::path::Path;
 use std::time::Duration;

@@ -401,11 +401,17 @@ impl Store {
         const OP: &str = "insert_messages";
         let tx = self.write(OP)?;
         let box_address = folder_box(&tx, folder, OP)?;
+        // The highest id ever given, not the highest present: an expunged message's id is
+        // never given again (migration 5).
         let mut next_id: i64 = tx
-            .query_row("SELECT IFNULL(MAX(id), 0) + 1 FROM messages", [], |row| {
-                row.get(0)
-            })
+            .query_row(
+                "SELECT MAX(IFNULL((SELECT last FROM id_sequence WHERE name = 'messages'), 0),
+                            IFNULL((SELECT MAX(id) FROM messages), 0)) + 1",
+                [],
+                |row| row.get(0),
+            )
             .op(OP)?;
+        let first_id = next_id;
         let mut ids = Vec::with_capacity(messages.len());
         {
             let mut existing = tx
@@ -518,6 +524,14 @@ impl Store {
                 ids.push(MessageId(id));
             }
         }
+        if next_id > first_id {
+            tx.execute(
+                "INSERT INTO id_sequence (name, last) VALUES ('messages', ?1)
+                 ON CONFLICT (name) DO UPDATE SET last = max(last, excluded.last)",
+                [next_id - 1],
+            )
+            .op(OP)?;
+        }
         tx.commit().op(OP)?;
         Ok(ids)
     }
@@ -574,6 +588,55 @@ impl Store {
         }
         tx.commit().op(OP)?;
         Ok(removed)
+    }
+
+    /// The ids of the stored messages with these UIDs in `folder` (unknown UIDs are skipped),
+    /// for events that name the rows a window shows.
+    pub fn ids_of_uids(&self, folder: FolderId, uids: &[u32]) -> Result<Vec<MessageId>> {
+        const OP: &str = "ids_of_uids";
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM messages WHERE folder_id = ?1 AND uid = ?2")
+            .op(OP)?;
+        let mut ids = Vec::with_capacity(uids.len());
+        for uid in uids {
+            let id: Option<i64> = stmt
+                .query_row(params![folder.0, uid], |row| row.get(0))
+                .optional()
+                .op(OP)?;
+            ids.extend(id.map(MessageId));
+        }
+        Ok(ids)
+    }
+
+    /// The messages of a box dated at or after `since` that hold a delivery report or a read
+    /// receipt (a `message/delivery-status` or `message/disposition-notification` part),
+    /// oldest first, at most `limit`: where what came back about a sent message is.
+    pub fn report_candidates(
+        &self,
+        box_address: &BoxAddress,
+        since: i64,
+        limit: u32,
+    ) -> Result<Vec<MessageId>> {
+        const OP: &str = "report_candidates";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT m.id FROM messages AS m JOIN folders AS f ON f.id = m.folder_id
+                 WHERE f.box = ?1 AND m.date >= ?2
+                   AND (m.structure LIKE '%delivery-status%'
+                        OR m.structure LIKE '%disposition-notification%')
+                 ORDER BY m.date, m.id LIMIT ?3",
+            )
+            .op(OP)?;
+        let ids = stmt
+            .query_map(params![box_address.as_str(), since, limit], |row| {
+                row.get(0).map(MessageId)
+            })
+            .op(OP)?
+            .collect::<rusqlite::Result<Vec<MessageId>>>()
+            .op(OP)?;
+        Ok(ids)
     }
 
     /// Every stored UID of a folder with its flags, by ascending UID (to compare with the
@@ -634,6 +697,39 @@ impl Store {
             })
             .op(OP)?;
         rows.collect::<rusqlite::Result<_>>().op(OP)
+    }
+
+    /// Several folders' (message id, thread id), newest first across all of them (the
+    /// unified inbox): each folder's order comes from the covering index, merged here.
+    pub fn list_order_across(&self, folders: &[FolderId]) -> Result<Vec<(MessageId, MessageId)>> {
+        const OP: &str = "list_order_across";
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, thread_id, date FROM messages INDEXED BY messages_by_date_thread
+                 WHERE folder_id = ?1 ORDER BY date DESC, id DESC",
+            )
+            .op(OP)?;
+        let mut all: Vec<(i64, MessageId, MessageId)> = Vec::new();
+        for folder in folders {
+            let rows = stmt
+                .query_map([folder.0], |row| {
+                    Ok((
+                        row.get::<_, i64>(2)?,
+                        MessageId(row.get(0)?),
+                        MessageId(row.get(1)?),
+                    ))
+                })
+                .op(OP)?;
+            for row in rows {
+                all.push(row.op(OP)?);
+            }
+        }
+        all.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)));
+        Ok(all
+            .into_iter()
+            .map(|(_, id, thread)| (id, thread))
+            .collect())
     }
 
     /// The summaries of `ids`, in the order of `ids`; an id no longer stored is left out.

@@ -144,8 +144,11 @@ pub struct NewOutboxMessage {
     pub subject: String,
     /// Who wrote it.
     pub author: Author,
-    /// The draft it was written in: deleted in the same transaction.
+    /// The draft it was written in: deleted in the same transaction, or kept while the
+    /// message is held (`hold_until`).
     pub from_draft: Option<DraftId>,
+    /// Undo send: no attempt before this time (unix seconds); 0 for none.
+    pub hold_until: i64,
 }
 
 /// An outbox message, without its bytes (see [`Store::outbox_raw`]).
@@ -175,6 +178,9 @@ pub struct OutboxMessage {
     pub last_error: Option<String>,
     /// When it is next due (unix seconds).
     pub next_attempt_at: i64,
+    /// Undo send: held back until then (unix seconds; 0 when not held). See
+    /// [`Store::recall`].
+    pub hold_until: i64,
     /// Unix seconds.
     pub created_at: i64,
     /// Unix seconds.
@@ -193,7 +199,7 @@ pub struct OutboxEvent {
 }
 
 const OUTBOX_COLUMNS: &str = "id, box, message_id, envelope_from, recipients, subject, author, \
-     (SELECT length(raw) FROM outbox_raw WHERE outbox_id = outbox.id), state, attempts, last_error, next_attempt_at, created_at, updated_at";
+     (SELECT length(raw) FROM outbox_raw WHERE outbox_id = outbox.id), state, attempts, last_error, next_attempt_at, created_at, updated_at, hold_until";
 
 fn outbox_from_row(row: &Row<'_>, op: &'static str) -> rusqlite::Result<Result<OutboxMessage>> {
     let box_text: String = row.get(1)?;
@@ -210,6 +216,7 @@ fn outbox_from_row(row: &Row<'_>, op: &'static str) -> rusqlite::Result<Result<O
     let next_attempt_at: i64 = row.get(11)?;
     let created_at: i64 = row.get(12)?;
     let updated_at: i64 = row.get(13)?;
+    let hold_until: i64 = row.get(14)?;
     let address = |text: &str, column| {
         BoxAddress::parse(text).map_err(|_| StoreError::Corrupt { op, column })
     };
@@ -230,6 +237,7 @@ fn outbox_from_row(row: &Row<'_>, op: &'static str) -> rusqlite::Result<Result<O
             attempts: attempts.clamp(0, i64::from(u32::MAX)) as u32,
             last_error,
             next_attempt_at,
+            hold_until,
             created_at,
             updated_at,
         })
@@ -241,12 +249,14 @@ impl Store {
     /// returning; deletes the draft it came from in the same transaction.
     pub fn enqueue(&mut self, message: &NewOutboxMessage, now: i64) -> Result<OutboxId> {
         const OP: &str = "enqueue";
+        let held = message.hold_until > now;
         let tx = self.write(OP)?;
         let id: i64 = tx
             .query_row(
                 "INSERT INTO outbox (box, message_id, envelope_from, recipients, subject,
-                    author, state, attempts, next_attempt_at, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, ?7, ?7, ?7)
+                    author, state, attempts, next_attempt_at, created_at, updated_at,
+                    hold_until, held_draft)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', 0, max(?7, ?8), ?7, ?7, ?8, ?9)
                  RETURNING id",
                 params![
                     message.box_address.as_str(),
@@ -256,6 +266,8 @@ impl Store {
                     message.subject,
                     to_json(&message.author, OP, "author")?,
                     now,
+                    if held { message.hold_until } else { 0 },
+                    message.from_draft.filter(|_| held).map(|d| d.0),
                 ],
                 |row| row.get(0),
             )
@@ -270,12 +282,51 @@ impl Store {
             params![id, now],
         )
         .op(OP)?;
-        if let Some(draft) = message.from_draft {
+        if let Some(draft) = message.from_draft.filter(|_| !held) {
             tx.execute("DELETE FROM drafts WHERE id = ?1", [draft.0])
                 .op(OP)?;
         }
         tx.commit().op(OP)?;
         Ok(OutboxId(id))
+    }
+
+    /// The draft a held message keeps (undo send), if any.
+    pub fn held_draft(&self, id: OutboxId) -> Result<Option<DraftId>> {
+        const OP: &str = "held_draft";
+        let held: Option<Option<i64>> = self
+            .conn
+            .query_row(
+                "SELECT held_draft FROM outbox WHERE id = ?1",
+                [id.0],
+                |row| row.get(0),
+            )
+            .optional()
+            .op(OP)?;
+        Ok(held.flatten().map(DraftId))
+    }
+
+    /// « Annuler l'envoi »: removes a held message that was never tried (nothing reached a
+    /// server) and returns the draft it kept. `None`: too late (it was tried, or it is not a
+    /// held message), and nothing changed.
+    pub fn recall(&mut self, id: OutboxId) -> Result<Option<DraftId>> {
+        const OP: &str = "recall";
+        let tx = self.write(OP)?;
+        let held: Option<Option<i64>> = tx
+            .query_row(
+                "SELECT held_draft FROM outbox
+                 WHERE id = ?1 AND state = 'queued' AND attempts = 0 AND held_draft IS NOT NULL",
+                [id.0],
+                |row| row.get(0),
+            )
+            .optional()
+            .op(OP)?;
+        let Some(Some(draft)) = held else {
+            return Ok(None);
+        };
+        tx.execute("DELETE FROM outbox WHERE id = ?1", [id.0])
+            .op(OP)?;
+        tx.commit().op(OP)?;
+        Ok(Some(DraftId(draft)))
     }
 
     /// Moves an outbox message to a new state (see the module doc), with the error that caused
@@ -330,6 +381,19 @@ impl Store {
             params![id.0, state.as_str(), attempts, error, next_attempt_at, now],
         )
         .op(OP)?;
+        if state == OutboxState::Submitting {
+            // Undo send is over once a submission starts: the kept draft goes with it.
+            tx.execute(
+                "DELETE FROM drafts WHERE id = (SELECT held_draft FROM outbox WHERE id = ?1)",
+                [id.0],
+            )
+            .op(OP)?;
+            tx.execute(
+                "UPDATE outbox SET held_draft = NULL, hold_until = 0 WHERE id = ?1",
+                [id.0],
+            )
+            .op(OP)?;
+        }
         tx.execute(
             "INSERT INTO outbox_events (outbox_id, at, state, error) VALUES (?1, ?2, ?3, ?4)",
             params![id.0, now, state.as_str(), error],
@@ -349,10 +413,17 @@ impl Store {
     /// Messages due for work at `now`: `queued` ones to submit and `submitted` ones whose Sent
     /// copy is to be written, oldest due first.
     pub fn due(&self, now: i64) -> Result<Vec<OutboxMessage>> {
+        self.due_by(now, now)
+    }
+
+    /// Messages due by `until` (a back-off cut short: the network came back), but never a
+    /// held one before its time at `now` (undo send).
+    pub fn due_by(&self, until: i64, now: i64) -> Result<Vec<OutboxMessage>> {
         self.outbox_where(
             "due",
-            "state IN ('queued', 'submitted') AND next_attempt_at <= ?1 ORDER BY next_attempt_at, id",
-            &[&now],
+            "state IN ('queued', 'submitted') AND next_attempt_at <= ?1 AND hold_until <= ?2
+             ORDER BY next_attempt_at, id",
+            &[&until, &now],
         )
     }
 

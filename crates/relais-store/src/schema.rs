@@ -20,7 +20,7 @@
 //! | `messages` | message (UID) in a folder | `UNIQUE(folder_id, uid)`; envelope (`message_id`, `in_reply_to`, `refs`, `subject`, `from_name`, `from_addr`, `to_json`, `cc_json`, `date`, `size`); flags as text (`flags` = system flags, `keywords` = the others) **and** 0/1 columns `seen`, `answered`, `flagged`, `deleted`, `draft` for fast filters; `has_attachments`, `structure` (JSON list of parts); `author_name`/`author_id`/`author_addr` from `X-Relais-Author`; `thread_id`; `modseq`. Indexes: `(folder_id, date DESC, id DESC, thread_id)` for lists (covering: a folder's order and threads are read without its rows), `(date DESC, id DESC)` for searches of frequent words, `message_id`, `thread_id`, and a partial index of unread messages per folder. Cascades from `folders`. |
 //! | `bodies` | fetched body | `raw` BLOB (the RFC 5322 bytes), `text` (plain text extracted by the engine, indexed for search), `fetched_at`. Cascades from `messages`. |
 //! | `search` | message (rowid = `messages.id`) | FTS5, contentless with delete, tokenizer `unicode61 remove_diacritics 2`, columns `sender` (name, address, author), `recipients`, `subject`, `body`, `attachments` (file names). Filled from the view `search_source` by triggers on `messages` and `bodies`, so every insert, update, delete and cascade keeps it in sync. |
-//! | `outbox` | message to send | `envelope_from`, `recipients` (JSON), `author` (JSON), `state` (see [`OutboxState`](crate::OutboxState)), `attempts`, `last_error`, `next_attempt_at`. Committed before any network use; **no** foreign key to `boxes`, so removing a box never drops an unsent message. |
+//! | `outbox` | message to send | `envelope_from`, `recipients` (JSON), `author` (JSON), `state` (see [`OutboxState`](crate::OutboxState)), `attempts`, `last_error`, `next_attempt_at`; `hold_until` and `held_draft` for undo send (007). Committed before any network use; **no** foreign key to `boxes`, so removing a box never drops an unsent message. |
 //! | `outbox_raw` | outbox message | its exact `raw` bytes, apart so that a state change rewrites a small row; cascades from `outbox`. |
 //! | `outbox_events` | outbox state change | `at`, `state`, `error`; cascades from `outbox`. |
 //! | `drafts` | draft being written | `box`, `author` (JSON), `subject`, `body`, `to_json`/`cc_json`/`bcc_json`, `attachments` (JSON), `in_reply_to`, `refs`, `server_uid` once copied to the Drafts folder. Cascades from `boxes`. |
@@ -41,6 +41,18 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
     (
         "004_search_by_date",
         include_str!("migrations/004_search_by_date.sql"),
+    ),
+    (
+        "005_message_ids_never_reused",
+        include_str!("migrations/005_message_ids_never_reused.sql"),
+    ),
+    (
+        "006_profile_state",
+        include_str!("migrations/006_profile_state.sql"),
+    ),
+    (
+        "007_undo_send",
+        include_str!("migrations/007_undo_send.sql"),
     ),
 ];
 

@@ -40,6 +40,8 @@ pub struct SearchQuery {
     pub flagged_only: bool,
     /// Only messages with attachments.
     pub with_attachments: bool,
+    /// Words the sender (name, address or author) must hold; empty for any sender.
+    pub from: String,
     /// At most this many results.
     pub limit: u32,
 }
@@ -55,6 +57,7 @@ impl Default for SearchQuery {
             unread_only: false,
             flagged_only: false,
             with_attachments: false,
+            from: String::new(),
             limit: DEFAULT_LIMIT,
         }
     }
@@ -92,6 +95,17 @@ pub fn fts_query(text: &str) -> Option<String> {
     }
 }
 
+/// The FTS5 query of a search: the typed words anywhere, and the sender's words in the
+/// `sender` column only (a column filter over the same safe terms). `None`: no word at all.
+fn search_fts(text: &str, from: &str) -> Option<String> {
+    let anywhere = fts_query(text);
+    let sender = fts_query(from).map(|terms| format!("sender : ({terms})"));
+    match (anywhere, sender) {
+        (Some(a), Some(s)) => Some(format!("{a} AND {s}")),
+        (a, s) => a.or(s),
+    }
+}
+
 /// Above this many text matches a search walks the messages newest first
 /// (`messages_newest_first`) and stops at its limit; at or below it, it reads the matches and sorts
 /// them. A word found in a third of a 100,000-message store (« résultat ») then reads a few
@@ -115,11 +129,11 @@ impl Store {
         let mut values: Vec<Value> = Vec::new();
         // Without words, the newest messages are what is asked: walk them.
         let mut walk = true;
-        if let Some(fts) = fts_query(&query.text) {
+        if let Some(fts) = search_fts(&query.text, &query.from) {
             walk = self.matches_more_than(&fts, walk_above)?;
             conditions.push("m.id IN (SELECT rowid FROM search WHERE search MATCH ?)");
             values.push(Value::Text(fts));
-        } else if !query.text.trim().is_empty() {
+        } else if !query.text.trim().is_empty() || !query.from.trim().is_empty() {
             // Only punctuation: nothing can match a word.
             return Ok(Vec::new());
         }
@@ -200,10 +214,8 @@ mod tests {
     use crate::{FolderRole, Mailbox, NewMessage};
     use relais_core::{Access, BoxKind, Entitlement, Rights};
 
-    /// Walking the date index and sorting the matches give the same answer, for frequent and
-    /// rare words, with and without filters; dates are not in id order.
-    #[test]
-    fn walking_and_sorting_agree() {
+    /// An in-memory store with the secretariat's box and its inbox.
+    fn secretariat_store() -> (Store, BoxAddress, FolderId) {
         let mut store = Store::open_in_memory().expect("store");
         let cardio = BoxAddress::parse("secretariat.cardio@ch-demo.mssante.fr").expect("box");
         store
@@ -218,6 +230,14 @@ mod tests {
         let inbox = store
             .upsert_folder(&cardio, "INBOX", Some(FolderRole::Inbox))
             .expect("inbox");
+        (store, cardio, inbox)
+    }
+
+    /// Walking the date index and sorting the matches give the same answer, for frequent and
+    /// rare words, with and without filters; dates are not in id order.
+    #[test]
+    fn walking_and_sorting_agree() {
+        let (mut store, cardio, inbox) = secretariat_store();
         let sent = store
             .upsert_folder(&cardio, "Sent", Some(FolderRole::Sent))
             .expect("sent");
@@ -229,7 +249,11 @@ mod tests {
                         0 => format!("Échographie de M. LEROY {i}"),
                         _ => format!("Résultat d'analyse {i}"),
                     },
-                    from: Some(Mailbox::new("Laboratoire", "labo@ch-demo.mssante.fr")),
+                    from: Some(if i.is_multiple_of(3) {
+                        Mailbox::new("Pharmacie centrale", "pharmacie@ch-demo.mssante.fr")
+                    } else {
+                        Mailbox::new("Laboratoire", "labo@ch-demo.mssante.fr")
+                    }),
                     // Dates shuffled against ids; some equal, so the id breaks the tie.
                     date: 1_700_000_000 + i64::from((i * 7919) % 211) * 3600,
                     size: 100,
@@ -253,6 +277,15 @@ mod tests {
                 ..SearchQuery::text("resultat")
             },
             SearchQuery::default(),
+            SearchQuery {
+                from: "pharmacie".into(),
+                ..SearchQuery::text("leroy")
+            },
+            SearchQuery {
+                from: "labo".into(),
+                with_attachments: true,
+                ..SearchQuery::default()
+            },
         ];
         for query in &queries {
             let ids = |walk_above| -> Vec<MessageId> {
@@ -281,6 +314,93 @@ mod tests {
                 .len(),
             60
         );
+    }
+
+    /// The sender filter looks at the sender only: « leroy » is in subjects, never a sender.
+    #[test]
+    fn the_sender_filter_reads_the_sender_column_only() {
+        assert_eq!(
+            search_fts("leroy", "pharma").as_deref(),
+            Some("\"leroy\"* AND sender : (\"pharma\"*)")
+        );
+        assert_eq!(
+            search_fts("", "Pharmacie centrale").as_deref(),
+            Some("sender : (\"Pharmacie\"* \"centrale\"*)")
+        );
+        assert_eq!(search_fts(" ", "- *").as_deref(), None);
+        let (mut store, _, inbox) = secretariat_store();
+        let message = |uid: u32, who: &str, address: &str, subject: &str| NewMessage {
+            uid,
+            subject: subject.into(),
+            from: Some(Mailbox::new(who, address)),
+            date: 1_700_000_000 + i64::from(uid),
+            structure: if uid.is_multiple_of(2) {
+                vec![crate::MessagePart {
+                    part_id: "2".into(),
+                    content_type: "application/pdf".into(),
+                    filename: Some("compte-rendu.pdf".into()),
+                    size: 1000,
+                    attachment: true,
+                }]
+            } else {
+                Vec::new()
+            },
+            ..NewMessage::default()
+        };
+        store
+            .insert_messages(
+                inbox,
+                &[
+                    message(
+                        1,
+                        "Pharmacie centrale",
+                        "pharmacie@ch-demo.mssante.fr",
+                        "Échographie de M. LEROY",
+                    ),
+                    message(
+                        2,
+                        "Dr Jacques LEROY",
+                        "jacques.leroy@cardio-pau.mssante.fr",
+                        "Résultats",
+                    ),
+                    message(
+                        3,
+                        "Laboratoire",
+                        "labo@ch-demo.mssante.fr",
+                        "Résultats de M. LEROY",
+                    ),
+                ],
+            )
+            .expect("messages");
+        let subjects = |query: SearchQuery| -> Vec<String> {
+            store
+                .search(&query)
+                .expect("search")
+                .into_iter()
+                .map(|m| m.subject)
+                .collect()
+        };
+        let from = |who: &str| SearchQuery {
+            from: who.into(),
+            ..SearchQuery::default()
+        };
+        assert_eq!(subjects(from("leroy")), ["Résultats"]);
+        assert_eq!(subjects(from("cardio-pau")), ["Résultats"]);
+        assert_eq!(
+            subjects(SearchQuery {
+                from: "labo".into(),
+                ..SearchQuery::text("resultats")
+            }),
+            ["Résultats de M. LEROY"]
+        );
+        assert_eq!(
+            subjects(SearchQuery {
+                with_attachments: true,
+                ..SearchQuery::text("leroy")
+            }),
+            ["Résultats"]
+        );
+        assert!(subjects(from("nobody")).is_empty());
     }
 
     #[test]

@@ -330,6 +330,69 @@ fn flags_update_and_expunge() {
 }
 
 #[test]
+fn the_unified_order_merges_folders_newest_first() {
+    let (mut store, inbox) = setup();
+    let other = store
+        .upsert_folder(&addr(CARDIO), "Archives", None)
+        .unwrap();
+    let a = store
+        .insert_messages(
+            inbox,
+            &[message(1, "ancien", 100), message(2, "récent", 300)],
+        )
+        .unwrap();
+    let b = store
+        .insert_messages(
+            other,
+            &[message(1, "milieu", 200), message(2, "dernier", 400)],
+        )
+        .unwrap();
+    let order: Vec<MessageId> = store
+        .list_order_across(&[inbox, other])
+        .unwrap()
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(order, vec![b[1], a[1], b[0], a[0]]);
+}
+
+#[test]
+fn a_message_id_is_never_given_again() {
+    let path = tempfile::tempdir().unwrap();
+    let file = path.path().join("ids.db");
+    let inbox;
+    let newest;
+    {
+        let mut store = Store::open(&file).unwrap();
+        store.upsert_boxes(&entitlements()).unwrap();
+        inbox = store
+            .upsert_folder(&addr(CARDIO), "INBOX", Some(FolderRole::Inbox))
+            .unwrap();
+        let ids = store.insert_messages(inbox, &bulk(3, 1)).unwrap();
+        newest = *ids.iter().max().unwrap();
+        // The newest message is expunged: with MAX(id) + 1 its id came back.
+        store.remove_uids(inbox, &[3]).unwrap();
+        let again = store.insert_messages(inbox, &bulk(1, 4)).unwrap();
+        assert!(again[0] > newest, "{again:?} reuses {newest:?}");
+        store.remove_uids(inbox, &[4]).unwrap();
+    }
+    // Across a reopen too.
+    let mut store = Store::open(&file).unwrap();
+    let later = store.insert_messages(inbox, &bulk(1, 5)).unwrap();
+    assert!(later[0].0 > newest.0 + 1, "{later:?}");
+    // An emptied folder gives no id back either.
+    let all: Vec<u32> = store
+        .uids(inbox)
+        .unwrap()
+        .into_iter()
+        .map(|u| u.0)
+        .collect();
+    store.remove_uids(inbox, &all).unwrap();
+    let last = store.insert_messages(inbox, &bulk(1, 6)).unwrap();
+    assert!(last[0] > later[0]);
+}
+
+#[test]
 fn uidvalidity_change_resets_the_folder() {
     let (mut store, inbox) = setup();
     let ids = store.insert_messages(inbox, &bulk(20, 1)).unwrap();
@@ -609,6 +672,7 @@ fn outgoing(message_id: &str) -> NewOutboxMessage {
         subject: "Courrier".into(),
         author: marie(),
         from_draft: None,
+        hold_until: 0,
     }
 }
 
@@ -785,6 +849,7 @@ fn outbox_survives_box_removal_and_drafts_do_not() {
         .enqueue(
             &NewOutboxMessage {
                 from_draft: Some(draft),
+                hold_until: 0,
                 ..outgoing("<x@relais>")
             },
             T0,
@@ -799,6 +864,70 @@ fn outbox_survives_box_removal_and_drafts_do_not() {
         OutboxState::Queued
     );
     assert!(store.folders(&addr(CARDIO)).unwrap().is_empty());
+}
+
+/// Undo send: a held message keeps its draft and is not due before its time, whatever
+/// wakes the outbox; recalled, the row goes and the draft is whole; once a submission
+/// started it can no longer be recalled and its draft is gone.
+#[test]
+fn a_held_message_keeps_its_draft_until_it_is_tried_and_can_be_recalled_before() {
+    let (mut store, _) = setup();
+    let draft = store.create_draft(&draft_content(), T0).unwrap();
+    let held = NewOutboxMessage {
+        from_draft: Some(draft),
+        hold_until: T0 + 10,
+        ..outgoing("<held@relais>")
+    };
+    let id = store.enqueue(&held, T0).unwrap();
+    assert!(store.draft(draft).unwrap().is_some(), "kept while held");
+    assert_eq!(store.held_draft(id).unwrap(), Some(draft));
+    let row = store.outbox_message(id).unwrap().unwrap();
+    assert_eq!((row.hold_until, row.next_attempt_at), (T0 + 10, T0 + 10));
+    // A wake (the network back) cuts back-offs short, never a hold.
+    assert!(store.due_by(i64::MAX / 2, T0 + 9).unwrap().is_empty());
+    assert_eq!(store.due_by(T0 + 10, T0 + 10).unwrap().len(), 1);
+
+    // Recalled in time: the row goes, the draft stays, a second recall finds nothing.
+    assert_eq!(store.recall(id).unwrap(), Some(draft));
+    assert!(store.outbox_message(id).unwrap().is_none());
+    assert!(store.draft(draft).unwrap().is_some());
+    assert_eq!(store.recall(id).unwrap(), None);
+
+    // Held again, then tried: the draft goes with the first attempt, too late to recall.
+    let id = store
+        .enqueue(
+            &NewOutboxMessage {
+                from_draft: Some(draft),
+                hold_until: T0 + 30,
+                ..outgoing("<held-again@relais>")
+            },
+            T0 + 20,
+        )
+        .unwrap();
+    store
+        .set_outbox_state(id, OutboxState::Submitting, None, T0 + 30)
+        .unwrap();
+    assert!(store.draft(draft).unwrap().is_none(), "gone once tried");
+    assert_eq!(store.held_draft(id).unwrap(), None);
+    assert_eq!(store.recall(id).unwrap(), None);
+    assert_eq!(
+        store.outbox_message(id).unwrap().unwrap().state,
+        OutboxState::Submitting
+    );
+
+    // A hold already over at queueing time is no hold: the draft goes at once.
+    let other = store.create_draft(&draft_content(), T0).unwrap();
+    store
+        .enqueue(
+            &NewOutboxMessage {
+                from_draft: Some(other),
+                hold_until: T0 + 40,
+                ..outgoing("<late@relais>")
+            },
+            T0 + 40,
+        )
+        .unwrap();
+    assert!(store.draft(other).unwrap().is_none());
 }
 
 fn draft_content() -> DraftContent {
@@ -973,17 +1102,10 @@ fn hundred_thousand_messages_bench() {
     let start = Instant::now();
     let uids = store.uids(inbox).unwrap();
     println!("uids of 100k: {:?} ({})", start.elapsed(), uids.len());
-    // What the app's first list page costs: the folder's order, then one page of rows.
-    let start = Instant::now();
-    let order = store.list_order(inbox).unwrap();
-    let ordered = start.elapsed();
-    let ids: Vec<MessageId> = order.iter().take(100).map(|(id, _)| *id).collect();
-    let page = store.summaries(&ids).unwrap();
-    println!(
-        "list order of 100k: {ordered:?}; then a page of {} summaries: {:?}",
-        page.len(),
-        start.elapsed() - ordered
-    );
+    assert_eq!(uids.len(), 100_000);
+    assert_eq!(page.len(), 50);
+    // (The list order and first page of a 100k folder are timed by the benchmark,
+    // crates/relais-bench, on a store filled by a real sync.)
     let start = Instant::now();
     println!(
         "unread in box: {} in {:?}",

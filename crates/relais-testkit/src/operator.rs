@@ -62,6 +62,14 @@ pub struct Options {
     pub imap: Imap,
     /// Lifetime of the provider's access tokens, in seconds (short to watch one expire).
     pub access_token_ttl: u32,
+    /// The `acr` the provider's CIBA approvals report (default `eidas1`): a lower level
+    /// shows a client refusing it.
+    pub ciba_acr: Option<String>,
+    /// Whether the OpenID provider adds an `email` claim (the person's own box). Pro Santé
+    /// Connect documents none: `false`, the default, is the faithful provider, where the
+    /// engine finds the box by national identifier in the Annuaire Santé extraction the
+    /// profile names; `true` shows the claim taken as a hint only.
+    pub email_claim: bool,
 }
 
 impl Default for Options {
@@ -70,6 +78,8 @@ impl Default for Options {
             mode: Mode::Delegated,
             imap: Imap::from_env(),
             access_token_ttl: 300,
+            ciba_acr: None,
+            email_claim: false,
         }
     }
 }
@@ -101,7 +111,11 @@ impl Operator {
             Mode::Delegated => "delegated",
             Mode::Shared => "shared",
         };
-        let out = Command::new(run_script())
+        let mut command = Command::new(run_script());
+        if let Some(acr) = &options.ciba_acr {
+            command.env("OIDC_CIBA_ACR", acr);
+        }
+        let out = command
             .arg("start")
             .arg("--dir")
             .arg(dir.path())
@@ -112,6 +126,10 @@ impl Operator {
             .env(
                 "RELAIS_OPERATOR_ACCESS_TOKEN_TTL",
                 options.access_token_ttl.to_string(),
+            )
+            .env(
+                "RELAIS_OPERATOR_OIDC_EMAIL_CLAIM",
+                if options.email_claim { "1" } else { "0" },
             )
             .stdin(std::process::Stdio::null())
             .output()?;
@@ -177,6 +195,22 @@ impl Operator {
     /// The Relais operator profile (TOML) generated for this instance.
     pub fn profile(&self) -> PathBuf {
         PathBuf::from(self.var("RELAIS_OPERATOR_PROFILE"))
+    }
+
+    /// A copy of the operator profile, written in `dir`, whose submission port is `port`
+    /// (a closed port: the server is unreachable; a proxy's: traffic goes through it). The
+    /// trust anchors are named by their absolute path.
+    pub fn profile_with_submission_port(&self, dir: &Path, port: u16) -> io::Result<PathBuf> {
+        let text = std::fs::read_to_string(self.profile())?;
+        let real = self.submission_addr().port();
+        let text = text.replace(&format!("port = {real}"), &format!("port = {port}"));
+        let text = text.replace(
+            "\"pki/roots.pem\"",
+            &format!("{:?}", self.trust_anchors().display().to_string()),
+        );
+        let path = dir.join(format!("operator-{port}.toml"));
+        std::fs::write(&path, text)?;
+        Ok(path)
     }
 
     /// The text of one of the servers' logs (`dovecot`, `postfix`, `oidc`, `milter`).

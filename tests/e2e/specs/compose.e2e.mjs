@@ -62,6 +62,9 @@ describe('Rédaction (Marie MARTIN, secrétariat)', () => {
     await setFieldValue('#compose-body', `Bonjour Docteur,\n\nVeuillez trouver le compte rendu ci-joint.\n\n${signature}\n`);
     await attachFile(attachmentPath);
     await expect($('.composer .attachments').$('.filename=Compte-rendu-E2E.pdf')).toBeDisplayed({ wait: 10_000 });
+    // Below the attachments, under the composer's fixed buttons: brought to the middle first
+    // (a click on a hidden part of it is intercepted by the buttons' bar).
+    await browser.execute(() => document.getElementById('compose-dsn')?.scrollIntoView({ block: 'center' }));
     await $('#compose-dsn').click();
     // The draft saves itself every few seconds.
     await expect($('.draft-state')).toHaveText(expect.stringContaining('Brouillon enregistré'), { wait: 15_000 });
@@ -146,7 +149,9 @@ describe('Rédaction (Marie MARTIN, secrétariat)', () => {
     await expect($('.patient-card .address')).toHaveText('285036444512379@patient.mssante.fr');
     await $('#compose-birth-name').setValue('Dubois');
     await $('#compose-first-names').setValue('Camille');
-    await setFieldValue('#compose-birth-date', '1985-03-14');
+    // Typed as the person reads it, JJ/MM/AAAA; the engine receives 1985-03-14.
+    await $('#compose-birth-date').setValue('14/03/1985');
+    await expect($('#compose-birth-date')).toHaveValue('14/03/1985');
     await $('#compose-sex').selectByAttribute('value', 'F');
     await $('#compose-birthplace').setValue('64445');
     await $('#compose-close').click();

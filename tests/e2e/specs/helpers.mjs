@@ -1,4 +1,6 @@
 // Shared steps of the specs. `browser`, `$` and `expect` are WebdriverIO globals.
+import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { artifactsDir } from '../wdio.conf.mjs';
 
@@ -81,6 +83,19 @@ export async function openComposer() {
   await browser.waitUntil(async () => (await $('#compose-body').getValue()).trim().length > 0, { timeout: 10_000 });
 }
 
+/**
+ * Opens the composer and writes a letter from the secretariat: recipient (none when
+ * `null`), subject, and `words` above the box's signature.
+ */
+export async function writeFromSecretariat({ to, subject, words }) {
+  await openComposer();
+  await $('#compose-from').selectByAttribute('value', MARIE_SECRETARIAT);
+  if (to) await addRecipient('#compose-to', to);
+  await $('#compose-subject').setValue(subject);
+  const signature = (await $('#compose-body').getValue()).trim();
+  await setFieldValue('#compose-body', `${words}\n\n${signature}\n`);
+}
+
 /** Adds a recipient by typing it and Enter. */
 export async function addRecipient(field, address) {
   await $(field).setValue(address);
@@ -112,4 +127,44 @@ export async function waitForNotice(text, timeout = 15_000) {
     async () => ((await browser.execute(() => document.querySelector('.notice')?.textContent ?? '')) || '').includes(text),
     { timeout, timeoutMsg: `the notice never said « ${text} »` },
   );
+}
+
+/**
+ * A copy of the operator profile whose submission port answers nothing (port 9 on loopback:
+ * the connection is refused), beside the original so that its relative paths still hold.
+ */
+export function profileWithoutSubmission(name) {
+  const real = process.env.RELAIS_OPERATOR;
+  const text = fs.readFileSync(real, 'utf8');
+  const submission = text.match(/\[submission\][^[]*?port = (\d+)/);
+  if (!submission) throw new Error('no [submission] port in the operator profile');
+  const broken = text.replace(submission[0], submission[0].replace(`port = ${submission[1]}`, 'port = 9'));
+  const file = path.join(path.dirname(real), `operator-${name}.toml`);
+  fs.writeFileSync(file, broken);
+  return file;
+}
+
+/** Writes `messages` into `<operator>/mail/<domain>/<local>/Maildir/.<folder>/cur`, readable by Dovecot. */
+export function seedFolder(operatorDir, address, folder, messages) {
+  const [local, domain] = address.split('@');
+  const maildir = path.join(operatorDir, 'mail', domain, local, 'Maildir');
+  const dir = path.join(maildir, `.${folder}`);
+  for (const sub of ['cur', 'new', 'tmp']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+  const stamp = Math.floor(Date.now() / 1000);
+  messages.forEach((m, i) => {
+    const file = path.join(dir, 'cur', `${stamp}.H${i}P${process.pid}.relais-hostile,S=${m.raw.length}:2,`);
+    fs.writeFileSync(file, m.raw, { mode: 0o644 });
+  });
+  // As root the operator's servers run as `nobody`: they must own the new folder (indexes,
+  // flag renames). As another user they already are that user.
+  if (process.getuid?.() === 0) {
+    const uid = Number(execFileSync('id', ['-u', 'nobody']).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', 'nobody']).toString().trim());
+    const own = (p) => {
+      fs.chownSync(p, uid, gid);
+      if (fs.statSync(p).isDirectory()) for (const e of fs.readdirSync(p)) own(path.join(p, e));
+    };
+    own(dir);
+  }
+  return dir;
 }

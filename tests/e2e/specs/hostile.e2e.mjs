@@ -13,7 +13,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { startCanary } from '../hostile/canary.mjs';
 import { controlMessage, generateCorpus } from '../hostile/generate.mjs';
-import { boxButton, folderButton, screenshot, signInAs, signOut } from './helpers.mjs';
+import { boxButton, folderButton, screenshot, seedFolder, signInAs, signOut } from './helpers.mjs';
 
 const MARIE = 'marie.martin@ch-demo.mssante.fr';
 const FOLDER = 'Hostile';
@@ -21,31 +21,6 @@ const FOLDER = 'Hostile';
 const SETTLE_MS = 120;
 /** Cases whose screenshots are kept (looked at by a person). */
 const SHOTS = new Set();
-
-/** Writes `messages` into `<operator>/mail/<domain>/<local>/Maildir/.<folder>/cur`, readable by Dovecot. */
-function seedFolder(operatorDir, address, folder, messages) {
-  const [local, domain] = address.split('@');
-  const maildir = path.join(operatorDir, 'mail', domain, local, 'Maildir');
-  const dir = path.join(maildir, `.${folder}`);
-  for (const sub of ['cur', 'new', 'tmp']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
-  const stamp = Math.floor(Date.now() / 1000);
-  messages.forEach((m, i) => {
-    const file = path.join(dir, 'cur', `${stamp}.H${i}P${process.pid}.relais-hostile,S=${m.raw.length}:2,`);
-    fs.writeFileSync(file, m.raw, { mode: 0o644 });
-  });
-  // As root the operator's servers run as `nobody`: they must own the new folder (indexes,
-  // flag renames). As another user they already are that user.
-  if (process.getuid?.() === 0) {
-    const uid = Number(execFileSync('id', ['-u', 'nobody']).toString().trim());
-    const gid = Number(execFileSync('id', ['-g', 'nobody']).toString().trim());
-    const own = (p) => {
-      fs.chownSync(p, uid, gid);
-      if (fs.statSync(p).isDirectory()) for (const e of fs.readdirSync(p)) own(path.join(p, e));
-    };
-    own(dir);
-  }
-  return dir;
-}
 
 /** The state the Reader shows: subject, frame and its sandbox, or the text body. */
 const readerState = () =>

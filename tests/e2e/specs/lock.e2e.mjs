@@ -1,9 +1,11 @@
 // The inactivity lock (RELAIS_LOCK_SECONDS=3): the window hides every message and asks
-// Marie to sign in again; then the session resumed at start-up (the account and its
-// secret in the keyring open the mailbox without the sign-in screen).
+// Marie to sign in again; then the session resumed at start-up, which opens behind the lock
+// screen (a restart after a lock or a kill never shows the mail without her password); and
+// a sign-out that would destroy a message still waiting in the outbox, refused until she
+// confirms.
 import fs from 'node:fs';
 import path from 'node:path';
-import { PASSWORD, SECRETARIAT, boxButton, screenshot, signInAs, signOut, waitForMailbox } from './helpers.mjs';
+import { PASSWORD, SECRETARIAT, addRecipient, boxButton, openComposer, screenshot, signInAs, signOut, waitForMailbox, profileWithoutSubmission } from './helpers.mjs';
 
 const launcher = new URL('../launch-with-env', import.meta.url).pathname;
 
@@ -73,21 +75,78 @@ describe('Verrouillage après inactivité et reprise de session', () => {
     await expect($('.person')).toHaveText('Connecté(e) : Marie MARTIN');
   });
 
-  it('opens the mailbox directly at the next start (session resumed)', async () => {
+  it('opens on the lock screen at the next start, and shows the mail only after her password', async () => {
     const started = Date.now();
     await relaunch();
-    await waitForMailbox();
-    console.log(`[resume] mailbox ${((Date.now() - started) / 1000).toFixed(1)} s after the relaunch`);
+    await $('.lock').waitForDisplayed({ timeout: 45_000, timeoutMsg: 'the restarted app did not open locked' });
+    console.log(`[resume] lock screen ${((Date.now() - started) / 1000).toFixed(1)} s after the relaunch`);
+    await expect($('.lock')).toHaveText(expect.stringContaining('Relais a redémarré'));
+    await expect($('.lock')).toHaveText(expect.stringContaining('Marie MARTIN'), { wait: 10_000 });
     expect(await $('#signin-title').isExisting()).toBe(false);
+    expect(await $('nav.rail').isExisting()).toBe(false);
+    // The engine itself refuses to read mail: the lock is not only the window's.
+    const refusal = await browser.executeAsync((done) => {
+      window.__TAURI_INTERNALS__
+        .invoke('list_messages', { boxAddress: 'secretariat.cardio@ch-demo.mssante.fr', folder: 'INBOX', offset: 0, limit: 10 })
+        .then(
+          () => done('answered'),
+          (error) => done(error && error.code ? error.code : String(error)),
+        );
+    });
+    expect(refusal).toBe('locked');
+    await screenshot('resume-locked.png');
+    await $('#lock-password').setValue(PASSWORD);
+    await $('button=Déverrouiller').click();
+    await waitForMailbox();
     await expect($('.person')).toHaveText('Connecté(e) : Marie MARTIN');
     await expect(boxButton(SECRETARIAT)).toBeDisplayed();
-    await screenshot('resume.png');
+    // What says an account is here: written at sign-in, nothing personal in it.
+    const record = path.join(process.env.RELAIS_PROFILE_DIR, 'signed-in.json');
+    expect(fs.existsSync(record)).toBe(true);
+    expect(fs.readFileSync(record, 'utf8')).not.toContain('MARTIN');
     await signOut();
   });
 
   it('forgets the account at sign-out, so the next start shows the sign-in screen', () => {
     // Checked on disk: relaunching right after a sign-out races the old window's exit.
-    const account = path.join(process.env.RELAIS_PROFILE_DIR, 'account.json');
+    const account = path.join(process.env.RELAIS_PROFILE_DIR, 'signed-in.json');
     expect(fs.existsSync(account)).toBe(false);
+  });
+});
+
+describe('Déconnexion avec un message en attente', () => {
+  before(async () => {
+    await relaunch([`RELAIS_OPERATOR=${profileWithoutSubmission('no-submission')}`]);
+    await $('#signin-title').waitForExist({ timeout: 45_000 });
+    await signInAs('Marie MARTIN');
+  });
+
+  it('keeps the queued message when she stays, and destroys it only when she confirms', async () => {
+    await openComposer();
+    await addRecipient('#compose-to', 'pierre.durand@ch-demo.mssante.fr');
+    await $('#compose-subject').setValue('Attend le retour du réseau');
+    await $('button=Envoyer').click();
+    await $('.composer').waitForExist({ reverse: true, timeout: 30_000 });
+    await expect($('.status-bar .outbox')).toHaveText(expect.stringContaining('1'), { wait: 15_000 });
+
+    await $('button=Se déconnecter').click();
+    const dialog = $('.signout-blocked');
+    await expect(dialog).toBeDisplayed({ wait: 15_000 });
+    await expect(dialog).toHaveText(expect.stringContaining("1 message attend encore dans la boîte d'envoi"));
+    await expect(dialog).toHaveText(expect.stringContaining("Rien n'a été effacé"));
+    await screenshot('signout-blocked.png');
+    await $('button=Rester connecté(e)').click();
+    await expect(dialog).not.toBeExisting();
+    await waitForMailbox();
+    const outbox = await browser.executeAsync((done) => {
+      window.__TAURI_INTERNALS__.invoke('outbox', {}).then(done, (e) => done(String(e && e.code)));
+    });
+    expect(outbox.length).toBe(1);
+    expect(outbox[0].subject).toBe('Attend le retour du réseau');
+
+    await $('button=Se déconnecter').click();
+    await expect(dialog).toBeDisplayed({ wait: 15_000 });
+    await $('button=Supprimer ces envois et se déconnecter').click();
+    await expect($('h1')).toHaveText('Relais — messagerie sécurisée de santé', { wait: 20_000 });
   });
 });

@@ -66,6 +66,10 @@ describe('Boîtes de Marie MARTIN (mot de passe)', () => {
   it("shows a link's real target before anything opens, and never opens a window", async () => {
     const handles = await browser.getWindowHandles();
     const clickInMessage = async (text) => {
+      // The reader's header and toolbar can push the message below the fold: the reader
+      // scrolls as a whole, so bring the whole frame into sight first (WebDriver scrolls
+      // only the frame's own document to reach a link in it).
+      await browser.execute(() => document.querySelector('.reader iframe.html')?.scrollIntoView({ block: 'end' }));
       await browser.switchToFrame(await $('.reader iframe.html'));
       try {
         await $(`a=${text}`).click();

@@ -21,7 +21,7 @@ describe('Écran de connexion', () => {
     const demoOperator = $('input[name="operator"][value="demo"]');
     await expect(demoOperator).toBeSelected();
     await expect($('label*=Opérateur de démonstration (local)')).toBeDisplayed();
-    await expect($('label*=Autre opérateur : fichier de profil ou adresse')).toBeDisplayed();
+    await expect($('label*=Votre opérateur : votre adresse de messagerie')).toBeDisplayed();
 
     await expect($('button=Se connecter avec e-CPS')).toBeDisplayed();
     await expect($('p*=ou avec un identifiant')).toBeDisplayed();
@@ -60,6 +60,29 @@ describe('Écran de connexion', () => {
     await expect($('[role="alert"]')).toHaveText(
       "Indiquez le fichier de profil ou l'adresse de votre opérateur.",
     );
+  });
+
+  it('finds the operator of an address in the DNS, shows it, and refuses a server outside IGC-Santé', async () => {
+    await $('input[name="operator"][value="other"]').click();
+    // `srv-demo.test` is published by the run's DNS responder (SRV records, RFC 6186) with
+    // the local operator's servers, whose test certificate IGC-Santé did not issue.
+    await $('#other-operator').setValue('marie.martin@srv-demo.test');
+    await $('button.find').click();
+    const found = $('#operator-found');
+    await expect(found).toHaveText(expect.stringContaining('Serveurs publiés pour srv-demo.test'), { wait: 15_000 });
+    await expect(found).toHaveText(expect.stringMatching(/Réception \(IMAP\) : 127\.0\.0\.2:\d+ \(STARTTLS\)/));
+    await browser.saveScreenshot(path.join(artifactsDir, 'signin-discovered.png'));
+    await $('#login').setValue('marie.martin@ch-demo.mssante.fr');
+    await $('#password').setValue('relais-demo');
+    await $('button=Se connecter').click();
+    await expect($('.signin [role="alert"]')).toHaveText(expect.stringMatching(/certificat|autorités de confiance/), { wait: 30_000 });
+
+    // A domain that publishes nothing: said plainly.
+    await $('#other-operator').setValue('personne@inconnu.test');
+    await $('button.find').click();
+    await expect(found).toHaveText(expect.stringContaining("Aucune messagerie n'est publiée dans le DNS pour inconnu.test"), { wait: 15_000 });
+    await $('#login').clearValue();
+    await $('#password').clearValue();
   });
 
   it('shows the provider refusal in French for an unknown e-CPS identifier', async () => {

@@ -6,11 +6,13 @@ the milter, the OpenID provider and the README can never disagree about who may 
 which box. Called by `tests/operator/run start`; standard library only.
 
 Inputs come from the environment (set by `run`): OP_DIR, OP_HOST, OP_MODE, OP_IMAP, OP_UID,
-OP_GID, OP_USER, OP_GROUP, OP_NODE, OP_PERSONAS, OP_REPO and the OP_PORT_* ports.
+OP_GID, OP_USER, OP_GROUP, OP_NODE, OP_PERSONAS, OP_ANNUAIRE (the operator's Annuaire Santé
+extraction, named by the generated profile), OP_REPO and the OP_PORT_* ports.
 
 OP_IMAP chooses the IMAP server family: `dovecot` (default), `poor` (Dovecot advertising only
-IMAP4rev1) or `cyrus` (Cyrus IMAP 3.6 unpacked into OP_CYRUS_PREFIX by tests/bin/setup). With Cyrus, Dovecot still runs, but only its
-authentication service, which Postfix's submission server asks (SASL by Dovecot).
+IMAP4rev1) or `cyrus` (Cyrus IMAP 3.6 unpacked into OP_CYRUS_PREFIX by tests/bin/setup). With
+Cyrus, Dovecot still runs, but only its authentication service, which Postfix's submission
+server asks (SASL by Dovecot).
 """
 
 import json
@@ -561,6 +563,8 @@ client_id = "relais"
 organisational = [{org_list}]
 [boxes.names]
 {names}
+[annuaire]
+extraction = "{env('OP_ANNUAIRE')}"
 """
     write("operator.toml", profile)
 

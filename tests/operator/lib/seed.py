@@ -115,6 +115,7 @@ def xdm_zip(patient):
     <rim:ExtrinsicObject id="Document01" mimeType="text/xml" objectType="urn:uuid:7edca82f-054d-47f2-a032-9b2a5b5186c1">
       <rim:Slot name="URI"><rim:ValueList><rim:Value>DOC0001.XML</rim:Value></rim:ValueList></rim:Slot>
       <rim:Slot name="sourcePatientId"><rim:ValueList><rim:Value>{patient['ins']}^^^&amp;1.2.250.1.213.1.4.8&amp;ISO^NH</rim:Value></rim:ValueList></rim:Slot>
+      <rim:Slot name="sourcePatientInfo"><rim:ValueList><rim:Value>PID-5|{patient['birth_name']}^{patient['first_names']}^^^^^L</rim:Value><rim:Value>PID-7|{patient['birth_date'].replace('-', '')}</rim:Value><rim:Value>PID-8|{patient['sex']}</rim:Value></rim:ValueList></rim:Slot>
       <rim:Name><rim:LocalizedString value="Compte rendu de consultation de cardiologie"/></rim:Name>
     </rim:ExtrinsicObject>
   </rim:RegistryObjectList>

@@ -3,7 +3,8 @@
 //
 // Configured only through environment variables (see README.md):
 //   OIDC_HOST, OIDC_PORT, OIDC_ISSUER, OIDC_TLS_CERT, OIDC_TLS_KEY, OIDC_STATE_DIR, PERSONAS,
-//   OIDC_ACCESS_TOKEN_TTL (s, default 300), OIDC_REFRESH_TOKEN_TTL (s, default 28800).
+//   OIDC_ACCESS_TOKEN_TTL (s, default 300), OIDC_REFRESH_TOKEN_TTL (s, default 28800),
+//   OIDC_EMAIL_CLAIM (1 to add an `email` claim; by default none, as Pro Santé Connect).
 //
 // It logs one line per login and per token issuance on stdout, never a token value.
 
@@ -46,10 +47,23 @@ const STATE_DIR = env('OIDC_STATE_DIR');
 const PERSONAS = JSON.parse(fs.readFileSync(env('PERSONAS'), 'utf8'));
 const ACCESS_TTL = positiveSeconds('OIDC_ACCESS_TOKEN_TTL', 300);
 const REFRESH_TTL = positiveSeconds('OIDC_REFRESH_TOKEN_TTL', 8 * 60 * 60);
+// Pro Santé Connect does not document an `email` claim: it gives the national identifier and
+// the sectoral data, and a client finds the person's box in the Annuaire Santé. Off by
+// default; `OIDC_EMAIL_CLAIM=1` adds the person's own box as `email`, as a hint.
+const EMAIL_CLAIM = (() => {
+  const raw = env('OIDC_EMAIL_CLAIM', '0');
+  if (raw !== '0' && raw !== '1') {
+    console.error(`provider.mjs: OIDC_EMAIL_CLAIM must be 0 or 1, got "${raw}"`);
+    process.exit(2);
+  }
+  return raw === '1';
+})();
 
 const CLIENT_ID = 'relais';
 const SCOPE = 'openid scope_all';
 const ACR = 'eidas1';
+// TEST ONLY: the level CIBA approvals report, lowered by a test to see a client refuse it.
+const CIBA_ACR = process.env.OIDC_CIBA_ACR || ACR;
 // The audience of the JWT access tokens. Every access token is issued for this one "resource
 // server" (the MSSanté operator: IMAP + SMTP), which is what makes oidc-provider sign it as a
 // JWT instead of an opaque string.
@@ -120,7 +134,7 @@ function personClaims(person) {
     family_name: person.family_name,
     preferred_username: person.id,
     SubjectRefPro: subjectRefPro(person),
-    ...(person.box ? { email: person.box } : {}),
+    ...(EMAIL_CLAIM && person.box ? { email: person.box } : {}),
   };
 }
 
@@ -358,9 +372,9 @@ ${form}
           try {
             const grantId = await createGrant(provider, account.accountId);
             await provider.backchannelResult(request.jti, grantId, {
-              acr: ACR, amr: ['pin'], authTime: Math.floor(Date.now() / 1000),
+              acr: CIBA_ACR, amr: ['pin'], authTime: Math.floor(Date.now() / 1000),
             });
-            log('login', { method: 'ciba', person: person?.id, national_id: account.accountId, acr: ACR });
+            log('login', { method: 'ciba', person: person?.id, national_id: account.accountId, acr: CIBA_ACR });
           } catch (err) {
             log('ciba-approval-failed', { error: err.message });
           }

@@ -21,6 +21,8 @@ const info: SessionInfo = {
     national_id: '810100000041',
     login: OWN,
     own_box: OWN,
+    declared: false,
+    needs_identity: false,
   },
   boxes: [
     { address: OWN, kind: 'nominative', display_name: 'Marie MARTIN', rights: 'lrswipkxtea', can_send: true, can_delete: true, unread: 2 },
@@ -42,13 +44,14 @@ function foldersOf(box: string): FolderView[] {
   const list = roles.map(([name, display_name, role]) => ({
     box_address: box,
     name,
+    path: name,
     display_name,
     role,
     depth: 0,
     unread: name === 'INBOX' ? (box === SERVICE ? 37 : 2) : 0,
     total: name === 'INBOX' && box === SERVICE ? BIG : 40,
   }));
-  list.splice(1, 0, { box_address: box, name: 'INBOX/Comptes rendus', display_name: 'Comptes rendus', role: null, depth: 1, unread: 0, total: 12 });
+  list.splice(1, 0, { box_address: box, name: 'INBOX/Comptes rendus', path: 'INBOX/Comptes rendus', display_name: 'Comptes rendus', role: null, depth: 1, unread: 0, total: 12 });
   return list;
 }
 
@@ -138,6 +141,10 @@ mockIPC(
       }
       case 'get_message':
         return message(a.id as number);
+      case 'local_drafts':
+      case 'returned_reports':
+      case 'report_summaries':
+        return [];
       case 'set_seen':
       case 'set_flagged':
       case 'delete_message':

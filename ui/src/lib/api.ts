@@ -6,6 +6,9 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
+/** A received message's read-receipt request and the person's choice (ECO.3.1.6). */
+export type ReadReceiptState = 'not_asked' | 'asked' | 'sent' | 'declined';
+
 export interface AppInfo {
   version: string;
   /** True when the app was started with a demo personas file. */
@@ -94,6 +97,17 @@ export interface PersonView {
   login: string;
   /** Address of the person's nominative box, when they have one. */
   own_box: string | null;
+  /** The names are only what the person declared: shown « déclaré » wherever the author is. */
+  declared: boolean;
+  /** No directory knows the person and they have not declared their names yet. */
+  needs_identity: boolean;
+}
+
+/** What a person no directory knows declares at their first sign-in. */
+export interface IdentityDeclaration {
+  given_name: string;
+  family_name: string;
+  profession: string;
 }
 
 /** The kind of a box the person may open. */
@@ -120,6 +134,8 @@ export interface FolderView {
   box_address: string;
   /** IMAP name, passed back to `list_messages`. */
   name: string;
+  /** The whole name as the person reads it (`Classés/Cardiologie`). */
+  path: string;
   /** French role name for special folders, else the folder's own name. */
   display_name: string;
   role: FolderRole | null;
@@ -153,6 +169,19 @@ export interface MessageRow {
   status?: StatusView | null;
   /** Shared boxes: « Répondu par Pierre DURAND, 14:32 ». */
   answered_by?: string | null;
+  /** The sender is a patient writing from Mon espace santé. */
+  from_patient?: boolean;
+  /** The subject carried `XDM/1.0/DDM+` (shown without it): a document for the DMP. */
+  dmp_document?: boolean;
+}
+
+/** The Ségur markers of a message, computed by the engine side (relais-mail). */
+export interface SegurMarks {
+  from_patient: boolean;
+  patient: { ins: string; name: string | null } | null;
+  closed: boolean;
+  dmp_document: boolean;
+  subject: string;
 }
 
 /** The shared status of a message in a box (IMAP keywords, docs/collaboration.md). */
@@ -321,6 +350,8 @@ export interface MessageView {
   /** French explanation when the message could only be partly decoded. */
   malformed_note: string | null;
   message_id: string | null;
+  /** Patient, Mon espace santé, closed conversation (ECO / Ségur reading side). */
+  marks?: SegurMarks;
 }
 
 /** What to search for. Empty `text` matches everything that passes the filters. */
@@ -334,6 +365,10 @@ export interface SearchRequest {
   since: number | null;
   /** Unix seconds, exclusive. */
   until: number | null;
+  /** Only messages with attachments. */
+  with_attachments: boolean;
+  /** Words the sender (name, address or author) must hold; '' for any. */
+  from: string;
 }
 
 /** `sync-progress`: one folder's synchronisation moved on. */
@@ -367,6 +402,41 @@ export interface Connection {
 /** `session-ended`: the person must sign in again; `reason` is French. */
 export interface SessionEnded {
   reason: string;
+}
+
+/** At start-up: a session behind the lock screen (always after a restart), or the open one. */
+export interface Resumed {
+  locked: boolean;
+  info: SessionInfo | null;
+}
+
+/** A move the server confirmed, handed back as it came to undo it. */
+export interface MoveDone {
+  box_address: string;
+  from_folder: number;
+  to_folder: number;
+  moved: number;
+  /** The messages' ids in the destination; empty: the move cannot be undone. */
+  moved_ids: number[];
+}
+
+/** `folders-changed`: a box's folders were created, renamed or deleted. */
+export interface FoldersChanged {
+  box_address: string;
+}
+
+/** `messages`: rows of a folder added, changed (flags, claims) or gone, by anyone. */
+export interface MessagesEvent {
+  change: 'added' | 'changed' | 'expunged';
+  box_address: string;
+  folder_id: number;
+  ids: number[];
+}
+
+/** `box-error`: a box could not be synchronised or watched; `message` is French. */
+export interface BoxError {
+  box_address: string;
+  message: string;
 }
 
 /** A link clicked in a message (`link-requested`): a web link to confirm, or a `mailto:`. */
@@ -423,11 +493,71 @@ export interface ComposeView {
   from_box: string;
   to: AddressView[];
   cc: AddressView[];
+  bcc: AddressView[];
   subject: string;
+  /** The person's words so far (a reopened draft; empty for a reply or forward). */
+  text: string;
   quoted: string | null;
   attachments: HeldAttachment[];
   in_reply_to: string | null;
   references: string[];
+  /** The local draft this message goes on, when it is a reopened draft. */
+  draft_id: number | null;
+}
+
+/** An IHE XDM package as relais-mail reads it (patient from METADATA.XML, documents). */
+export interface XdmPackageView {
+  subset: string;
+  patient: {
+    id: string | null;
+    id_oid: string | null;
+    ins: string | null;
+    family_name: string | null;
+    given_names: string | null;
+    birth_date: string | null;
+    birth_date_fr: string | null;
+    sex: string | null;
+  };
+  documents: {
+    path: string;
+    title: string | null;
+    mime_type: string | null;
+    cda_code: string | null;
+    text: string;
+    html: string | null;
+    size: number;
+  }[];
+  other_files: string[];
+}
+
+/** An operator found by DNS SRV for what the person typed, shown before it is used. */
+export interface DiscoveredOperator {
+  domain: string;
+  /** « imap.example.fr:993 (TLS) ». */
+  imap: string;
+  submission: string;
+}
+
+/** One line of « Suivi » under a sent message: what came back about it. */
+export interface ReturnedView {
+  /** The report message, to open it as it came. */
+  report: number;
+  /** When it came (unix seconds). */
+  at: number;
+  state: 'delivered' | 'read' | 'failed' | 'delayed' | 'other';
+  summary: string;
+  /** What to do, when something is to be done. */
+  advice: string | null;
+}
+
+/** A draft kept only on this computer (not yet in the box's Drafts folder). */
+export interface LocalDraftView {
+  id: number;
+  box_address: string;
+  subject: string;
+  to: string[];
+  /** Last saved (unix seconds). */
+  updated_at: number;
 }
 
 export interface DraftSavedView {
@@ -440,6 +570,10 @@ export interface SendOutcome {
   state: string;
   message_id: string;
   error: string | null;
+  /** Its outbox row, for « Annuler l'envoi ». */
+  outbox_id: number;
+  /** Undo send: held until then (unix seconds), « Annuler l'envoi » offered meanwhile. */
+  held_until: number | null;
 }
 
 export interface SendLimits {
@@ -475,12 +609,16 @@ export interface OutboxRowView {
   attempts: number;
   last_error: string | null;
   next_attempt_at: number;
+  /** Undo send: held until then (unix seconds), not yet tried. */
+  held_until: number | null;
 }
 
 export interface AppSettings {
   lock_minutes: number;
   language: 'fr' | 'en';
   download_dir: string | null;
+  /** Undo send delay in seconds (0–60, 0: off); `null`: the default (10 s). */
+  undo_send_seconds: number | null;
 }
 
 export interface SettingsView {
@@ -489,6 +627,8 @@ export interface SettingsView {
   lock_seconds: number;
   lock_from_env: boolean;
   default_download_dir: string;
+  /** The undo-send delay applied, in seconds. */
+  undo_send_seconds: number;
 }
 
 export interface BoxSignatureView {
@@ -507,28 +647,50 @@ export interface LockInfo {
 // `boxAddress`. The payloads themselves (DTOs) stay snake_case.
 export const api = {
   appInfo: () => call<AppInfo>('app_info'),
+  discoverOperator: (typed: string) => call<DiscoveredOperator>('discover_operator', { typed }),
   demoPersonas: () => call<DemoPersona[]>('demo_personas'),
   signInPassword: (request: PasswordSignIn) =>
     call<SessionInfo>('sign_in_password', { request }),
   signInEcps: (request: EcpsSignIn) => call<SessionInfo>('sign_in_ecps', { request }),
   sessionInfo: () => call<SessionInfo>('session_info'),
+  declareIdentity: (request: IdentityDeclaration) =>
+    call<SessionInfo>('declare_identity', { request }),
   listFolders: (boxAddress: string) =>
     call<FolderView[]>('list_folders', { boxAddress }),
   listMessages: (boxAddress: string, folder: string, offset: number, limit: number) =>
     call<MessagePage>('list_messages', { boxAddress, folder, offset, limit }),
   getMessage: (id: number) => call<MessageView>('get_message', { id }),
+  /** « Toutes les boîtes de réception »: every inbox, threaded, no cap. */
+  unifiedInbox: (offset: number, limit: number) => call<MessagePage>('unified_inbox', { offset, limit }),
+  /** The current rows of messages a `messages` event named. */
+  messageRows: (ids: number[]) => call<MessageRow[]>('message_rows', { ids }),
   search: (request: SearchRequest, offset: number, limit: number) =>
     call<MessagePage>('search', { request, offset, limit }),
   setSeen: (id: number, seen: boolean) => call<void>('set_seen', { id, seen }),
   setFlagged: (id: number, flagged: boolean) => call<void>('set_flagged', { id, flagged }),
   deleteMessage: (id: number) => call<void>('delete_message', { id }),
+  createFolder: (boxAddress: string, name: string) => call<void>('create_folder', { boxAddress, name }),
+  renameFolder: (boxAddress: string, folder: string, newName: string) =>
+    call<void>('rename_folder', { boxAddress, folder, newName }),
+  deleteFolder: (boxAddress: string, folder: string) => call<void>('delete_folder', { boxAddress, folder }),
+  /** Moves messages of one folder into `folder` (IMAP name) of the same box. */
+  moveMessages: (ids: number[], boxAddress: string, folder: string) =>
+    call<MoveDone>('move_messages', { ids, boxAddress, folder }),
+  /** Moves back what `done` moved. */
+  undoMove: (done: MoveDone) => call<MoveDone>('undo_move', { done }),
   /** The same message with its remote images allowed, for this opening only. */
   showRemoteImages: (id: number) => call<MessageView>('show_remote_images', { id }),
   /** The raw message (RFC 5322 text), for « Voir la source ». */
   messageSource: (id: number) => call<string>('message_source', { id }),
   syncNow: () => call<void>('sync_now'),
-  signOut: () => call<void>('sign_out'),
-  resumeSession: () => call<SessionInfo | null>('resume_session'),
+  /**
+   * Refused with `pending_outgoing` while messages wait in the outbox or drafts exist only
+   * here, unless `discardPending` (the person confirmed they are to be destroyed).
+   */
+  signOut: (discardPending = false) => call<void>('sign_out', { discardPending }),
+  resumeSession: () => call<Resumed | null>('resume_session'),
+  /** The person is active: the engine's inactivity lock counts from now. */
+  touchSession: () => call<void>('touch_session'),
   checkIns: (text: string) => call<InsCheck>('check_ins', { text }),
   checkPatient: (patient: PatientInput) => call<PatientCheck>('check_patient', { patient }),
   knownAddresses: () => call<AddressView[]>('known_addresses'),
@@ -547,14 +709,33 @@ export const api = {
   },
   releaseAttachment: (token: number) => call<void>('release_attachment', { token }),
   composeReply: (id: number, all: boolean) => call<ComposeView>('compose_reply', { id, all }),
+  /** « Reprendre le brouillon » on a message of a Drafts folder. */
+  openDraft: (id: number) => call<ComposeView>('open_draft', { id }),
+  localDrafts: (boxAddress: string) => call<LocalDraftView[]>('local_drafts', { boxAddress }),
+  openLocalDraft: (id: number) => call<ComposeView>('open_local_draft', { id }),
+  discardDraft: (id: number) => call<void>('discard_draft', { id }),
+  /** ECO.3.1.6: whether a message asks for a read receipt and what the person chose. */
+  readReceiptState: (id: number) => call<ReadReceiptState>('read_receipt_state', { id }),
+  /** The person's answer: send the receipt, or not; never automatic, remembered. */
+  answerReadReceipt: (id: number, send: boolean) =>
+    call<ReadReceiptState>('answer_read_receipt', { id, send }),
   composeForward: (id: number, asAttachment: boolean) =>
     call<ComposeView>('compose_forward', { id, asAttachment }),
   signature: (boxAddress: string) => call<string>('signature', { boxAddress }),
   saveDraft: (request: ComposeRequest) => call<DraftSavedView>('save_draft', { request }),
   sendMessage: (request: ComposeRequest) => call<SendOutcome>('send_message', { request }),
+  /** « Annuler l'envoi »: the held message comes back as a draft. */
+  recallSend: (id: number) => call<ComposeView>('recall_send', { id }),
+  exportMessage: (id: number) => call<string>('export_message', { id }),
+  xdmPackage: (id: number, index: number) => call<XdmPackageView>('xdm_package', { id, index }),
+  returnedReports: (id: number) => call<ReturnedView[]>('returned_reports', { id }),
+  reportSummaries: (id: number) => call<string[]>('report_summaries', { id }),
+  saveAllAttachments: (id: number) => call<string[]>('save_all_attachments', { id }),
   outbox: () => call<OutboxRowView[]>('outbox'),
   outboxCounts: () => call<OutboxChanged>('outbox_counts'),
   retryOutbox: () => call<OutboxChanged>('retry_outbox'),
+  sendOutboxNow: (id: number) => call<OutboxRowView>('send_outbox_now', { id }),
+  removeOutbox: (id: number) => call<boolean>('remove_outbox', { id }),
   getSettings: () => call<SettingsView>('get_settings'),
   setSettings: (settings: AppSettings) => call<SettingsView>('set_settings', { settings }),
   boxSignature: (boxAddress: string) => call<BoxSignatureView>('box_signature', { boxAddress }),
@@ -597,6 +778,10 @@ export const api = {
    * screen mounted) — a no-op unless `RELAIS_PAINTED_MARKER` is set.
    */
   painted: (kind: 'list' | 'signin' | 'mailbox') => call<void>('painted', { kind }),
+  /** Benchmark: whether the window plays its interactions (lib/benchInteractions.ts). */
+  benchInteractions: () => call<boolean>('bench_interactions'),
+  /** Benchmark: one measure taken in the window (a no-op outside the benchmark). */
+  benchTook: (name: string, ms: number) => call<void>('bench_took', { name, ms }),
   /** Opens `url` in the system browser, never inside the app's window. */
   openExternal: (url: string) => call<void>('plugin:opener|open_url', { url }),
 };
@@ -608,6 +793,12 @@ export interface AppEvents {
   'outbox-changed': OutboxChanged;
   connection: Connection;
   'session-ended': SessionEnded;
+  'session-locked': null;
+  'session-unlocked': null;
+  synchronised: null;
+  'box-error': BoxError;
+  messages: MessagesEvent;
+  'folders-changed': FoldersChanged;
   'link-requested': LinkRequest;
   'directory-progress': ImportProgress;
   'directory-done': DirectoryImportEnd;

@@ -4,7 +4,7 @@
 import type { AddressView, BoxView, SessionInfo } from './api';
 import type { Locale } from './stores/locale.svelte';
 import { translate } from '../i18n';
-import { formatSize } from './format';
+import { formatSize, type TypedDate } from './format';
 
 export interface FromOption {
   address: string;
@@ -17,7 +17,7 @@ export interface FromOption {
  * Secrétariat de cardiologie » for a service box.
  */
 export function fromOptions(info: SessionInfo, lang: Locale): FromOption[] {
-  const name = info.person.display_name;
+  const name = authorName(info, lang);
   return info.boxes
     .filter((box) => box.can_send)
     .map((box) => ({ address: box.address, label: fromLabel(box, info, name, lang) }));
@@ -28,6 +28,13 @@ function fromLabel(box: BoxView, info: SessionInfo, name: string, lang: Locale):
   return own
     ? translate(lang, 'compose.fromOwn', { name })
     : translate(lang, 'compose.fromFor', { name, box: box.display_name });
+}
+
+/** The person's name as the author of what they write: « (déclaré) » after names that only
+ * they declared (no directory knows them). */
+export function authorName(info: SessionInfo, lang: Locale): string {
+  const name = info.person.display_name;
+  return info.person.declared ? translate(lang, 'identity.declared', { name }) : name;
 }
 
 /** The domain is `mssante.fr` or one of its sub-domains. */
@@ -63,6 +70,25 @@ export function attachmentSizeProblem(
     size: formatSize(size, lang),
     limit: formatSize(limit, lang),
   });
+}
+
+/**
+ * What is wrong with a birth date typed as JJ/MM/AAAA, in the person's language, or `null`.
+ * The engine's own message speaks of the ISO form it receives, which the person never sees.
+ */
+export function birthDateProblem(typed: TypedDate, lang: Locale): string | null {
+  switch (typed.kind) {
+    case 'valid':
+      return null;
+    case 'empty':
+      return translate(lang, 'compose.birthDateMissing');
+    case 'incomplete':
+      return translate(lang, 'compose.birthDateIncomplete');
+    case 'invalid':
+      return translate(lang, 'compose.birthDateInvalid');
+    case 'future':
+      return translate(lang, 'compose.birthDateFuture');
+  }
 }
 
 /** A loose check of an address as typed, before the engine's own. */

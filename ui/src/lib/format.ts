@@ -75,3 +75,137 @@ export function dayEnd(isoDay: string): number | null {
     new Date(date.getFullYear(), date.getMonth(), date.getDate() + 1).getTime() / 1000,
   );
 }
+
+/**
+ * A number as the language writes it, with `fractionDigits` decimals: « 12 345 », « 2,5 »
+ * (fr), « 12,345 », « 2.5 » (en). Never the system's locale: an English system must not
+ * turn French figures into English ones.
+ */
+export function formatNumber(value: number, locale: Locale, fractionDigits = 0): string {
+  return new Intl.NumberFormat(INTL_LOCALE[locale], {
+    minimumFractionDigits: fractionDigits,
+    maximumFractionDigits: fractionDigits,
+  }).format(value);
+}
+
+/** A percentage given in percent: « 110 % » (fr, with a no-break space), « 110% » (en). */
+export function formatPercent(percent: number, locale: Locale): string {
+  return new Intl.NumberFormat(INTL_LOCALE[locale], { style: 'percent', maximumFractionDigits: 0 }).format(
+    percent / 100,
+  );
+}
+
+/** A time of day in local time, « 14:32 », for a Unix time in seconds. */
+export function formatTime(unixSeconds: number, locale: Locale): string {
+  return new Intl.DateTimeFormat(INTL_LOCALE[locale], { hour: '2-digit', minute: '2-digit' }).format(
+    new Date(unixSeconds * 1000),
+  );
+}
+
+/** A time of day with seconds, in local time: « 10:42:05 » in both languages. */
+export function formatTimeOfDay(ms: number, locale: Locale): string {
+  return new Intl.DateTimeFormat(INTL_LOCALE[locale], {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).format(new Date(ms));
+}
+
+// ─── dates typed as JJ/MM/AAAA ──────────────────────────────────────────────────────
+// A native date input follows the system's locale (03/14/1985 on an English system), so
+// the birth date is a text field that always reads and writes day/month/year; the engine
+// still receives ISO `YYYY-MM-DD`.
+
+/** What a typed JJ/MM/AAAA date is: empty, not finished, not a real day, or `iso`. */
+export type TypedDate =
+  | { kind: 'empty' }
+  | { kind: 'incomplete' }
+  | { kind: 'invalid' }
+  | { kind: 'future' }
+  | { kind: 'valid'; iso: string };
+
+const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+const GROUP_SIZES = [2, 2, 4] as const;
+
+/**
+ * Puts slashes into a date as it is typed: « 14031985 » → « 14/03/1985 », « 1/3/1985 » or
+ * « 1.3.1985 » → « 01/03/1985 ». A slash is added only before a further digit, so that
+ * Backspace over « 14/ » is not undone; a pasted ISO date is turned around.
+ */
+export function maskFrenchDate(text: string): string {
+  const iso = ISO_DAY.exec(text.trim());
+  if (iso) return `${iso[3]}/${iso[2]}/${iso[1]}`;
+  // Day, month, year: filled one after the other.
+  const groups: string[] = [''];
+  for (const char of text) {
+    const group = groups.length - 1;
+    const current = groups[group] ?? '';
+    if (char >= '0' && char <= '9') {
+      if (current.length < (GROUP_SIZES[group] ?? 0)) groups[group] = current + char;
+      else if (group < 2) groups.push(char);
+      else break;
+    } else if ('/.- '.includes(char) && group < 2 && current.length > 0) {
+      // « 1/ » means the first of the month: the day (or month) is complete.
+      groups[group] = current.padStart(2, '0');
+      groups.push('');
+    }
+  }
+  // A separator just typed leaves an empty last group: « 14/ » keeps its slash.
+  return groups.join('/');
+}
+
+/**
+ * Reads a JJ/MM/AAAA date (as `maskFrenchDate` writes it). `today` is a parameter so that
+ * tests need no clock: a birth date after it is refused.
+ */
+export function parseFrenchDate(text: string, today: Date): TypedDate {
+  const masked = maskFrenchDate(text);
+  if (masked === '') return { kind: 'empty' };
+  const match = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(masked);
+  if (!match) return { kind: 'incomplete' };
+  const [, dd, mm, yyyy] = match;
+  const day = Number(dd);
+  const month = Number(mm);
+  const year = Number(yyyy);
+  // The calendar's own check: 31/04 or 29/02/2023 roll over to another day.
+  const date = new Date(Date.UTC(year, month - 1, day));
+  date.setUTCFullYear(year);
+  if (
+    year < 1000 ||
+    date.getUTCFullYear() !== year ||
+    date.getUTCMonth() !== month - 1 ||
+    date.getUTCDate() !== day
+  ) {
+    return { kind: 'invalid' };
+  }
+  const iso = `${yyyy}-${mm}-${dd}`;
+  const todayIso = `${today.getFullYear()}-${pad(today.getMonth() + 1)}-${pad(today.getDate())}`;
+  if (iso > todayIso) return { kind: 'future' };
+  return { kind: 'valid', iso };
+}
+
+/** A typed JJ/MM/AAAA day as `YYYY-MM-DD` (past or future), or '' while it is unfinished. */
+export function frenchDayToIso(text: string): string {
+  const match = /^(\d{2})\/(\d{2})\/(\d{4})$/.exec(maskFrenchDate(text));
+  return match ? `${match[3]}-${match[2]}-${match[1]}` : '';
+}
+
+/** `YYYY-MM-DD` as people read it, « 14/03/1985 »; anything else is returned as it is. */
+export function formatIsoDay(iso: string): string {
+  const match = ISO_DAY.exec(iso);
+  return match ? `${match[3]}/${match[2]}/${match[1]}` : iso;
+}
+
+/**
+ * Where the caret goes after `maskFrenchDate` rewrote the field: just after the same
+ * number of digits as before it, so that editing in the middle does not jump to the end.
+ */
+export function caretAfterDigits(masked: string, digits: number): number {
+  if (digits <= 0) return 0;
+  let seen = 0;
+  for (const [i, char] of [...masked].entries()) {
+    if (char >= '0' && char <= '9') seen += 1;
+    if (seen === digits) return i + 1;
+  }
+  return masked.length;
+}

@@ -36,6 +36,14 @@ describe('shortcutFor', () => {
     expect(shortcutFor(key('x'))).toBeNull();
   });
 
+  it('maps Ctrl+Z to undo and Ctrl+P to print, outside text fields only', () => {
+    expect(shortcutFor(key('z', document.body, { ctrlKey: true }))).toBe('undo');
+    expect(shortcutFor(key('p', document.body, { ctrlKey: true }))).toBe('print');
+    expect(shortcutFor(key('P', document.body, { metaKey: true }))).toBe('print');
+    expect(shortcutFor(key('p', document.body, { ctrlKey: true, altKey: true }))).toBeNull();
+    expect(shortcutFor(key('p', element('<textarea></textarea>'), { ctrlKey: true }))).toBeNull();
+  });
+
   it('leaves typing alone', () => {
     for (const html of ['<input type="search">', '<textarea></textarea>', '<select></select>']) {
       const field = element(html);

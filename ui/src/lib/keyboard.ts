@@ -13,6 +13,9 @@ export type ShortcutAction =
   | 'compose'
   | 'focus-search'
   | 'delete'
+  | 'move'
+  | 'undo'
+  | 'print'
   | 'help';
 
 /** The part of a `KeyboardEvent` the shortcuts look at. */
@@ -32,6 +35,7 @@ const LETTER_KEYS: Record<string, ShortcutAction> = {
   f: 'forward',
   c: 'compose',
   '/': 'focus-search',
+  v: 'move',
   '?': 'help',
 };
 
@@ -56,7 +60,15 @@ export const SHORTCUTS: readonly { keys: readonly string[]; label: MessageKey }[
   { keys: ['c'], label: 'shortcuts.compose' },
   { keys: ['/'], label: 'shortcuts.search' },
   { keys: ['Delete'], label: 'shortcuts.delete' },
+  { keys: ['v'], label: 'shortcuts.move' },
+  { keys: ['Ctrl+Z'], label: 'shortcuts.undo' },
+  { keys: ['Ctrl+P'], label: 'shortcuts.print' },
+  { keys: ['Maj+↓', 'Maj+↑'], label: 'shortcuts.extend' },
   { keys: ['?'], label: 'shortcuts.help' },
+  // Handled by the whole window (App.svelte), in text fields too.
+  { keys: ['Ctrl++'], label: 'shortcuts.textBigger' },
+  { keys: ['Ctrl+-'], label: 'shortcuts.textSmaller' },
+  { keys: ['Ctrl+0'], label: 'shortcuts.textReset' },
 ];
 
 function isElement(target: EventTarget | null): target is Element {
@@ -83,8 +95,12 @@ function isActivatable(target: EventTarget | null): boolean {
 
 /** The action `event` asks for, or `null` when it is not a shortcut here. */
 export function shortcutFor(event: KeyInput): ShortcutAction | null {
-  if (event.ctrlKey || event.metaKey || event.altKey) return null;
   if (isTextEntry(event.target)) return null;
+  // Ctrl+Z (Cmd+Z) outside a text field: undo the last move, not a text edit.
+  if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 'z') return 'undo';
+  // Ctrl+P: the open message, not the whole window.
+  if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === 'p') return 'print';
+  if (event.ctrlKey || event.metaKey || event.altKey) return null;
   const letter = LETTER_KEYS[event.key];
   if (letter) return letter;
   const activation = ACTIVATION_KEYS[event.key];

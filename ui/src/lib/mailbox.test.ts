@@ -55,6 +55,7 @@ async function showOneMessage(view: BoxView) {
     folder: {
       box_address: SERVICE,
       name: 'INBOX',
+      path: 'INBOX',
       display_name: 'Boîte de réception',
       role: 'inbox',
       depth: 0,

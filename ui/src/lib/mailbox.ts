@@ -8,6 +8,7 @@ import {
   type AddressView,
   type LinkRequest,
   type MessageRow,
+  type MoveDone,
   type SessionInfo,
   type StatusFilter,
   type StatusOutcome,
@@ -122,6 +123,29 @@ async function refreshList(): Promise<void> {
     const row = messages.list.byId(open.id);
     if (row) reader.patch(open.id, { status: row.status, answered_by: row.answered_by });
   }
+}
+
+/** The rows of `ids` as the engine now has them, patched in place (no list read). */
+async function patchRows(ids: number[]): Promise<void> {
+  try {
+    for (const row of await api.messageRows(ids)) {
+      // The flags and the team status only: the row keeps its place and thread.
+      const { seen, flagged, answered, status, answered_by } = row;
+      messages.patch(row.id, { seen, flagged, answered, status, answered_by });
+      if (reader.view?.row.id === row.id) reader.patch(row.id, { status: row.status, answered_by: row.answered_by });
+    }
+  } catch (error) {
+    console.warn('Relais: rows not updated, reading the list again', error);
+    refreshListSoon();
+  }
+}
+
+let listTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** The list again a moment after the last change event, so that a burst costs one read. */
+function refreshListSoon(delay = 150): void {
+  clearTimeout(listTimer);
+  listTimer = setTimeout(() => void refreshList(), delay);
 }
 
 /** « À traiter », « Mes prises en charge », « Traités », or every message (`null`). */
@@ -297,6 +321,142 @@ export async function deleteSelected(): Promise<void> {
   await refreshList();
 }
 
+// ─── Folders and moves ─────────────────────────────────────────────────────────────────
+
+/**
+ * The chosen rows (or the selected one) when they all belong to one box, else `null` after
+ * telling the person why: a move stays inside one box.
+ */
+export function chosenOfOneBox(): { first: MessageRow; rows: MessageRow[] } | null {
+  const rows = messages.chosen;
+  const first = rows[0];
+  if (!first) {
+    notice.show(t('move.nothing'));
+    return null;
+  }
+  if (rows.some((row) => row.box_address !== first.box_address)) {
+    notice.show(t('move.unifiedMixed'));
+    return null;
+  }
+  return { first, rows };
+}
+
+/** Moves the chosen rows (or the selected one) into `folder` of their box (or of `toBox`). */
+export async function moveChosen(folder: string, toBox?: string): Promise<void> {
+  const chosen = chosenOfOneBox();
+  if (!chosen) return;
+  const { first, rows } = chosen;
+  await moveMessages(
+    first.box_address,
+    rows.map((row) => row.id),
+    folder,
+    toBox ?? first.box_address,
+  );
+}
+
+/** Moves messages of `box` into its folder `folder`, then offers to undo. */
+export async function moveMessages(box: string, ids: number[], folder: string, toBox: string = box): Promise<void> {
+  // Taken out of `box`, put into `toBox` (the same box, or another of the person's).
+  const from = boxes.get(box);
+  const to = boxes.get(toBox);
+  if (!from?.can_delete || !to?.rights.includes('i')) {
+    const refused = !from?.can_delete ? from : to;
+    notice.show(t('move.cannot', { box: refused?.display_name ?? box }));
+    return;
+  }
+  let done: MoveDone;
+  try {
+    done = await api.moveMessages(ids, toBox, folder);
+  } catch (error) {
+    notice.show(problemOf(error));
+    return;
+  }
+  if (reader.openId !== null && ids.includes(reader.openId)) reader.clear();
+  messages.clearChecked();
+  const name =
+    toBox === box
+      ? (folders.find(box, folder)?.display_name ?? folder)
+      : `${to.display_name} — ${folders.find(toBox, folder)?.display_name ?? folder}`;
+  const text =
+    done.moved === 1 ? t('move.doneOne', { folder: name }) : t('move.doneMany', { count: done.moved, folder: name });
+  status.announce(text);
+  lastMove = done.moved_ids.length > 0 ? done : null;
+  notice.show(text, 10_000, lastMove ? { label: t('move.undo'), run: () => void undoLastMove() } : null);
+  void folders.load(box);
+  if (toBox !== box) void folders.load(toBox);
+  await refreshList();
+}
+
+/** The last move, while it can be undone. */
+let lastMove: MoveDone | null = null;
+
+/** Moves back what the last move moved (the notice's « Annuler », or Ctrl+Z). */
+export async function undoLastMove(): Promise<void> {
+  const done = lastMove;
+  if (!done) return;
+  lastMove = null;
+  notice.dismiss();
+  try {
+    await api.undoMove(done);
+  } catch (error) {
+    notice.show(problemOf(error));
+    return;
+  }
+  status.announce(t('move.undone'));
+  notice.show(t('move.undone'));
+  void folders.load(done.box_address);
+  await refreshList();
+}
+
+/** Creates `name` (`parent/child` for a subfolder) in `box`. */
+export async function createFolder(box: string, name: string): Promise<boolean> {
+  try {
+    await api.createFolder(box, name);
+  } catch (error) {
+    notice.show(problemOf(error));
+    return false;
+  }
+  await folders.load(box);
+  notice.show(t('folders.created', { folder: name.split('/').pop() ?? name }));
+  return true;
+}
+
+/**
+ * Reloads the folders of `box` after `folder` was renamed or deleted; if the list showed it
+ * (or one of its subfolders), opens the box's inbox instead of a folder that is gone.
+ */
+async function reloadFoldersLeaving(box: string, folder: string): Promise<void> {
+  const list = await folders.load(box);
+  if (folders.selected === folder || folders.selected.startsWith(`${folder}/`)) {
+    const inbox = list.find((f) => f.role === 'inbox');
+    if (inbox) await openFolder(box, inbox.name);
+  }
+}
+
+export async function renameFolder(box: string, folder: string, newName: string): Promise<boolean> {
+  try {
+    await api.renameFolder(box, folder, newName);
+  } catch (error) {
+    notice.show(problemOf(error));
+    return false;
+  }
+  await reloadFoldersLeaving(box, folder);
+  notice.show(t('folders.renamed', { folder: newName.split('/').pop() ?? newName }));
+  return true;
+}
+
+export async function deleteFolder(box: string, folder: string, shownName: string): Promise<boolean> {
+  try {
+    await api.deleteFolder(box, folder);
+  } catch (error) {
+    notice.show(problemOf(error));
+    return false;
+  }
+  await reloadFoldersLeaving(box, folder);
+  notice.show(t('folders.deleted', { folder: shownName }));
+  return true;
+}
+
 /** The boxes the person may send from; the open one first when it allows it. */
 function sendableBoxes(): { list: string[]; preferred: string } {
   const list = boxes.list.filter((box) => box.can_send).map((box) => box.address);
@@ -327,6 +487,33 @@ export function compose(mode: ComposeMode, to: AddressView[] = []): void {
   void composer.openFrom(mode, row.id, list, preferred);
 }
 
+/** « Reprendre le brouillon »: a message of a Drafts folder opens in the composer. */
+export function resumeDraft(id: number): void {
+  if (composer.isOpen) return;
+  const { preferred } = sendableBoxes();
+  void composer.openDraft(() => api.openDraft(id), preferred ?? '');
+}
+
+/** A draft kept on this computer opens in the composer. */
+export function resumeLocalDraft(id: number): void {
+  if (composer.isOpen) return;
+  const { preferred } = sendableBoxes();
+  void composer.openDraft(() => api.openLocalDraft(id), preferred ?? '');
+}
+
+/** Throws a draft away (here and in the Drafts folder); `true` when it is gone. */
+export async function discardDraft(id: number): Promise<boolean> {
+  try {
+    await api.discardDraft(id);
+  } catch (error) {
+    notice.show(problemOf(error));
+    return false;
+  }
+  notice.show(t('drafts.discarded'));
+  await refreshList();
+  return true;
+}
+
 /** A link clicked in the message: a `mailto:` starts a message, a web link asks first. */
 export function linkClicked(request: LinkRequest): void {
   if (request.mailto) {
@@ -349,17 +536,55 @@ export async function openLink(url: string): Promise<void> {
 /** After sending: say so, and read the Sent folder again soon. */
 export function composerSent(): void {
   const outcome = composer.lastOutcome;
-  const text =
-    outcome && !outcome.sent && outcome.error
-      ? t('compose.queued', { error: outcome.error })
-      : t('compose.sent');
-  status.announce(text);
-  notice.show(text);
+  if (outcome?.held_until) {
+    // Undo send: « Annuler l'envoi » stays offered as long as the message is held.
+    const left = Math.max(1, Math.round(outcome.held_until - Date.now() / 1000));
+    const text = t('compose.held', { seconds: left });
+    status.announce(text);
+    const id = outcome.outbox_id;
+    notice.show(text, left * 1000, { label: t('compose.undoSend'), run: () => void undoSend(id) });
+  } else {
+    const text =
+      outcome && !outcome.sent && outcome.error
+        ? t('compose.queued', { error: outcome.error })
+        : t('compose.sent');
+    status.announce(text);
+    notice.show(text);
+  }
   api
     .outboxCounts()
     .then((counts) => status.outboxChanged(counts))
     .catch(() => undefined);
   syncNow();
+}
+
+/**
+ * « Annuler l'envoi »: the held message leaves the outbox before anything reached the
+ * server, and comes back into the composer (or stays among the drafts, if another message
+ * is being written).
+ */
+export async function undoSend(outboxId: number): Promise<void> {
+  let view;
+  try {
+    view = await api.recallSend(outboxId);
+  } catch (error) {
+    notice.show(problemOf(error));
+    return;
+  } finally {
+    api
+      .outboxCounts()
+      .then((counts) => status.outboxChanged(counts))
+      .catch(() => undefined);
+  }
+  if (composer.isOpen) {
+    status.announce(t('compose.recalledToDrafts'));
+    notice.show(t('compose.recalledToDrafts'));
+    return;
+  }
+  status.announce(t('compose.recalled'));
+  notice.show(t('compose.recalled'));
+  const recalled = view;
+  await composer.openDraft(async () => recalled, recalled.from_box);
 }
 
 /** « Réessayer »: every message waiting in the outbox, now. */
@@ -378,6 +603,34 @@ export async function saveAttachment(id: number, index: number): Promise<void> {
   } catch (error) {
     notice.show(problemOf(error));
   }
+}
+
+/** « Tout enregistrer »: every attachment of the message into the download folder. */
+export async function saveAllAttachments(id: number): Promise<void> {
+  try {
+    const paths = await api.saveAllAttachments(id);
+    const first = paths[0] ?? '';
+    const folder = first.slice(0, Math.max(first.lastIndexOf('/'), 0));
+    notice.show(t('reader.savedAll', { count: paths.length, folder }));
+  } catch (error) {
+    notice.show(problemOf(error));
+  }
+}
+
+/** « Exporter (.eml) »: the message as it came, for any mail client or an archive. */
+export async function exportMessage(id: number): Promise<void> {
+  try {
+    const path = await api.exportMessage(id);
+    notice.show(t('reader.exported', { path }));
+  } catch (error) {
+    notice.show(problemOf(error));
+  }
+}
+
+/** « Imprimer »: the system print dialog, which also offers to save as PDF. */
+export function printMessage(): void {
+  if (!reader.view) return;
+  window.print();
 }
 
 export async function openAttachment(id: number, index: number): Promise<void> {
@@ -419,7 +672,7 @@ export function syncNow(): void {
   api.syncNow().catch((error: unknown) => notice.show(problemOf(error)));
 }
 
-function problemOf(error: unknown): string {
+export function problemOf(error: unknown): string {
   const problem =
     error && typeof error === 'object' && 'code' in error && 'message' in error
       ? { code: String(error.code), message: String(error.message) }
@@ -461,6 +714,23 @@ function listenToEngine(ready: () => void): () => void {
       notice.show(text);
       if (showsBox(event.box_address, INBOX)) void refreshList();
     }),
+    onEvent('messages', (event) => {
+      refreshCounts();
+      const shown = messages.source;
+      const concerned =
+        (shown.kind === 'folder' && shown.box.address === event.box_address) || shown.kind === 'unified';
+      if (!concerned) return;
+      if (event.change === 'changed') {
+        // Flags or a claim changed (by Marie or a colleague): patch the rows on screen only.
+        const onScreen = event.ids.filter((id) => messages.list.byId(id) !== undefined);
+        if (onScreen.length > 0) void patchRows(onScreen);
+        return;
+      }
+      // Added or gone: the places of the rows change, read the visible window again.
+      refreshListSoon();
+    }),
+    onEvent('folders-changed', (event) => void folders.load(event.box_address)),
+    onEvent('box-error', (event) => notice.show(event.message)),
     onEvent('outbox-changed', (event) => status.outboxChanged(event)),
     onEvent('connection', (event) => status.connection(event.online)),
     onEvent('session-ended', (event) => session.ended(event.reason)),

@@ -16,15 +16,16 @@ pub fn run(ctx: &Context, args: Args) -> Outcome {
     let engine = ctx.engine()?;
     let address = parse_box(&args.box_address)?;
     let records = engine
-        .with_store(|s| s.audit(&address, args.limit))
+        .audit_log(&address, args.limit)
         .map_err(|e| e.to_string())?;
     if args.json {
         return crate::output::json(&records);
     }
     for r in &records {
         let e = &r.entry;
+        // The date is padded: rows in winter (« CET ») and summer (« CEST ») time line up.
         println!(
-            "{} {:<14} {:<10?} {} {} → {}",
+            "{:<21} {:<14} {:<10?} {} {} → {}",
             crate::output::date(e.at / 1000),
             e.person,
             e.action,

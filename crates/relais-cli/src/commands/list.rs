@@ -1,6 +1,6 @@
 //! `relais list --box ADDR [--folder NAME] [--limit N] [--json]`.
 
-use relais_store::{FolderRole, MessageSummary};
+use relais_store::MessageSummary;
 use serde::Serialize;
 
 use super::{parse_box, Context, Outcome};
@@ -69,8 +69,9 @@ pub fn print_rows(rows: &[MessageSummary]) {
             .as_ref()
             .map(|a| format!("  [auteur : {}]", a.display_name()))
             .unwrap_or_default();
+        // The date is padded: rows in winter (« CET ») and summer (« CEST ») time line up.
         println!(
-            "{:>6} {} {}{} {:<28.28} {}{}",
+            "{:>6} {:<21} {}{} {:<28.28} {}{}",
             m.uid,
             crate::output::date(m.date),
             if m.seen { ' ' } else { '●' },
@@ -86,21 +87,13 @@ pub fn run(ctx: &Context, args: Args) -> Outcome {
     let engine = ctx.engine()?;
     let address = parse_box(&args.box_address)?;
     engine.entitlement(&address).map_err(|e| e.to_string())?;
-    let rows = engine
-        .with_store(
-            |s| -> Result<Vec<MessageSummary>, relais_store::StoreError> {
-                let folder = s.folders(&address)?.into_iter().find(|f| {
-                    f.name.eq_ignore_ascii_case(&args.folder)
-                        || (args.folder.eq_ignore_ascii_case("INBOX")
-                            && f.role == Some(FolderRole::Inbox))
-                });
-                match folder {
-                    Some(f) => s.list(f.id, 0, args.limit),
-                    None => Ok(Vec::new()),
-                }
-            },
-        )
-        .map_err(|e| e.to_string())?;
+    let rows = match engine
+        .find_folder(&address, &args.folder)
+        .map_err(|e| e.to_string())?
+    {
+        Some(f) => engine.newest(f.id, args.limit).map_err(|e| e.to_string())?,
+        None => Vec::new(),
+    };
     if args.json {
         return crate::output::json(&rows.iter().map(MessageJson::from).collect::<Vec<_>>());
     }

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod boxes;
+pub mod folder;
 pub mod ins;
 pub mod list;
 pub mod login;
@@ -10,6 +11,7 @@ pub mod search;
 pub mod send;
 pub mod show;
 pub mod sync;
+pub mod watch;
 
 use std::path::PathBuf;
 
@@ -39,18 +41,17 @@ impl Context {
 
     /// The engine on an existing account (the operator comes from the account unless given).
     pub fn engine(&self) -> Result<Engine, String> {
+        self.engine_with(relais_engine::events::discard())
+    }
+
+    /// The same, with the engine's events sent to `events`.
+    pub fn engine_with(&self, events: relais_engine::EventSink) -> Result<Engine, String> {
         // No account: say so, and leave no empty profile behind.
-        match self.profile_dir().load_account() {
-            Ok(Some(_)) => {}
-            Ok(None) => return Err(relais_engine::EngineError::NotSignedIn.to_string()),
-            Err(e) => return Err(e.to_string()),
+        if !self.profile_dir().has_account() {
+            return Err(relais_engine::EngineError::NotSignedIn.to_string());
         }
-        Engine::open(
-            self.profile_dir(),
-            self.operator.as_deref(),
-            relais_engine::events::discard(),
-        )
-        .map_err(|e| e.to_string())
+        Engine::open(self.profile_dir(), self.operator.as_deref(), events)
+            .map_err(|e| e.to_string())
     }
 
     /// The engine for a new sign-in of `user`. The operator profile: `--operator`, else
@@ -64,7 +65,7 @@ impl Context {
             .clone()
             .or_else(|| std::env::var_os("RELAIS_OPERATOR").map(PathBuf::from))
             .or_else(|| {
-                dir.load_account()
+                dir.sign_in_record()
                     .ok()
                     .flatten()
                     .map(|a| a.operator_profile)

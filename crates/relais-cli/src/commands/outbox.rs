@@ -57,7 +57,7 @@ pub fn run(ctx: &Context, args: Args) -> Outcome {
             }
             for r in &rows {
                 println!(
-                    "{:<10} {} {} → {} destinataire(s), {} tentative(s), par {}{}",
+                    "{:<10} {:<21} {} → {} destinataire(s), {} tentative(s), par {}{}",
                     r.state.as_str(),
                     crate::output::date(r.created_at),
                     r.box_address,

@@ -1,6 +1,6 @@
 //! `relais search [--box ADDR] QUERY [--json]`.
 
-use relais_store::SearchQuery;
+use relais_engine::view::SearchRequest;
 
 use super::list::{print_rows, MessageJson};
 use super::{parse_box, Context, Outcome};
@@ -24,17 +24,18 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> Outcome {
     let engine = ctx.engine()?;
     let box_address = args.box_address.as_deref().map(parse_box).transpose()?;
-    let rows = engine
-        .with_store(|s| {
-            s.search(&SearchQuery {
-                text: args.query.join(" "),
-                box_address,
-                unread_only: args.unread,
-                limit: args.limit,
-                ..Default::default()
-            })
+    let rows: Vec<_> = engine
+        .search_boxes(&SearchRequest {
+            text: args.query.join(" "),
+            box_address,
+            unread_only: args.unread,
+            limit: args.limit,
+            ..Default::default()
         })
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .map(|found| found.summary)
+        .collect();
     if args.json {
         return crate::output::json(&rows.iter().map(MessageJson::from).collect::<Vec<_>>());
     }

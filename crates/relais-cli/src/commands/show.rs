@@ -1,7 +1,5 @@
 //! `relais show --box ADDR [--folder NAME] --uid N`: the message as a reader shows it.
 
-use relais_store::FolderRole;
-
 use super::{parse_box, Context, Outcome};
 
 #[derive(clap::Args)]
@@ -20,22 +18,17 @@ pub struct Args {
 pub fn run(ctx: &Context, args: Args) -> Outcome {
     let engine = ctx.engine()?;
     let address = parse_box(&args.box_address)?;
-    let id = engine
-        .with_store(
-            |s| -> Result<Option<relais_store::MessageId>, relais_store::StoreError> {
-                let folder = s.folders(&address)?.into_iter().find(|f| {
-                    f.name.eq_ignore_ascii_case(&args.folder)
-                        || (args.folder.eq_ignore_ascii_case("INBOX")
-                            && f.role == Some(FolderRole::Inbox))
-                });
-                Ok(match folder {
-                    Some(f) => s.message_by_uid(f.id, args.uid)?.map(|m| m.summary.id),
-                    None => None,
-                })
-            },
-        )
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| "Message introuvable : synchronisez la boîte (relais sync).".to_string())?;
+    let folder = engine
+        .find_folder(&address, &args.folder)
+        .map_err(|e| e.to_string())?;
+    let id = match folder {
+        Some(f) => engine
+            .message_by_uid(f.id, args.uid)
+            .map_err(|e| e.to_string())?
+            .map(|m| m.summary.id),
+        None => None,
+    }
+    .ok_or_else(|| "Message introuvable : synchronisez la boîte (relais sync).".to_string())?;
     let raw = engine.raw_message(id).map_err(|e| e.to_string())?;
     if args.raw {
         use std::io::Write;

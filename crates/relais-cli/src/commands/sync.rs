@@ -57,7 +57,9 @@ pub fn run(ctx: &Context, args: Args) -> Outcome {
     for (address, result) in results {
         match result {
             Ok(()) => {
-                let unread = engine.with_store(|s| s.unread_in_box(&address).unwrap_or_default());
+                let unread = engine
+                    .unread_in_box(&address)
+                    .map_err(|e| format!("{address} : {e}"))?;
                 println!("{address} : synchronisée ({unread} non lus)");
             }
             Err(e) => failed.push(format!("{address} : {e}")),

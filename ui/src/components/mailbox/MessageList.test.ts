@@ -21,6 +21,7 @@ const ownBox: BoxView = { ...serviceBox, address: OWN, kind: 'nominative', displ
 const folder = (box: string, name: string, role: FolderView['role']): FolderView => ({
   box_address: box,
   name,
+  path: name,
   display_name: name,
   role,
   depth: 0,

@@ -15,7 +15,8 @@ import {
   type SendLimits,
   type SendOutcome,
 } from '../api';
-import { attachmentSizeProblem, outsideAddresses, signatureBlock, swapSignature } from '../compose';
+import { attachmentSizeProblem, birthDateProblem, outsideAddresses, signatureBlock, swapSignature } from '../compose';
+import { parseFrenchDate } from '../format';
 import { locale, type Locale } from './locale.svelte';
 
 export type ComposeMode = 'new' | 'reply' | 'reply-all' | 'forward';
@@ -78,6 +79,8 @@ export class ComposerStore {
   readReceipt = $state(false);
   patientMode = $state(false);
   patient = $state<PatientInput>({ ...EMPTY_PATIENT });
+  /** The birth date as typed, JJ/MM/AAAA; `patient.birth_date` holds its ISO form. */
+  birthDateText = $state('');
   insCheck = $state<InsCheck | null>(null);
   patientCheck = $state<PatientCheck | null>(null);
   closeConversation = $state(false);
@@ -146,6 +149,34 @@ export class ComposerStore {
     this.afterOpen();
   }
 
+  /** Goes on writing a draft (of a Drafts folder, or kept on this computer). */
+  async openDraft(load: () => Promise<ComposeView>, fallbackBox: string): Promise<void> {
+    this.reset('new');
+    this.isOpen = true;
+    this.loading = true;
+    try {
+      const view = await load();
+      this.fill(view, view.from_box);
+      this.bcc = view.bcc;
+      this.showCopies = view.cc.length > 0 || view.bcc.length > 0;
+      this.body = view.text;
+      this.draftId = view.draft_id;
+    } catch (error) {
+      this.problem = messageOf(error).message;
+      this.fromBox = fallbackBox;
+    } finally {
+      this.loading = false;
+    }
+    // The saved words hold their signature already: only remember its line, so that a
+    // change of From box still swaps it.
+    try {
+      this.signatureLine = this.fromBox ? await this.deps.signature(this.fromBox) : '';
+    } catch {
+      this.signatureLine = '';
+    }
+    this.afterOpen();
+  }
+
   private fill(view: ComposeView, fromBox: string): void {
     this.fromBox = fromBox;
     this.to = view.to;
@@ -205,6 +236,7 @@ export class ComposerStore {
     this.readReceipt = false;
     this.patientMode = false;
     this.patient = { ...EMPTY_PATIENT };
+    this.birthDateText = '';
     this.insCheck = null;
     this.patientCheck = null;
     this.closeConversation = false;
@@ -244,6 +276,22 @@ export class ComposerStore {
         this.insCheck = { valid: false, formatted: null, address: null, kind: null, error: messageOf(error).message };
       }
     }
+  }
+
+  /**
+   * The birth date field changed. The engine receives `YYYY-MM-DD` once the date is whole
+   * and real, and nothing before, as the native date field used to send.
+   */
+  birthDateChanged(text: string, today: Date = new Date()): void {
+    this.birthDateText = text;
+    const typed = parseFrenchDate(text, today);
+    this.patient.birth_date = typed.kind === 'valid' ? typed.iso : '';
+    if (this.patientCheck) void this.checkPatient();
+  }
+
+  /** What is wrong with the typed birth date, in the person's language, or `null`. */
+  birthDateProblem(today: Date = new Date()): string | null {
+    return birthDateProblem(parseFrenchDate(this.birthDateText, today), this.lang());
   }
 
   /** The INS error to show under the field, or `null`. */
@@ -388,7 +436,8 @@ export class ComposerStore {
           check.ins.error ??
           check.birth_name_error ??
           check.first_names_error ??
-          check.birth_date_error ??
+          // Said about JJ/MM/AAAA, as the person typed it, not about the ISO form sent.
+          (check.birth_date_error ? (this.birthDateProblem() ?? check.birth_date_error) : null) ??
           check.sex_error ??
           check.birthplace_error ??
           null;

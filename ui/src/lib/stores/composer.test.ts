@@ -48,6 +48,48 @@ function fakeApi() {
 
 const SECRETARIAT = 'secretariat.cardio@ch-demo.mssante.fr';
 
+describe('composer: a reopened draft', () => {
+  it('goes on with the saved words, the same draft, without a second signature', async () => {
+    const { api, saved } = fakeApi();
+    const store = new ComposerStore(api);
+    const signed = 'Bonjour,\n\nCi-joint le courrier.' + signatureBlock('Marie MARTIN — pour le Secrétariat de cardiologie');
+    await store.openDraft(
+      async () => ({
+        from_box: SECRETARIAT,
+        to: [{ name: null, address: 'dr.durand@ch-demo.mssante.fr' }],
+        cc: [],
+        bcc: [{ name: null, address: 'archives@ch-demo.mssante.fr' }],
+        subject: 'Courrier de sortie',
+        text: signed,
+        quoted: null,
+        attachments: [],
+        in_reply_to: null,
+        references: [],
+        draft_id: 12,
+      }),
+      SECRETARIAT,
+    );
+    expect(store.isOpen).toBe(true);
+    expect(store.body).toBe(signed);
+    expect(store.subject).toBe('Courrier de sortie');
+    expect(store.bcc.map((r) => r.address)).toEqual(['archives@ch-demo.mssante.fr']);
+    expect(store.showCopies).toBe(true);
+    expect(store.draftId).toBe(12);
+    await store.closeAndSave();
+    expect(saved).toHaveLength(0); // nothing changed since it was opened
+  });
+
+  it('says why when the draft cannot be opened', async () => {
+    const { api } = fakeApi();
+    const store = new ComposerStore(api);
+    await store.openDraft(async () => {
+      throw { code: 'not_a_draft', message: "Ce message n'est pas un brouillon." };
+    }, SECRETARIAT);
+    expect(store.problem).toBeTruthy();
+    expect(store.fromBox).toBe(SECRETARIAT);
+  });
+});
+
 describe('composer: draft autosave', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
@@ -184,7 +226,7 @@ describe('composer: sending', () => {
 
 describe('compose helpers', () => {
   const info: SessionInfo = {
-    person: { display_name: 'Marie MARTIN', national_id: '810100000041', login: 'marie.martin', own_box: 'marie.martin@ch-demo.mssante.fr' },
+    person: { display_name: 'Marie MARTIN', national_id: '810100000041', login: 'marie.martin', own_box: 'marie.martin@ch-demo.mssante.fr', declared: false, needs_identity: false },
     no_nominative_box: false,
     boxes: [
       { address: 'marie.martin@ch-demo.mssante.fr', kind: 'nominative', display_name: 'Marie MARTIN', rights: 'lrswipkxtea', can_send: true, can_delete: true, unread: 0 },
@@ -201,9 +243,69 @@ describe('compose helpers', () => {
     expect(fromOptions(info, 'en')[1]?.label).toBe('Sent by Marie MARTIN for Secrétariat de cardiologie');
   });
 
+  it('marks names that only the person declared', () => {
+    const declared: SessionInfo = { ...info, person: { ...info.person, declared: true } };
+    expect(fromOptions(declared, 'fr')[1]?.label).toBe(
+      'Envoyé par Marie MARTIN (déclaré) pour Secrétariat de cardiologie',
+    );
+    expect(fromOptions(declared, 'en')[0]?.label).toBe('Sent by Marie MARTIN (declared)');
+  });
+
   it('knows the trust space and reads typed recipients', () => {
     expect(outsideAddresses([[{ name: null, address: 'a@mssante.fr' }, { name: null, address: 'b@x.mssante.fr' }, { name: null, address: 'c@mssante.fr.evil.com' }]])).toEqual(['c@mssante.fr.evil.com']);
     expect(parseRecipient('Dr LEROY <jacques.leroy@cardio-pau.mssante.fr>')).toEqual({ name: 'Dr LEROY', address: 'jacques.leroy@cardio-pau.mssante.fr' });
     expect(parseRecipient('pas une adresse')).toBeNull();
+  });
+});
+
+describe('composer: birth date typed as JJ/MM/AAAA', () => {
+  const today = new Date(2026, 10, 19);
+
+  it('sends the engine the ISO date only once it is whole and real', async () => {
+    const { api } = fakeApi();
+    const store = new ComposerStore(api);
+    await store.openNew(SECRETARIAT);
+    store.patientMode = true;
+    store.birthDateChanged('14/03', today);
+    expect(store.patient.birth_date).toBe('');
+    store.birthDateChanged('14/03/1985', today);
+    expect(store.birthDateText).toBe('14/03/1985');
+    expect(store.patient.birth_date).toBe('1985-03-14');
+    store.birthDateChanged('31/04/1985', today);
+    expect(store.patient.birth_date).toBe('');
+    expect(store.birthDateProblem(today)).toBe("Cette date n'existe pas : vérifiez le jour et le mois (JJ/MM/AAAA).");
+  });
+
+  it('refuses to send with the message about JJ/MM/AAAA, not the engine\'s ISO one', async () => {
+    const { api } = fakeApi();
+    api.checkPatient.mockResolvedValueOnce({
+      ins: { valid: true, formatted: null, address: null, kind: 'nir', error: null },
+      birth_name_error: null,
+      first_names_error: null,
+      birth_date_error: 'Date de naissance « » invalide : une date existante au format AAAA-MM-JJ est attendue.',
+      sex_error: null,
+      birthplace_error: null,
+      summary: null,
+    });
+    const store = new ComposerStore(api);
+    await store.openNew(SECRETARIAT);
+    store.patientMode = true;
+    store.birthDateChanged('14/03/19', today);
+    expect(await store.send()).toBe(false);
+    expect(store.problem).toBe(
+      'Date de naissance incomplète : écrivez-la au format JJ/MM/AAAA, par exemple 14/03/1985.',
+    );
+    expect(api.sendMessage).not.toHaveBeenCalled();
+  });
+
+  it('forgets the typed date with the rest of the message', async () => {
+    const { api } = fakeApi();
+    const store = new ComposerStore(api);
+    await store.openNew(SECRETARIAT);
+    store.birthDateChanged('14/03/1985', today);
+    store.discard();
+    await store.openNew(SECRETARIAT);
+    expect(store.birthDateText).toBe('');
+    expect(store.patient.birth_date).toBe('');
   });
 });

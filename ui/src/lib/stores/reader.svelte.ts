@@ -1,4 +1,4 @@
-import { ApiError, api, type MessageView } from '../api';
+import { ApiError, api, type MessageView, type ReadReceiptState, type ReturnedView } from '../api';
 import type { Problem } from '../errors';
 
 export type BodyMode = 'html' | 'text';
@@ -14,6 +14,14 @@ export class ReaderStore {
   remoteShown = $state(false);
   /** The raw message, while « Voir la source » is on. */
   source = $state<string | null>(null);
+  /** ECO.3.1.6: the open message's read-receipt request and the person's choice. */
+  receipt = $state<ReadReceiptState>('not_asked');
+  /** True while the answer to the read-receipt request is on its way. */
+  answering = $state(false);
+  /** On a sent message: what came back (delivered, read, bounced), oldest first. */
+  returned = $state.raw<ReturnedView[]>([]);
+  /** On a delivery report or read receipt itself: what it says, in French. */
+  reportLines = $state.raw<string[]>([]);
   private request = 0;
 
   get openId(): number | null {
@@ -38,6 +46,11 @@ export class ReaderStore {
       this.mode = view.html !== null ? 'html' : 'text';
       this.remoteShown = false;
       this.source = null;
+      this.receipt = 'not_asked';
+      this.returned = [];
+      this.reportLines = [];
+      void this.loadReceipt(id, request);
+      void this.loadReports(id, request);
       return view;
     } catch (error) {
       if (request !== this.request) return null;
@@ -66,6 +79,44 @@ export class ReaderStore {
       this.mode = 'html';
     } catch (error) {
       this.problem = problemOf(error);
+    }
+  }
+
+  /** Whether the open message asks for a read receipt (asked by the engine, not guessed). */
+  private async loadReceipt(id: number, request: number): Promise<void> {
+    try {
+      const state = await api.readReceiptState(id);
+      if (request === this.request && this.openId === id) this.receipt = state;
+    } catch (error) {
+      if (request === this.request) this.problem = problemOf(error);
+    }
+  }
+
+  /** What came back about the open message, and what it says if it is a report itself. */
+  private async loadReports(id: number, request: number): Promise<void> {
+    try {
+      const [returned, lines] = await Promise.all([api.returnedReports(id), api.reportSummaries(id)]);
+      if (request !== this.request || this.openId !== id) return;
+      this.returned = returned;
+      this.reportLines = lines;
+    } catch (error) {
+      if (request === this.request) this.problem = problemOf(error);
+    }
+  }
+
+  /** « Envoyer l'accusé » (`send`) or « Ne pas envoyer »: the engine remembers the choice. */
+  async answerReceipt(send: boolean): Promise<void> {
+    const id = this.openId;
+    if (id === null || this.answering) return;
+    const request = this.request;
+    this.answering = true;
+    try {
+      const state = await api.answerReadReceipt(id, send);
+      if (request === this.request && this.openId === id) this.receipt = state;
+    } catch (error) {
+      this.problem = problemOf(error);
+    } finally {
+      this.answering = false;
     }
   }
 
@@ -100,6 +151,9 @@ export class ReaderStore {
     this.view = null;
     this.remoteShown = false;
     this.source = null;
+    this.receipt = 'not_asked';
+    this.returned = [];
+    this.reportLines = [];
     this.loading = false;
     this.problem = null;
   }

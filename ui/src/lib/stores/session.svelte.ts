@@ -1,7 +1,7 @@
 import { ApiError, api, type EcpsSignIn, type PasswordSignIn, type SessionInfo } from '../api';
 import type { Problem } from '../errors';
 
-export type SessionStatus = 'resuming' | 'signed-out' | 'signing-in' | 'signed-in';
+export type SessionStatus = 'resuming' | 'signed-out' | 'signing-in' | 'signed-in' | 'locked';
 
 // Who is signed in, and how the last attempt went. The credentials themselves are
 // never kept here: they go straight to the back end.
@@ -10,6 +10,8 @@ export class SessionStore {
   problem = $state<Problem | null>(null);
   /** The signed-in person and their boxes; `null` when signed out. */
   info = $state.raw<SessionInfo | null>(null);
+  /** A sign-out the engine refused because mail would be lost: its French reason. */
+  signOutBlocked = $state<string | null>(null);
 
   get busy(): boolean {
     return this.status === 'signing-in';
@@ -48,14 +50,19 @@ export class SessionStore {
 
   /**
    * At start-up: when the profile holds an account whose secret is in the keyring, the
-   * engine opens it and the mailbox shows at once; otherwise the sign-in screen.
+   * engine resumes it **behind the lock screen** (the person signs in again before any mail
+   * shows); otherwise the sign-in screen. A reloaded window finds the open session.
    */
   async resume(): Promise<void> {
     this.status = 'resuming';
     try {
-      const info = await api.resumeSession();
-      if (info) {
-        this.info = info;
+      const resumed = await api.resumeSession();
+      if (resumed?.locked) {
+        this.status = 'locked';
+        return;
+      }
+      if (resumed?.info) {
+        this.info = resumed.info;
         this.status = 'signed-in';
         return;
       }
@@ -65,6 +72,11 @@ export class SessionStore {
     if (this.status === 'resuming') this.status = 'signed-out';
   }
 
+  /** The person declared who they are (first sign-in that no directory knew). */
+  identityDeclared(info: SessionInfo): void {
+    this.info = info;
+  }
+
   /** The lock screen signed the same person in again. */
   unlocked(info: SessionInfo): void {
     this.info = info;
@@ -72,16 +84,27 @@ export class SessionStore {
     this.problem = null;
   }
 
-  /** Signs out on request; the screen goes back to sign-in even if the engine fails. */
-  async signOut(): Promise<void> {
+  /**
+   * Signs out on request. While messages wait in the outbox or drafts exist only on this
+   * computer, the engine refuses (nothing is destroyed) and `signOutBlocked` says why; the
+   * person then stays, or confirms with `discardPending`. Any other failure still returns to
+   * the sign-in screen.
+   */
+  async signOut(discardPending = false): Promise<boolean> {
     try {
-      await api.signOut();
+      await api.signOut(discardPending);
     } catch (error) {
+      if (error instanceof ApiError && error.code === 'pending_outgoing') {
+        this.signOutBlocked = error.message;
+        return false;
+      }
       console.error('Relais: sign-out failed', error);
     }
+    this.signOutBlocked = null;
     this.info = null;
     this.status = 'signed-out';
     this.problem = null;
+    return true;
   }
 
   /** The engine ended the session (`session-ended`): back to sign-in, with its reason. */

@@ -22,6 +22,8 @@ const marie: SessionInfo = {
     national_id: '810100000041',
     login: 'marie.martin@ch-demo.mssante.fr',
     own_box: 'marie.martin@ch-demo.mssante.fr',
+    declared: false,
+    needs_identity: false,
   },
   boxes: [],
   no_nominative_box: false,
