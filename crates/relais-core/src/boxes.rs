@@ -210,6 +210,10 @@ pub enum Access {
     SharedNamespace {
         /// Mailbox-name prefix of the box in that namespace, as the server gives it.
         prefix: String,
+        /// The exact server name of the box's INBOX when it is not `<prefix>INBOX`: Cyrus
+        /// shows another user's INBOX as the owner level itself (`Other Users/secretariat`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        inbox: Option<String>,
     },
 }
 
@@ -312,6 +316,7 @@ mod tests {
             rights: Rights::parse("lrwstipekxa").unwrap(),
             access: Access::SharedNamespace {
                 prefix: "Partages/secretariat.cardio/".into(),
+                inbox: None,
             },
         };
         let json = serde_json::to_string(&e).unwrap();

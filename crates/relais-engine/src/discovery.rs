@@ -12,7 +12,9 @@
 //! least rights (read-only) with a warning, never full rights.
 
 use relais_core::{Access, BoxAddress, BoxKind, Entitlement, Rights};
-use relais_net::{least_rights, Credentials, ImapSession, NetError, OperatorProfile, TlsPolicy};
+use relais_net::{
+    least_rights, ConnectOptions, Credentials, ImapSession, NetError, OperatorProfile, TlsPolicy,
+};
 
 use crate::error::{EngineError, Result};
 
@@ -75,11 +77,83 @@ fn inbox_rights(session: &mut ImapSession, warnings: &mut Vec<String>) -> Result
             warnings.push(format!(
                 "Vos droits sur la boîte {} n'ont pas pu être lus ({e}) : elle est ouverte en \
                  lecture seule.",
-                session.mailbox()
+                session
+                    .mailbox()
+                    .map_or_else(String::new, ToString::to_string)
             ));
             Ok(least_rights())
         }
     }
+}
+
+/// Add the service boxes `session` shows under a shared namespace (RFC 2342) that are not
+/// known yet, with their rights; what could not be read becomes a warning.
+fn add_shared_boxes(
+    profile: &OperatorProfile,
+    session: &mut ImapSession,
+    person_domain: Option<&str>,
+    boxes: &mut Vec<Entitlement>,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    let (shared, mut shared_warnings) = session.list_shared_boxes(person_domain)?;
+    warnings.append(&mut shared_warnings);
+    for b in shared {
+        if boxes.iter().any(|known| known.address == b.address) {
+            continue;
+        }
+        warnings.extend(b.rights_warning);
+        // Dovecot names a shared box's INBOX `<prefix>INBOX`; Cyrus, the owner level.
+        let inbox = (b.inbox != format!("{}INBOX", b.prefix)).then_some(b.inbox);
+        boxes.push(Entitlement {
+            display_name: display_name(profile, &b.address),
+            address: b.address,
+            kind: BoxKind::Organisational,
+            rights: b.rights,
+            access: Access::SharedNamespace {
+                prefix: b.prefix,
+                inbox,
+            },
+        });
+    }
+    Ok(())
+}
+
+/// What a session of the login alone (no authorisation identity) found.
+enum LoginAlone {
+    Opened {
+        boxes: Vec<Entitlement>,
+        warnings: Vec<String>,
+    },
+    /// The server refused a login without a box (Dovecot, for a person with no mailbox).
+    Refused(NetError),
+}
+
+/// The service boxes a session of the login alone shows under a shared namespace.
+fn shared_boxes_of_login(
+    profile: &OperatorProfile,
+    tls: &TlsPolicy,
+    credentials: &Credentials,
+) -> Result<LoginAlone> {
+    let mut session =
+        match ImapSession::connect_login(profile, tls, credentials, &ConnectOptions::default()) {
+            Ok(session) => session,
+            Err(e) if is_refusal(&e) => return Ok(LoginAlone::Refused(e)),
+            Err(e) => return Err(e.into()),
+        };
+    let domain = match credentials {
+        Credentials::Password { login, .. } => login.split_once('@').map(|(_, d)| d.to_string()),
+        Credentials::Bearer { .. } => None,
+    };
+    let (mut boxes, mut warnings) = (Vec::new(), Vec::new());
+    add_shared_boxes(
+        profile,
+        &mut session,
+        domain.as_deref(),
+        &mut boxes,
+        &mut warnings,
+    )?;
+    session.logout();
+    Ok(LoginAlone::Opened { boxes, warnings })
 }
 
 /// Find the boxes `credentials` open. `own_candidates` are the person's possible own boxes,
@@ -94,6 +168,8 @@ pub fn discover(
     let mut own_box = None;
     let mut first_refusal: Option<NetError> = None;
     let mut warnings = Vec::new();
+    // Whether a session of the person's own login opened (and its shared namespace was read).
+    let mut login_session_seen = false;
 
     for own in own_candidates
         .iter()
@@ -104,6 +180,7 @@ pub fn discover(
         }
         match ImapSession::connect(profile, tls, credentials, own) {
             Ok(mut session) => {
+                login_session_seen = true;
                 if session.has_own_inbox()? {
                     let rights = inbox_rights(&mut session, &mut warnings)?;
                     boxes.push(Entitlement {
@@ -121,22 +198,13 @@ pub fn discover(
                     ));
                 }
                 // Shared-namespace operators show the service boxes inside this session.
-                let (shared, mut shared_warnings) =
-                    session.list_shared_boxes(Some(own.domain()))?;
-                warnings.append(&mut shared_warnings);
-                for b in shared {
-                    if boxes.iter().any(|known| known.address == b.address) {
-                        continue;
-                    }
-                    warnings.extend(b.rights_warning);
-                    boxes.push(Entitlement {
-                        display_name: display_name(profile, &b.address),
-                        address: b.address,
-                        kind: BoxKind::Organisational,
-                        rights: b.rights,
-                        access: Access::SharedNamespace { prefix: b.prefix },
-                    });
-                }
+                add_shared_boxes(
+                    profile,
+                    &mut session,
+                    Some(own.domain()),
+                    &mut boxes,
+                    &mut warnings,
+                )?;
                 session.logout();
             }
             Err(e) if is_refusal(&e) => first_refusal = Some(e),
@@ -161,26 +229,57 @@ pub fn discover(
         })
         .cloned()
         .collect();
+    // No session of the login itself yet (a login that is no address): the login alone may
+    // still see service boxes through a shared namespace, as Cyrus shows them to people
+    // without the `a` right, who cannot open them delegated. Tried beside the delegated
+    // logins, as a refusal (Dovecot refuses a login without a mailbox) is delayed.
+    let try_login_alone =
+        !login_session_seen && matches!(credentials, Credentials::Password { .. });
     type Tried = (BoxAddress, Result<Rights>, Vec<String>);
-    let results: Vec<Tried> = std::thread::scope(|scope| {
-        let handles: Vec<_> = candidates
-            .iter()
-            .map(|address| {
-                scope.spawn(move || {
-                    let mut box_warnings = Vec::new();
-                    let result = ImapSession::connect(profile, tls, credentials, address)
-                        .map_err(EngineError::from)
-                        .and_then(|mut session| {
-                            let rights = inbox_rights(&mut session, &mut box_warnings);
-                            session.logout();
-                            rights
-                        });
-                    (address.clone(), result, box_warnings)
+    let (login_alone, results): (Option<Result<LoginAlone>>, Vec<Tried>) =
+        std::thread::scope(|scope| {
+            let login_alone = try_login_alone
+                .then(|| scope.spawn(move || shared_boxes_of_login(profile, tls, credentials)));
+            let handles: Vec<_> = candidates
+                .iter()
+                .map(|address| {
+                    scope.spawn(move || {
+                        let mut box_warnings = Vec::new();
+                        let result = ImapSession::connect(profile, tls, credentials, address)
+                            .map_err(EngineError::from)
+                            .and_then(|mut session| {
+                                let rights = inbox_rights(&mut session, &mut box_warnings);
+                                session.logout();
+                                rights
+                            });
+                        (address.clone(), result, box_warnings)
+                    })
                 })
-            })
-            .collect();
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
-    });
+                .collect();
+            let login_alone = login_alone.and_then(|h| h.join().ok());
+            (
+                login_alone,
+                handles.into_iter().filter_map(|h| h.join().ok()).collect(),
+            )
+        });
+    match login_alone {
+        Some(Ok(LoginAlone::Opened {
+            boxes: shared,
+            warnings: mut shared_warnings,
+        })) => {
+            warnings.append(&mut shared_warnings);
+            for b in shared {
+                if !boxes.iter().any(|known| known.address == b.address) {
+                    boxes.push(b);
+                }
+            }
+        }
+        Some(Ok(LoginAlone::Refused(e))) => {
+            first_refusal.get_or_insert(e);
+        }
+        Some(Err(e)) => return Err(e),
+        None => {}
+    }
     for (address, result, mut box_warnings) in results {
         warnings.append(&mut box_warnings);
         match result {

@@ -118,6 +118,10 @@ pub struct Engine {
     /// Tells the runtime's outbox worker to look again (a held message was queued); set by
     /// [`Runtime::start`].
     outbox_waker: Mutex<Option<OutboxWaker>>,
+    /// Per box opened at the top of its server's hierarchy, the prefixes of the other
+    /// namespaces (other users', shared) its LIST shows beside its own folders: asked once
+    /// per run (NAMESPACE), so that the box's sync never copies them.
+    pub(crate) foreign_namespaces: Mutex<std::collections::HashMap<BoxAddress, Vec<String>>>,
 }
 
 /// See [`Engine::wake_outbox`].
@@ -200,6 +204,7 @@ impl Engine {
             listings,
             ended: AtomicBool::new(false),
             outbox_waker: Mutex::new(None),
+            foreign_namespaces: Mutex::default(),
         })
     }
 

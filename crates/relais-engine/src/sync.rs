@@ -11,14 +11,14 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use relais_core::{Access, BoxAddress, Entitlement};
-use relais_net::{FetchedSummary, ImapSession, NetError, Search, SpecialUse};
+use relais_net::{ConnectOptions, FetchedSummary, ImapSession, NetError, Search, SpecialUse};
 use relais_store::{
     FlagUpdate, Flags, FolderId, FolderRole, FolderState, Mailbox, MessagePart, NewMessage,
 };
 
 use crate::error::{EngineError, Result};
 use crate::events::{Event, EventSink};
-use crate::Engine;
+use crate::{lock, Engine};
 
 /// How many new messages one UID FETCH asks for.
 const BATCH: usize = 500;
@@ -41,6 +41,9 @@ const HEADER_FIELDS: &[&str] = &[
 pub struct BoxConnection {
     pub session: ImapSession,
     pub prefix: String,
+    /// The server name of the box's INBOX when it is not `<prefix>INBOX` (Cyrus shows
+    /// another user's INBOX as the owner level, `Other Users/secretariat`).
+    pub inbox: Option<String>,
     pub condstore: bool,
     /// Folder states from the last LIST-STATUS (RFC 5819), each taken by the next sync of
     /// its folder: an unchanged folder then costs no SELECT.
@@ -101,10 +104,16 @@ impl BoxConnection {
     }
 
     pub fn server_name(&self, folder: &str) -> String {
-        format!("{}{}", self.prefix, folder)
+        match &self.inbox {
+            Some(inbox) if folder.eq_ignore_ascii_case("INBOX") => inbox.clone(),
+            _ => format!("{}{}", self.prefix, folder),
+        }
     }
 
     fn local_name<'a>(&self, server_name: &'a str) -> Option<&'a str> {
+        if self.inbox.as_deref() == Some(server_name) {
+            return Some("INBOX");
+        }
         server_name.strip_prefix(self.prefix.as_str())
     }
 }
@@ -122,19 +131,30 @@ impl Engine {
     /// Open an authenticated connection to `entitlement`'s box.
     pub fn connect_box(&self, entitlement: &Entitlement) -> Result<BoxConnection> {
         let credentials = self.credentials()?;
-        let (login_box, prefix) = match &entitlement.access {
-            Access::OwnLogin | Access::Delegated => (entitlement.address.clone(), String::new()),
-            Access::SharedNamespace { prefix } => {
-                let own = self
-                    .person()?
-                    .own_box
-                    .ok_or_else(|| EngineError::UnknownBox(entitlement.address.clone()))?;
-                (own, prefix.clone())
+        // The box a shared namespace shows is reached in the session of the person's own box,
+        // or of their login alone when they have no mailbox (Cyrus, rights without `a`).
+        let (login_box, prefix, inbox) = match &entitlement.access {
+            Access::OwnLogin | Access::Delegated => {
+                (Some(entitlement.address.clone()), String::new(), None)
+            }
+            Access::SharedNamespace { prefix, inbox } => {
+                (self.person()?.own_box, prefix.clone(), inbox.clone())
             }
         };
         tracing::debug!(box_id = %short_id(entitlement.address.as_str()), "connexion IMAP");
-        let mut session = ImapSession::connect(&self.operator, &self.tls, &credentials, &login_box)
-            .inspect_err(|e| tracing::warn!(error = %e, "connexion IMAP refusée"))?;
+        let session = match &login_box {
+            Some(login_box) => {
+                ImapSession::connect(&self.operator, &self.tls, &credentials, login_box)
+            }
+            None => ImapSession::connect_login(
+                &self.operator,
+                &self.tls,
+                &credentials,
+                &ConnectOptions::default(),
+            ),
+        };
+        let mut session =
+            session.inspect_err(|e| tracing::warn!(error = %e, "connexion IMAP refusée"))?;
         let condstore = session.has_capability("CONDSTORE");
         if condstore {
             session
@@ -144,10 +164,40 @@ impl Engine {
         Ok(BoxConnection {
             session,
             prefix,
+            inbox,
             condstore,
             listed: HashMap::new(),
             selected: None,
         })
+    }
+
+    /// The prefixes of the other namespaces a box opened at the top of the server's
+    /// hierarchy sees in its LIST (RFC 2342: Cyrus lists `Other Users/…` under `*`); none
+    /// for a box seen through a shared namespace, whose pattern is its own prefix.
+    fn foreign_namespaces(
+        &self,
+        entitlement: &Entitlement,
+        conn: &mut BoxConnection,
+    ) -> Result<Vec<String>> {
+        if !conn.prefix.is_empty() || !conn.session.has_capability("NAMESPACE") {
+            return Ok(Vec::new());
+        }
+        if let Some(known) = lock(&self.foreign_namespaces).get(&entitlement.address) {
+            return Ok(known.clone());
+        }
+        let namespaces = conn
+            .session
+            .namespaces()
+            .map_err(|e| self.server_refused(&entitlement.address, e))?;
+        let foreign: Vec<String> = namespaces
+            .other_users
+            .iter()
+            .chain(&namespaces.shared)
+            .map(|n| n.prefix.clone())
+            .filter(|prefix| !prefix.is_empty())
+            .collect();
+        lock(&self.foreign_namespaces).insert(entitlement.address.clone(), foreign.clone());
+        Ok(foreign)
     }
 
     pub(crate) fn server_refused(
@@ -167,13 +217,27 @@ impl Engine {
         entitlement: &Entitlement,
         conn: &mut BoxConnection,
     ) -> Result<Vec<(FolderId, String)>> {
-        let pattern = format!("{}*", conn.prefix);
+        // A box whose INBOX is the owner level (`Other Users/secretariat`) lists it with its
+        // children; what else the wider pattern finds is no folder of this box (local_name).
+        let pattern = match &conn.inbox {
+            Some(inbox) if conn.prefix.starts_with(inbox.as_str()) => format!("{inbox}*"),
+            _ => format!("{}*", conn.prefix),
+        };
+        let foreign = self.foreign_namespaces(entitlement, conn)?;
         // With LIST-STATUS, one round trip also tells which folders changed since last time.
         let with_status = conn.condstore && conn.session.has_capability("LIST-STATUS");
         let listed = conn
             .session
             .list_folders(&pattern, with_status)
             .map_err(|e| self.server_refused(&entitlement.address, e))?;
+        // The own folders only: other users' and shared folders are synced once, under the
+        // box they belong to.
+        let listed = listed.into_iter().filter(|f| {
+            !foreign.iter().any(|prefix| {
+                f.name.starts_with(prefix.as_str())
+                    || prefix.strip_suffix(['/', '.']) == Some(&f.name)
+            })
+        });
         let names = listed.into_iter().map(|f| {
             let role = f.role.and_then(|r| match r {
                 SpecialUse::Sent => Some(FolderRole::Sent),

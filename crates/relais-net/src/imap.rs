@@ -32,7 +32,9 @@ pub type Session = imap::Session<TlsStream>;
 pub struct ImapSession {
     session: Session,
     raw: TlsStream,
-    mailbox: BoxAddress,
+    /// The box opened by delegation (SASL authorisation identity), or `None` for a session
+    /// of the login alone ([`ImapSession::connect_login`]).
+    mailbox: Option<BoxAddress>,
     server: String,
     capabilities: Vec<String>,
 }
@@ -130,6 +132,35 @@ impl ImapSession {
         mailbox: &BoxAddress,
         options: &ConnectOptions,
     ) -> Result<ImapSession, NetError> {
+        Self::open(profile, tls, credentials, Some(mailbox), options)
+    }
+
+    /// Connect and authenticate as the login alone, with no authorisation identity: the
+    /// session of a person who has no mailbox of their own and reaches service boxes only
+    /// through a shared namespace (RFC 2342), as Cyrus shows them to people without the
+    /// `a` right. A token names no login, so this is for passwords only.
+    pub fn connect_login(
+        profile: &OperatorProfile,
+        tls: &TlsPolicy,
+        credentials: &Credentials,
+        options: &ConnectOptions,
+    ) -> Result<ImapSession, NetError> {
+        Self::open(profile, tls, credentials, None, options)
+    }
+
+    fn open(
+        profile: &OperatorProfile,
+        tls: &TlsPolicy,
+        credentials: &Credentials,
+        mailbox: Option<&BoxAddress>,
+        options: &ConnectOptions,
+    ) -> Result<ImapSession, NetError> {
+        // Who the errors name: the box, else the login.
+        let target = match (mailbox, credentials) {
+            (Some(b), _) => b.to_string(),
+            (None, Credentials::Password { login, .. }) => login.clone(),
+            (None, Credentials::Bearer { .. }) => String::new(),
+        };
         let host = profile.imap.host.as_str();
         let port = profile.imap_port();
         let server = format!("{host}:{port}");
@@ -150,7 +181,7 @@ impl ImapSession {
                 let mut client = imap::Client::new(stream.clone());
                 let greeting = client
                     .read_greeting()
-                    .map_err(|e| imap_error(e, &server, mailbox, credentials))?;
+                    .map_err(|e| imap_error(e, &server, &target, credentials))?;
                 if !greeting.starts_with(b"* OK") {
                     return Err(proto(String::from_utf8_lossy(&greeting).trim().to_string()));
                 }
@@ -160,7 +191,7 @@ impl ImapSession {
 
         let capabilities: Vec<String> = client
             .capabilities()
-            .map_err(|e| imap_error(e, &server, mailbox, credentials))?
+            .map_err(|e| imap_error(e, &server, &target, credentials))?
             .iter()
             .map(capability_name)
             .collect();
@@ -174,12 +205,17 @@ impl ImapSession {
                         mechanism: "PLAIN".into(),
                     });
                 }
-                (
-                    "PLAIN",
-                    Credentials::sasl_plain(login, password, mailbox.as_str()),
-                )
+                let authzid = mailbox.map_or(login.as_str(), BoxAddress::as_str);
+                ("PLAIN", Credentials::sasl_plain(login, password, authzid))
+            }
+            Credentials::Bearer { .. } if mailbox.is_none() => {
+                return Err(NetError::MechanismUnavailable {
+                    server,
+                    mechanism: "XOAUTH2 sans boîte".into(),
+                });
             }
             Credentials::Bearer { token } => {
+                let mailbox = mailbox.ok_or_else(|| proto("no box for a token".into()))?;
                 if has("AUTH=XOAUTH2") {
                     (
                         "XOAUTH2",
@@ -204,7 +240,7 @@ impl ImapSession {
         };
         let mut session = client
             .authenticate(mechanism, &sasl)
-            .map_err(|(e, _client)| imap_error(e, &server, mailbox, credentials))?;
+            .map_err(|(e, _client)| imap_error(e, &server, &target, credentials))?;
 
         // Servers may send new capabilities after login: ask again.
         let capabilities = session
@@ -214,15 +250,15 @@ impl ImapSession {
         Ok(ImapSession {
             session,
             raw,
-            mailbox: mailbox.clone(),
+            mailbox: mailbox.cloned(),
             server,
             capabilities,
         })
     }
 
-    /// The box this session opened.
-    pub fn mailbox(&self) -> &BoxAddress {
-        &self.mailbox
+    /// The box this session opened by delegation; `None` for a session of the login alone.
+    pub fn mailbox(&self) -> Option<&BoxAddress> {
+        self.mailbox.as_ref()
     }
 
     /// `host:port` of the server.
@@ -487,12 +523,7 @@ fn protocol(e: imap::Error, server: &str) -> NetError {
     }
 }
 
-fn imap_error(
-    e: imap::Error,
-    server: &str,
-    mailbox: &BoxAddress,
-    credentials: &Credentials,
-) -> NetError {
+fn imap_error(e: imap::Error, server: &str, mailbox: &str, credentials: &Credentials) -> NetError {
     match e {
         imap::Error::No(no) => {
             let reply = format!(

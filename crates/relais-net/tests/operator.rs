@@ -692,20 +692,46 @@ fn cyrus_other_users_namespace() {
         "{err:?}"
     );
 
-    // Sophie and Julien have no mailbox; with the `a` right they open the box delegated,
-    // Julien across domains (an EHPAD box, an operator login without a domain).
-    for (person, shared) in [(SOPHIE, SECRETARIAT), (JULIEN, ACCUEIL)] {
-        let mut d = ImapSession::connect(&p, &tls, &password(person), &addr(shared))
-            .unwrap_or_else(|e| panic!("{person} opens {shared}: {e}"));
-        assert!(d.has_own_inbox().unwrap());
-        // The owner's rights, plus Cyrus's `n` (RFC 5464 shared annotations).
-        let rights = d.my_rights("INBOX").unwrap();
-        assert!(
-            "lrswipkxtea".chars().all(|r| rights.contains(r)),
-            "{rights:?}"
-        );
-        d.logout();
-    }
+    // Sophie has no mailbox; with the `a` right she opens the box delegated.
+    let mut d = ImapSession::connect(&p, &tls, &password(SOPHIE), &addr(SECRETARIAT))
+        .unwrap_or_else(|e| panic!("Sophie opens the secretariat: {e}"));
+    assert!(d.has_own_inbox().unwrap());
+    // The owner's rights, plus Cyrus's `n` (RFC 5464 shared annotations).
+    let rights = d.my_rights("INBOX").unwrap();
+    assert!(
+        "lrswipkxtea".chars().all(|r| rights.contains(r)),
+        "{rights:?}"
+    );
+    d.logout();
+
+    // Julien has no mailbox and no `a` on the EHPAD's box (another domain than his login's):
+    // a delegated login is refused, and his login alone reaches the box through
+    // "Other Users", named with its domain, with his rights and without `a`.
+    let err = ImapSession::connect_with(&p, &tls, &password(JULIEN), &addr(ACCUEIL), &from(8))
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            NetError::AuthenticationFailed { .. } | NetError::AuthorizationFailed { .. }
+        ),
+        "{err:?}"
+    );
+    let mut j = ImapSession::connect_login(&p, &tls, &password(JULIEN), &from(9))
+        .unwrap_or_else(|e| panic!("Julien's login alone: {e}"));
+    assert_eq!(j.mailbox(), None);
+    assert!(!j.has_own_inbox().unwrap(), "Julien has no mailbox");
+    let (boxes, warnings) = j.list_shared_boxes(None).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(boxes.len(), 1, "{boxes:?}");
+    assert_eq!(boxes[0].address, addr(ACCUEIL));
+    assert_eq!(boxes[0].inbox, format!("Other Users/{ACCUEIL}"));
+    assert_eq!(boxes[0].prefix, format!("Other Users/{ACCUEIL}/"));
+    assert!(
+        "lrswipkxte".chars().all(|r| boxes[0].rights.contains(r)) && !boxes[0].rights.contains('a'),
+        "{:?}",
+        boxes[0].rights
+    );
+    j.logout();
     // The server log names the box and the person behind it.
     let log = op.log("cyrus");
     assert!(

@@ -46,6 +46,7 @@ fn entitlements() -> Vec<Entitlement> {
             rights: Rights::parse("lrswipkxtea").unwrap(),
             access: Access::SharedNamespace {
                 prefix: "Partages/secretariat.cardio/".into(),
+                inbox: None,
             },
         },
     ]
