@@ -217,6 +217,7 @@ pub fn push(
         RuntimeOptions {
             watch: relais_engine::WatchOptions {
                 period: Duration::from_secs(600),
+                ..relais_engine::WatchOptions::default()
             },
             ..RuntimeOptions::default()
         },

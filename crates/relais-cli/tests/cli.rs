@@ -155,7 +155,7 @@ fn a_script_signs_in_syncs_searches_and_signs_out() {
 
 #[test]
 fn ecps_login_and_clear_errors() {
-    let op = Operator::start(Options::default()).unwrap();
+    let op = Operator::start(Options::tokens_on_imap()).unwrap();
     let dir = tempfile::tempdir().unwrap();
 
     // e-CPS through Pro Santé Connect (CIBA with the stand-in's automatic approval).

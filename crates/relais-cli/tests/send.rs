@@ -94,7 +94,8 @@ fn delivered_headers(op: &Operator, mailbox: &str, id: &str) -> String {
 
 #[test]
 fn send_from_the_cli_carries_the_author_and_refusals_exit_non_zero() {
-    let op = Operator::start(Options::default()).unwrap();
+    // Karim's refusal comes from his RFC 4314 rights: on a server that publishes them.
+    let op = Operator::start(Options::full_imap()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let marie = dir.path().join("marie");
     login(&op, &marie, MARIE);

@@ -568,12 +568,15 @@ pub struct WatchOptions {
     /// end of each period the other folders are checked (one LIST-STATUS round trip when
     /// nothing changed) and the IDLE is entered again.
     pub period: std::time::Duration,
+    /// On a server without IDLE, how often the inbox is asked (NOOP) for changes.
+    pub poll_every: std::time::Duration,
 }
 
 impl Default for WatchOptions {
     fn default() -> WatchOptions {
         WatchOptions {
             period: std::time::Duration::from_secs(120),
+            poll_every: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -585,6 +588,7 @@ impl Engine {
     pub fn watch_inbox(&self, entitlement: &Entitlement, stop: &AtomicBool) -> Result<()> {
         let options = WatchOptions {
             period: std::time::Duration::from_secs(1),
+            poll_every: std::time::Duration::from_millis(500),
         };
         self.watch_box(entitlement, stop, options, &|_| {})
     }
@@ -667,7 +671,12 @@ impl Engine {
                 continue;
             }
             quick_resyncs = 0;
-            let outcome = conn.session.idle(options.period);
+            // Without IDLE the server pushes nothing: ask it at a steady pace instead.
+            let outcome = if conn.session.has_capability("IDLE") {
+                conn.session.idle(options.period)
+            } else {
+                conn.session.poll(options.period, options.poll_every, stop)
+            };
             if stop.load(Ordering::Relaxed) {
                 break;
             }

@@ -114,7 +114,9 @@ fn audit_actions(e: &Engine) -> Vec<(String, bool, String)> {
 
 #[test]
 fn a_claim_is_seen_by_the_colleague_through_idle() {
-    let op = Operator::start(Options::default()).unwrap();
+    // Claims are settled by CONDSTORE's conditional STORE (RFC 7162): on a full server only
+    // (tests/poor.rs shows the announced last-wins mode without it).
+    let op = Operator::start(Options::full_imap()).unwrap();
     let (dm, ds) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let m = marie(&op, dm.path());
     let s = sophie(&op, ds.path());
@@ -243,7 +245,9 @@ fn a_claim_is_seen_by_the_colleague_through_idle() {
 
 #[test]
 fn simultaneous_claims_have_one_winner() {
-    let op = Operator::start(Options::default()).unwrap();
+    // Claims are settled by CONDSTORE's conditional STORE (RFC 7162): on a full server only
+    // (tests/poor.rs shows the announced last-wins mode without it).
+    let op = Operator::start(Options::full_imap()).unwrap();
     let (dm, ds) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let m = marie(&op, dm.path());
     let s = sophie(&op, ds.path());

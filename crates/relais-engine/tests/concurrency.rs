@@ -175,7 +175,9 @@ fn seed(op: &Operator, n: usize) {
 
 #[test]
 fn conflicting_changes_are_reported_never_lost() {
-    let op = Operator::start(Options::default()).unwrap();
+    // Conflicts are detected by CONDSTORE's UNCHANGEDSINCE (RFC 7162): on a full server only
+    // (tests/poor.rs shows a full flag resync without it).
+    let op = Operator::start(Options::full_imap()).unwrap();
     seed(&op, 10);
     let (pm, ps) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let marie = signed_in(&op, pm.path(), MARIE, "810100000041", "Marie");
@@ -249,7 +251,9 @@ fn conflicting_changes_are_reported_never_lost() {
 
 #[test]
 fn two_engines_flag_move_and_delete_the_same_messages_concurrently() {
-    let op = Operator::start(Options::default()).unwrap();
+    // Conflicts are detected by CONDSTORE's UNCHANGEDSINCE (RFC 7162): on a full server only
+    // (tests/poor.rs shows a full flag resync without it).
+    let op = Operator::start(Options::full_imap()).unwrap();
     let n = 30;
     seed(&op, n);
     let (pm, ps) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());

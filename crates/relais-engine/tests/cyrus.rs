@@ -227,4 +227,21 @@ fn a_person_without_mailbox_or_admin_right_works_in_the_box_through_other_users(
         Some("Julien LEMAIRE")
     );
     assert_eq!(arrived(&op, ACCUEIL, "Sent", &r.message_id).len(), 1);
+
+    // e-CPS: this Cyrus takes no token on IMAP (Debian's Cyrus SASL has no XOAUTH2 or
+    // OAUTHBEARER server mechanism). The sign-in says so in French and opens nothing.
+    let ecps_dir = tempfile::tempdir().unwrap();
+    let e = Engine::open(
+        ProfileDir::new(ecps_dir.path()),
+        Some(&op.profile()),
+        relais_engine::events::discard(),
+    )
+    .unwrap();
+    let err = e.sign_in_ecps(Some("0640000012"), &|_| {}).unwrap_err();
+    let said = err.to_string();
+    assert!(
+        said.contains("ne propose pas la méthode d'authentification XOAUTH2"),
+        "{said}"
+    );
+    assert!(e.boxes().unwrap().is_empty());
 }

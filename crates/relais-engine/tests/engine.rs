@@ -73,7 +73,8 @@ fn message(i: usize, subject: &str) -> Vec<u8> {
 
 #[test]
 fn password_sign_in_lists_only_entitled_boxes() {
-    let op = Operator::start(Options::default()).unwrap();
+    // Karim's read-only rights come from RFC 4314 ACLs: on a server that publishes them.
+    let op = Operator::start(Options::full_imap()).unwrap();
 
     let profile = tempfile::tempdir().unwrap();
     let e = engine(&op, &profile);
@@ -127,7 +128,7 @@ fn password_sign_in_lists_only_entitled_boxes() {
 
 #[test]
 fn ecps_sign_in_lists_entitled_boxes() {
-    let op = Operator::start(Options::default()).unwrap();
+    let op = Operator::start(Options::tokens_on_imap()).unwrap();
     let profile = tempfile::tempdir().unwrap();
     let e = engine(&op, &profile);
     // CIBA: the provider approves the stand-in e-CPS at once (no browser in a test).
@@ -429,7 +430,8 @@ fn accented_search_finds_words_without_their_accents() {
 
 #[test]
 fn a_read_only_box_refuses_delete_before_any_network_call() {
-    let op = Operator::start(Options::default()).unwrap();
+    // The refusal comes from RFC 4314 rights: on a server that publishes them.
+    let op = Operator::start(Options::full_imap()).unwrap();
     let profile = tempfile::tempdir().unwrap();
     let e = signed_in(&op, &profile, KARIM);
     e.sync(&[addr(SECRETARIAT)], &AtomicBool::new(false))

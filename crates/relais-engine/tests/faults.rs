@@ -364,16 +364,25 @@ fn normal(mut f: Flags) -> Flags {
 /// Returns the number of messages checked.
 fn store_matches_server(op: &Operator, e: &Engine, box_: &str, login: &str) -> usize {
     let mut s = imap(op, box_, login);
+    // The box's own folders: LIST "" "*" also shows the other namespaces (RFC 2342) on
+    // Cyrus (`Other Users/…`), which belong to other boxes.
+    let namespaces = s.command("NAMESPACE").unwrap();
+    let foreign: Vec<String> = namespaces
+        .untagged
+        .iter()
+        .flat_map(|l| l.split('"').skip(1).step_by(2).map(str::to_string))
+        .filter(|quoted| quoted.chars().count() > 1)
+        .collect();
     let listed = s.command("LIST \"\" \"*\"").unwrap();
     let server_folders: Vec<String> = listed
         .untagged
         .iter()
         .filter(|l| !l.contains("\\Noselect") && !l.contains("\\NoSelect"))
-        .filter_map(|l| {
-            l.rsplit(' ')
-                .next()
-                .map(|n| n.trim_matches('"').to_string())
+        .map(|l| match l.strip_suffix('"') {
+            Some(quoted) => quoted[quoted.rfind('"').map_or(0, |i| i + 1)..].to_string(),
+            None => l.rsplit(' ').next().unwrap_or_default().to_string(),
         })
+        .filter(|name| !foreign.iter().any(|f| name.starts_with(f.as_str())))
         .collect();
     let folders = e.with_store(|st| st.folders(&addr(box_)).unwrap());
     for name in &server_folders {
@@ -685,6 +694,11 @@ fn malformed_messages_delivered_synced_and_opened() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let mut raw = format!("X-Fixture: {name}\r\n").into_bytes();
         raw.extend_from_slice(&std::fs::read(path).unwrap());
+        // Cyrus refuses a message holding NUL bytes at delivery and APPEND alike (« Message
+        // contains NUL characters »): such a message never reaches a Cyrus box.
+        if op.imap() == relais_testkit::Imap::Cyrus && raw.contains(&0) {
+            continue;
+        }
         names.push(name);
         raws.push((raw, ""));
     }

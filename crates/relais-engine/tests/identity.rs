@@ -66,7 +66,7 @@ fn extraction(op: &Operator) -> PathBuf {
 #[test]
 fn ecps_without_email_claim_opens_the_nominative_box_found_by_national_id() {
     // The local provider sends no `email` claim by default, as Pro Santé Connect.
-    let op = Operator::start(Options::default()).unwrap();
+    let op = Operator::start(Options::tokens_on_imap()).unwrap();
     let dir = tempfile::tempdir().unwrap();
 
     // Marie (RPPS) and Isabelle (ADELI): their own box beside the service box, found in the

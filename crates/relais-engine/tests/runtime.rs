@@ -116,6 +116,7 @@ fn the_runtime_shows_a_delivery_a_colleagues_flag_and_expunge_live() {
         RuntimeOptions {
             watch: WatchOptions {
                 period: Duration::from_secs(600),
+                ..WatchOptions::default()
             },
             ..RuntimeOptions::default()
         },
@@ -352,7 +353,7 @@ fn bearer(e: &Engine) -> String {
 fn an_expiring_token_is_renewed_and_a_refused_renewal_ends_the_session() {
     let op = Operator::start(Options {
         access_token_ttl: 12,
-        ..Options::default()
+        ..Options::tokens_on_imap()
     })
     .unwrap();
     let profile = tempfile::tempdir().unwrap();

@@ -256,7 +256,7 @@ fn child_work() {
 #[test]
 fn no_secret_nor_content_in_clear_in_the_profiles_or_the_output_and_sign_out_removes_all() {
     let started = Instant::now();
-    let op = Operator::start(Options::default()).unwrap();
+    let op = Operator::start(Options::tokens_on_imap()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     let token_file = dir.path().join("token");

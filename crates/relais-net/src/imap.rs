@@ -317,6 +317,32 @@ impl ImapSession {
         }
     }
 
+    /// For a server without IDLE (RFC 2177 not advertised): a NOOP every `every` until
+    /// something changed in the selected mailbox or `period` is over, whichever first.
+    /// `stop` is looked at between the waits, so that a watch ends within a fraction of a
+    /// second of being told to.
+    pub fn poll(
+        &mut self,
+        period: std::time::Duration,
+        every: std::time::Duration,
+        stop: &std::sync::atomic::AtomicBool,
+    ) -> Result<IdleOutcome, NetError> {
+        let started = std::time::Instant::now();
+        let step = std::time::Duration::from_millis(100);
+        loop {
+            let next = std::time::Instant::now() + every;
+            while std::time::Instant::now() < next {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) || started.elapsed() >= period {
+                    return Ok(IdleOutcome::TimedOut);
+                }
+                std::thread::sleep(step);
+            }
+            if self.refresh()? {
+                return Ok(IdleOutcome::Changed);
+            }
+        }
+    }
+
     /// Forgets the untagged responses the server sent between commands (EXISTS, EXPUNGE,
     /// FETCH of other clients' changes): the next synchronisation reads the changes in order.
     pub fn drop_unsolicited(&mut self) -> usize {

@@ -494,7 +494,10 @@ impl ImapSession {
                 destination_uids: destination_uids.unwrap_or_default(),
             });
         }
-        let result = self.session().uid_copy(set, destination);
+        // Not the imap crate's uid_copy: it writes the name unquoted (a name with a space is
+        // two arguments, BAD).
+        let command = format!("UID COPY {set} {}", quoted(destination));
+        let result = self.session().run_command_and_check_ok(&command);
         result.map_err(|e| self.refused(e))?;
         self.expunge_uids(set)?;
         Ok(MoveReply {

@@ -84,6 +84,34 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// Options for a test whose sign-in puts a Pro Santé Connect token on IMAP (e-CPS): the
+    /// family of `RELAIS_IMAP`, except Cyrus, which takes no token on IMAP here (Debian's
+    /// Cyrus SASL has no XOAUTH2 or OAUTHBEARER server mechanism): Dovecot then. What
+    /// Cyrus answers to a token is shown by the engine's `tests/cyrus.rs`.
+    pub fn tokens_on_imap() -> Options {
+        let mut options = Options::default();
+        if options.imap == Imap::Cyrus {
+            options.imap = Imap::Dovecot;
+        }
+        options
+    }
+}
+
+impl Options {
+    /// Options for a test of what a full IMAP server offers (RFC 4314 rights, CONDSTORE's
+    /// conditional STORE, IDLE): the family of `RELAIS_IMAP`, except the capability-poor
+    /// server, which offers none of them: Dovecot then. What Relais does without them is
+    /// shown by the engine's `tests/poor.rs`.
+    pub fn full_imap() -> Options {
+        let mut options = Options::default();
+        if options.imap == Imap::Poor {
+            options.imap = Imap::Dovecot;
+        }
+        options
+    }
+}
+
 /// A running local operator instance.
 pub struct Operator {
     dir: tempfile::TempDir,

@@ -39,6 +39,7 @@ pub fn run(ctx: &Context, args: Args) -> Outcome {
         RuntimeOptions {
             watch: WatchOptions {
                 period: std::time::Duration::from_secs(args.period.max(1)),
+                ..WatchOptions::default()
             },
             ..RuntimeOptions::default()
         },
