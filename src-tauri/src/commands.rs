@@ -277,6 +277,7 @@ pub(crate) fn info_of(engine: &Engine) -> Outcome<SessionInfo> {
         person: views::person(&person),
         boxes: views,
         no_nominative_box: person.own_box.is_none(),
+        warnings: Vec::new(),
     })
 }
 
@@ -321,8 +322,10 @@ pub async fn sign_in_password(
                     .and_then(|id| NationalId::parse(id).ok()),
             })
             .unwrap_or_default();
-        engine.sign_in_password(&login, &request.password, &hint)?;
-        start(&state, engine, shared)
+        let summary = engine.sign_in_password(&login, &request.password, &hint)?;
+        let mut info = start(&state, engine, shared)?;
+        info.warnings = summary.warnings;
+        Ok(info)
     })
     .await
 }
@@ -354,8 +357,10 @@ pub async fn sign_in_ecps(
             use tauri_plugin_opener::OpenerExt;
             let _ = opener.opener().open_url(url, None::<&str>);
         };
-        engine.sign_in_ecps(hint.as_deref(), &open_browser)?;
-        start(&state, engine, shared)
+        let summary = engine.sign_in_ecps(hint.as_deref(), &open_browser)?;
+        let mut info = start(&state, engine, shared)?;
+        info.warnings = summary.warnings;
+        Ok(info)
     })
     .await
 }

@@ -107,6 +107,10 @@ pub struct SessionInfo {
     pub boxes: Vec<BoxView>,
     /// True when the person has no nominative box and works only in service boxes.
     pub no_nominative_box: bool,
+    /// What the discovery of the boxes could not do, in French (shown once after sign-in;
+    /// empty for a resumed session).
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 /// The authenticated person, as shown in the top bar and in the author line.

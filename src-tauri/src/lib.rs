@@ -20,6 +20,7 @@ mod hooks;
 mod links;
 mod lock;
 mod reports;
+mod server;
 mod session;
 mod settings;
 mod views;
@@ -105,6 +106,7 @@ pub fn run() {
             bench::bench_interactions,
             bench::bench_took,
             collab::collab_support,
+            server::degraded_features,
             collab::claim,
             collab::release,
             collab::mark_done,

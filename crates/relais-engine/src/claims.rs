@@ -420,18 +420,20 @@ impl Engine {
         drop(conn);
         let permanent = mailbox.permanent_flags;
         let keywords = keywords_supported(&permanent, &[DONE]);
-        let message = if !keywords {
+        // Rights first: a read-only session (no `w`) is also shown no keyword among the
+        // PERMANENTFLAGS, which is not the server's fault.
+        let message = if !can_write {
+            Some(
+                "Vos droits sur cette boîte ne permettent pas de prendre en charge des messages \
+                 (lecture seule)."
+                    .to_string(),
+            )
+        } else if !keywords {
             Some(
                 ClaimError::KeywordsUnsupported {
                     address: address.clone(),
                 }
                 .to_string(),
-            )
-        } else if !can_write {
-            Some(
-                "Vos droits sur cette boîte ne permettent pas de prendre en charge des messages \
-                 (lecture seule)."
-                    .to_string(),
             )
         } else if !condstore {
             Some(

@@ -77,6 +77,10 @@ pub struct IdentityHint {
 pub struct SessionSummary {
     pub person: Person,
     pub boxes: Vec<Entitlement>,
+    /// What the discovery could not do and the person must be told, in French: rights that
+    /// could not be read (the box opened read-only), shared names that are no box, a login
+    /// without a mailbox. Shown by the window and printed by the CLI.
+    pub warnings: Vec<String>,
 }
 
 impl SessionSummary {
@@ -322,7 +326,7 @@ impl Engine {
             login,
             Method::Password,
             person,
-            found.boxes,
+            found,
             "AUTHENTICATE PLAIN",
         )
     }
@@ -398,7 +402,7 @@ impl Engine {
             &national,
             Method::Ecps,
             person,
-            found.boxes,
+            found,
             "AUTHENTICATE XOAUTH2",
         )
     }
@@ -416,9 +420,14 @@ impl Engine {
         login: &str,
         method: Method,
         person: Person,
-        mut boxes: Vec<Entitlement>,
+        found: discovery::Discovery,
         request: &str,
     ) -> Result<SessionSummary> {
+        let discovery::Discovery {
+            mut boxes,
+            warnings,
+            ..
+        } = found;
         for b in &mut boxes {
             if b.kind == BoxKind::Nominative {
                 b.display_name = person.display_name();
@@ -446,12 +455,17 @@ impl Engine {
         tracing::info!(
             boxes = boxes.len(),
             own_box = person.own_box.is_some(),
+            warnings = warnings.len(),
             "connecté(e)"
         );
         for b in &boxes {
             self.audit(&b.address, AuditAction::SignIn, request, "OK", true);
         }
-        Ok(SessionSummary { person, boxes })
+        Ok(SessionSummary {
+            person,
+            boxes,
+            warnings,
+        })
     }
 
     fn operator_path(&self) -> Result<std::path::PathBuf> {

@@ -112,6 +112,19 @@ impl Options {
     }
 }
 
+impl Options {
+    /// Options for a test that changes the server's state with Dovecot's own tool
+    /// (`doveadm`, through `Operator::script`), which Cyrus has no counterpart for (setting a
+    /// folder's UIDVALIDITY): the family of `RELAIS_IMAP`, except Cyrus: Dovecot then.
+    pub fn doveadm() -> Options {
+        let mut options = Options::default();
+        if options.imap == Imap::Cyrus {
+            options.imap = Imap::Dovecot;
+        }
+        options
+    }
+}
+
 /// A running local operator instance.
 pub struct Operator {
     dir: tempfile::TempDir,

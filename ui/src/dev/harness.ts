@@ -151,6 +151,8 @@ mockIPC(
       case 'sync_now':
       case 'sign_out':
         return null;
+      case 'degraded_features':
+        return [];
       default:
         throw { code: 'unknown', message: `Commande inconnue : ${command}` };
     }

@@ -139,6 +139,8 @@ export const en: Messages = {
   'status.newMailOne': '1 new message in {box}',
   'status.newMailMany': '{count} new messages in {box}',
 
+  'server.degraded': 'Reduced features on this server ({count}): what Relais does instead',
+  'notice.cannotFlag': 'You cannot flag messages in “{box}”: your rights on this box do not allow it.',
   'notice.cannotDelete': 'You cannot delete messages in “{box}”: your rights on this box do not allow it.',
   'link.title': 'Open this link?',
   'link.intro': 'This link in the message leads to:',

@@ -140,6 +140,8 @@ export const fr = {
   'status.newMailOne': '1 nouveau message dans {box}',
   'status.newMailMany': '{count} nouveaux messages dans {box}',
 
+  'server.degraded': 'Fonctions réduites sur ce serveur ({count}) : ce que Relais fait à la place',
+  'notice.cannotFlag': "Vous ne pouvez pas suivre de message dans « {box} » : vos droits sur cette boîte ne le permettent pas.",
   'notice.cannotDelete': "Vous ne pouvez pas supprimer de message dans « {box} » : vos droits sur cette boîte ne le permettent pas.",
   'link.title': 'Ouvrir ce lien ?',
   'link.intro': 'Ce lien du message mène à :',

@@ -87,6 +87,8 @@ export interface SessionInfo {
   boxes: BoxView[];
   /** True when the person has no nominative box and works only in service boxes. */
   no_nominative_box: boolean;
+  /** What the discovery of the boxes could not do (French), right after a sign-in. */
+  warnings?: string[];
 }
 
 /** The authenticated person (never the box). */
@@ -195,6 +197,12 @@ export interface StatusView {
 }
 
 export type StatusFilter = 'to_handle' | 'mine' | 'in_progress' | 'done';
+
+/** An extension the box's server lacks, and what Relais does instead (French). */
+export interface DegradedFeature {
+  capability: string;
+  effect: string;
+}
 
 export interface CollabSupportView {
   box_address: string;
@@ -751,6 +759,7 @@ export const api = {
   unlockPassword: (password: string) => call<SessionInfo>('unlock_password', { password }),
   unlockEcps: () => call<SessionInfo>('unlock_ecps'),
   collabSupport: (boxAddress: string) => call<CollabSupportView>('collab_support', { boxAddress }),
+  degradedFeatures: (boxAddress: string) => call<DegradedFeature[]>('degraded_features', { boxAddress }),
   claim: (id: number, force: boolean) => call<StatusOutcome>('claim', { id, force }),
   release: (id: number, force: boolean) => call<StatusOutcome>('release', { id, force }),
   markDone: (id: number, done: boolean) => call<StatusOutcome>('mark_done', { id, done }),

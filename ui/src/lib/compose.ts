@@ -5,6 +5,7 @@ import type { AddressView, BoxView, SessionInfo } from './api';
 import type { Locale } from './stores/locale.svelte';
 import { translate } from '../i18n';
 import { formatSize, type TypedDate } from './format';
+import { powers } from './rights';
 
 export interface FromOption {
   address: string;
@@ -19,7 +20,7 @@ export interface FromOption {
 export function fromOptions(info: SessionInfo, lang: Locale): FromOption[] {
   const name = authorName(info, lang);
   return info.boxes
-    .filter((box) => box.can_send)
+    .filter((box) => powers(box).send)
     .map((box) => ({ address: box.address, label: fromLabel(box, info, name, lang) }));
 }
 

@@ -18,6 +18,8 @@ import { ALL_INBOXES, boxes, type BoxSelection } from './stores/boxes.svelte';
 import { INBOX, folders } from './stores/folders.svelte';
 import { link } from './stores/link.svelte';
 import { collab } from './stores/collab.svelte';
+import { server } from './stores/server.svelte';
+import { mayMove, powers } from './rights';
 import { composer, type ComposeMode } from './stores/composer.svelte';
 import { messages, type ListSource } from './stores/messages.svelte';
 import { notice } from './stores/notice.svelte';
@@ -39,12 +41,15 @@ export function startMailbox(info: SessionInfo): () => void {
   reader.clear();
   search.clear();
   collab.reset();
+  server.reset();
   api
     .outboxCounts()
     .then((counts) => status.outboxChanged(counts))
     .catch(() => undefined);
   const first = info.boxes.find((box) => box.address === info.person.own_box) ?? info.boxes[0];
   void openBox(first ? first.address : ALL_INBOXES);
+  // A box opened read-only, a shared name that is no box: said once, and long enough to read.
+  if (info.warnings && info.warnings.length > 0) notice.show(info.warnings.join(' '), 20_000);
   return listenToEngine(catchUp);
 }
 
@@ -103,9 +108,11 @@ export function showsSharedFolder(): boolean {
   return source.kind === 'folder' && source.box.kind === 'organisational';
 }
 
-/** Counters and support of the shared box shown (nothing for other lists). */
+/** Counters and support of the shared box shown (nothing for other lists); what the shown
+ * box's server lacks. */
 function collabAfterShow(): void {
   const source = messages.source;
+  if (source.kind === 'folder') server.ensure(source.box.address, (error) => notice.show(problemOf(error)));
   if (source.kind === 'folder' && source.box.kind === 'organisational') {
     collab.ensureSupport(source.box.address);
     void collab.loadCounts(source.box.address, source.folder.name);
@@ -271,7 +278,7 @@ export function openSelected(): Promise<void> {
 export async function setSeen(row: MessageRow, seen: boolean): Promise<void> {
   const box = boxes.get(row.box_address);
   // Without the `s` right the shared read state cannot change; leave it as it is.
-  if (box && !box.rights.includes('s')) return;
+  if (box && !powers(box).keepSeen) return;
   try {
     await api.setSeen(row.id, seen);
   } catch (error) {
@@ -286,6 +293,11 @@ export async function setSeen(row: MessageRow, seen: boolean): Promise<void> {
 }
 
 export async function toggleFlagged(row: MessageRow): Promise<void> {
+  const box = boxes.get(row.box_address);
+  if (!powers(box).flag) {
+    notice.show(t('notice.cannotFlag', { box: box?.display_name ?? row.box_address }));
+    return;
+  }
   const flagged = !row.flagged;
   try {
     await api.setFlagged(row.id, flagged);
@@ -302,7 +314,7 @@ export async function deleteSelected(): Promise<void> {
   const row = messages.selected;
   if (!row) return;
   const box = boxes.get(row.box_address);
-  if (!box?.can_delete) {
+  if (!powers(box).remove) {
     notice.show(t('notice.cannotDelete', { box: box?.display_name ?? row.box_address }));
     return;
   }
@@ -359,8 +371,8 @@ export async function moveMessages(box: string, ids: number[], folder: string, t
   // Taken out of `box`, put into `toBox` (the same box, or another of the person's).
   const from = boxes.get(box);
   const to = boxes.get(toBox);
-  if (!from?.can_delete || !to?.rights.includes('i')) {
-    const refused = !from?.can_delete ? from : to;
+  if (!mayMove(from, to)) {
+    const refused = !powers(from).remove ? from : to;
     notice.show(t('move.cannot', { box: refused?.display_name ?? box }));
     return;
   }
@@ -376,7 +388,7 @@ export async function moveMessages(box: string, ids: number[], folder: string, t
   const name =
     toBox === box
       ? (folders.find(box, folder)?.display_name ?? folder)
-      : `${to.display_name} — ${folders.find(toBox, folder)?.display_name ?? folder}`;
+      : `${to?.display_name ?? toBox} — ${folders.find(toBox, folder)?.display_name ?? folder}`;
   const text =
     done.moved === 1 ? t('move.doneOne', { folder: name }) : t('move.doneMany', { count: done.moved, folder: name });
   status.announce(text);
@@ -459,7 +471,7 @@ export async function deleteFolder(box: string, folder: string, shownName: strin
 
 /** The boxes the person may send from; the open one first when it allows it. */
 function sendableBoxes(): { list: string[]; preferred: string } {
-  const list = boxes.list.filter((box) => box.can_send).map((box) => box.address);
+  const list = boxes.list.filter((box) => powers(box).send).map((box) => box.address);
   const own = session.info?.person.own_box ?? null;
   const selected = boxes.selected !== ALL_INBOXES ? boxes.selected : null;
   const preferred =

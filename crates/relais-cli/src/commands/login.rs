@@ -69,6 +69,10 @@ pub fn run(ctx: &Context, args: Args) -> Outcome {
             .sign_in_password(&args.user, password, &hint)
             .map_err(|e| e.to_string())?
     };
+    // What the discovery could not do goes to stderr, in JSON mode too.
+    for warning in &session.warnings {
+        eprintln!("relais: attention : {warning}");
+    }
     if args.json {
         return crate::output::json(&super::boxes::SessionJson::from(&session));
     }
