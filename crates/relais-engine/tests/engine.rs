@@ -272,7 +272,7 @@ fn resync_sees_flags_expunges_and_deliveries_of_other_clients() {
 #[test]
 fn a_uidvalidity_reset_refills_the_folder() {
     // The reset is made with `doveadm mailbox update --uid-validity`: Dovecot only.
-    let op = Operator::start(Options::doveadm()).unwrap();
+    let op = Operator::start(Options::dovecot_family()).unwrap();
     let profile = tempfile::tempdir().unwrap();
     let e = signed_in(&op, &profile, MARIE);
     e.sync(&[addr(MARIE)], &AtomicBool::new(false)).unwrap()[0]

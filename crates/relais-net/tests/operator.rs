@@ -29,7 +29,8 @@ fn exists(session: &mut ImapSession, mailbox: &str) -> u32 {
 
 #[test]
 fn password_opens_own_box_and_delegated_boxes_and_refuses_the_rest() {
-    let op = start(Options::default());
+    // Delegated login for every member, Karim's lrs included: Dovecot's model.
+    let op = start(Options::dovecot_family());
     let (p, tls) = (profile(&op), policy(&op));
 
     let mut own = ImapSession::connect(&p, &tls, &password(MARIE), &addr(MARIE)).expect("own box");
@@ -117,7 +118,7 @@ fn sign_in(
 /// then opens with the person's token beside the service box.
 #[test]
 fn without_email_claim_the_nominative_box_comes_from_the_annuaire_by_national_id() {
-    let op = start(Options::default());
+    let op = start(Options::tokens_on_imap());
     let (p, tls) = (profile(&op), policy(&op));
     let extraction = p
         .annuaire
@@ -175,7 +176,7 @@ fn pro_sante_connect_code_flow_xoauth2_refresh_and_revoke() {
     // With the `email` claim (a hint the engine tries after the Annuaire Santé).
     let op = start(Options {
         email_claim: true,
-        ..Options::default()
+        ..Options::tokens_on_imap()
     });
     let (p, tls) = (profile(&op), policy(&op));
     let settings = p.pro_sante_connect.clone().expect("profile has PSC");
@@ -232,7 +233,7 @@ fn pro_sante_connect_code_flow_xoauth2_refresh_and_revoke() {
 
 #[test]
 fn pro_sante_connect_ciba() {
-    let op = start(Options::default());
+    let op = start(Options::tokens_on_imap());
     let (p, tls) = (profile(&op), policy(&op));
     let psc = ProSanteConnect::discover(p.pro_sante_connect.as_ref().unwrap(), &tls).unwrap();
     assert!(psc.supports_ciba());

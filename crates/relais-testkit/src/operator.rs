@@ -113,10 +113,12 @@ impl Options {
 }
 
 impl Options {
-    /// Options for a test that changes the server's state with Dovecot's own tool
-    /// (`doveadm`, through `Operator::script`), which Cyrus has no counterpart for (setting a
-    /// folder's UIDVALIDITY): the family of `RELAIS_IMAP`, except Cyrus: Dovecot then.
-    pub fn doveadm() -> Options {
+    /// Options for a test of Dovecot's own model: its tool (`doveadm`, through
+    /// `Operator::script`, e.g. setting a folder's UIDVALIDITY, which Cyrus has no command
+    /// for), or delegated login for every member of a box (Cyrus allows it to holders of the
+    /// `a` right only; relais-net's `cyrus_other_users_namespace` shows Cyrus's model). The
+    /// family of `RELAIS_IMAP`, except Cyrus: Dovecot then.
+    pub fn dovecot_family() -> Options {
         let mut options = Options::default();
         if options.imap == Imap::Cyrus {
             options.imap = Imap::Dovecot;
