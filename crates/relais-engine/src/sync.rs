@@ -185,17 +185,33 @@ impl Engine {
         if let Some(known) = lock(&self.foreign_namespaces).get(&entitlement.address) {
             return Ok(known.clone());
         }
-        let namespaces = conn
-            .session
-            .namespaces()
-            .map_err(|e| self.server_refused(&entitlement.address, e))?;
-        let foreign: Vec<String> = namespaces
-            .other_users
-            .iter()
-            .chain(&namespaces.shared)
-            .map(|n| n.prefix.clone())
-            .filter(|prefix| !prefix.is_empty())
-            .collect();
+        // Kept in the store, so that a resync in a new process costs no NAMESPACE round trip.
+        let key = format!("namespaces:{}", entitlement.address);
+        let stored = self.store()?.state(&key)?;
+        let foreign: Vec<String> = match stored.map(|json| serde_json::from_str(&json)) {
+            Some(Ok(foreign)) => foreign,
+            unknown => {
+                // Unreadable (written by another version): the server is asked again.
+                if let Some(Err(e)) = unknown {
+                    tracing::warn!(error = %e, "espaces de noms enregistrés illisibles");
+                }
+                let namespaces = conn
+                    .session
+                    .namespaces()
+                    .map_err(|e| self.server_refused(&entitlement.address, e))?;
+                let foreign: Vec<String> = namespaces
+                    .other_users
+                    .iter()
+                    .chain(&namespaces.shared)
+                    .map(|n| n.prefix.clone())
+                    .filter(|prefix| !prefix.is_empty())
+                    .collect();
+                let json = serde_json::to_string(&foreign)
+                    .map_err(|e| EngineError::io("espaces de noms", e))?;
+                self.store()?.set_state(&key, &json)?;
+                foreign
+            }
+        };
         lock(&self.foreign_namespaces).insert(entitlement.address.clone(), foreign.clone());
         Ok(foreign)
     }

@@ -6,10 +6,14 @@ import { SECRETARIAT, boxButton, openComposer, screenshot, signOut, signInAs, wa
 
 const rowAt = (index) => $(`.scroller div.row[data-index="${index}"]`);
 
+/** Opens the first message; says whether it was unread (opening marks it read, for the
+ * whole team in a shared box: the spec puts it back as it was). */
 async function openFirstMessage() {
   await rowAt(0).waitForDisplayed({ timeout: 30_000 });
+  const wasUnread = (await rowAt(0).getAttribute('class')).split(' ').includes('unread');
   await rowAt(0).click();
   await $('.reader [role="toolbar"]').waitForDisplayed({ timeout: 15_000 });
+  return wasUnread;
 }
 
 describe('Les droits de chacun dans une boîte de service', () => {
@@ -24,7 +28,7 @@ describe('Les droits de chacun dans une boîte de service', () => {
   it('offers no delete, move, follow-up or new folder in a box he may only read', async () => {
     await boxButton(SECRETARIAT).click();
     await expect($('.list-title')).toHaveText(expect.stringContaining(SECRETARIAT), { wait: 20_000 });
-    await openFirstMessage();
+    const wasUnread = await openFirstMessage();
     await expect($('.reader-delete')).not.toBeExisting();
     await expect($('.reader-move')).not.toBeExisting();
     await expect($('.reader-flag')).not.toBeExisting();
@@ -36,6 +40,13 @@ describe('Les droits de chacun dans une boîte de service', () => {
     await rowAt(0).click();
     await browser.keys('Delete');
     await waitForNotice(`Vous ne pouvez pas supprimer de message dans « ${SECRETARIAT} »`);
+    if (wasUnread) {
+      await $('.reader-unread').click();
+      await browser.waitUntil(async () => (await rowAt(0).getAttribute('class')).split(' ').includes('unread'), {
+        timeout: 10_000,
+        timeoutMsg: 'the message was not put back unread',
+      });
+    }
   });
 
   it('does not offer the box as a sender', async () => {
@@ -51,10 +62,11 @@ describe('Les droits de chacun dans une boîte de service', () => {
   it('offers everything in his own box', async () => {
     await boxButton('Karim BENALI').click();
     await expect($('.list-title')).toHaveText(expect.stringContaining('Karim BENALI'), { wait: 20_000 });
-    await openFirstMessage();
+    const wasUnread = await openFirstMessage();
     await expect($('.reader-delete')).toBeExisting();
     await expect($('.reader-move')).toBeExisting();
     await expect($('.reader-flag')).toBeExisting();
     await expect($('nav.rail').$('button.new-folder')).toBeExisting();
+    if (wasUnread) await $('.reader-unread').click();
   });
 });
