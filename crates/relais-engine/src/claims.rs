@@ -333,9 +333,13 @@ impl Engine {
 
     fn known_authors(&self, address: &BoxAddress) -> Result<Vec<Author>, ClaimError> {
         let mut authors = self.store()?.box_authors(address)?;
-        if let Ok(p) = self.person() {
-            if let Ok(a) = Author::from_person(&p) {
-                authors.push(a);
+        let person = self.person()?;
+        match Author::from_person(&person) {
+            Ok(me) => authors.push(me),
+            // A person no directory knows and who has not declared their names yet: the
+            // box's other authors are still known.
+            Err(e) => {
+                tracing::debug!(error = %e, "la personne connectée n'a pas encore d'identité d'auteur")
             }
         }
         Ok(authors)

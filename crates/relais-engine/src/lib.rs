@@ -613,30 +613,46 @@ impl Engine {
     /// Sign out even though messages wait in the outbox or drafts exist only here: the
     /// person confirmed that they are to be destroyed (the audit log records how many).
     pub fn sign_out_discarding(self) -> Result<()> {
+        // What cannot be read or said here does not stop the sign-out the person asked
+        // for (the profile is wiped below); each failure is logged.
         self.close_connections();
-        let (queued, drafts) = self.pending_outgoing().unwrap_or_default();
-        let account = self.account().ok();
+        let (queued, drafts) = self.pending_outgoing().unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "déconnexion : envois en attente non comptés");
+            (0, 0)
+        });
+        let account = self
+            .account()
+            .inspect_err(|e| tracing::warn!(error = %e, "déconnexion : compte illisible"))
+            .ok();
         if let Some(Auth::Ecps { psc, tokens }) = lock(&self.auth).take() {
             if let Some(refresh) = tokens.refresh_token {
-                let _ = psc.revoke(&refresh);
+                if let Err(e) = psc.revoke(&refresh) {
+                    tracing::warn!(error = %e, "déconnexion : jeton Pro Santé Connect non révoqué");
+                }
             }
         }
         if let Some(account) = &account {
-            if let Ok(boxes) = self.boxes() {
-                let response = if queued > 0 || drafts > 0 {
-                    format!("OK ({queued} envoi(s) et {drafts} brouillon(s) abandonnés à la demande de la personne)")
-                } else {
-                    "OK".to_string()
-                };
-                for b in boxes {
-                    self.audit(&b.address, AuditAction::SignOut, "LOGOUT", &response, true);
+            match self.boxes() {
+                Ok(boxes) => {
+                    let response = if queued > 0 || drafts > 0 {
+                        format!("OK ({queued} envoi(s) et {drafts} brouillon(s) abandonnés à la demande de la personne)")
+                    } else {
+                        "OK".to_string()
+                    };
+                    for b in boxes {
+                        self.audit(&b.address, AuditAction::SignOut, "LOGOUT", &response, true);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "déconnexion : boîtes illisibles, non journalisée")
                 }
             }
             self.secrets.delete_all(&account.profile_id)?;
         }
-        // The store's key, under the folder's id.
-        if let Ok(id) = self.dir.folder_id() {
-            self.secrets.delete_all(&id)?;
+        // The store's key, under the folder's id (none: the profile never held a store).
+        match self.dir.folder_id() {
+            Ok(id) => self.secrets.delete_all(&id)?,
+            Err(e) => tracing::warn!(error = %e, "déconnexion : identifiant du dossier illisible"),
         }
         let dir = self.dir.clone();
         drop(self);
