@@ -149,6 +149,22 @@ fn run_script() -> PathBuf {
 impl Operator {
     /// Start a fresh instance in a new temporary folder.
     pub fn start(options: Options) -> io::Result<Operator> {
+        // The instance's ports are chosen free, then bound by each server a moment later:
+        // with several instances (and their connections) starting at once, another may take
+        // one in between. Only that failure is tried again, on new ports.
+        let mut attempt = 1;
+        loop {
+            match Self::start_once(&options) {
+                Err(e) if attempt < 3 && e.to_string().contains("Address already in use") => {
+                    eprintln!("relais-testkit: a port was taken while the operator started ({attempt}/3), trying on new ports");
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    fn start_once(options: &Options) -> io::Result<Operator> {
         let dir = tempfile::Builder::new().prefix("relais-op-").tempdir()?;
         let mode = match options.mode {
             Mode::Delegated => "delegated",
