@@ -163,6 +163,12 @@ impl ProfileDir {
         self.root.join("crl")
     }
 
+    /// The audit journals of the people who signed in here (see [`crate::journal`]): kept
+    /// by [`ProfileDir::wipe`].
+    pub fn journal_dir(&self) -> PathBuf {
+        self.root.join(JOURNAL_DIR)
+    }
+
     /// The profile's log files (see [`crate::logs`]).
     pub fn logs(&self) -> PathBuf {
         self.root.join("logs")
@@ -343,13 +349,33 @@ impl ProfileDir {
         })
     }
 
-    /// Remove everything of the profile (store, caches, account).
+    /// Remove everything of the profile (store, caches, account, logs) but the audit
+    /// journals, which must outlive sign-out (six months, ECO.4.1.1).
     pub fn wipe(&self) -> Result<()> {
-        match std::fs::remove_dir_all(&self.root) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(EngineError::io("suppression du profil", e)),
+        let io = |e| EngineError::io("suppression du profil", e);
+        let entries = match std::fs::read_dir(&self.root) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(io(e)),
+        };
+        for entry in entries {
+            let entry = entry.map_err(io)?;
+            if entry.file_name() == JOURNAL_DIR {
+                continue;
+            }
+            let path = entry.path();
+            let removed = if entry.file_type().map_err(io)?.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            match removed {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io(e)),
+            }
         }
+        Ok(())
     }
 }
 
@@ -378,6 +404,9 @@ pub(crate) fn save_account(dir: &ProfileDir, store: &mut Store, account: &Accoun
 }
 
 const ACCOUNT_KEY: &str = "account";
+
+/// The folder of the audit journals, inside the profile folder.
+const JOURNAL_DIR: &str = "journal";
 
 /// The store [`ProfileDir::open_store`] opened, and what the person must be told.
 #[derive(Debug)]

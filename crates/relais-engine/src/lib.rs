@@ -19,6 +19,7 @@ pub mod events;
 pub mod features;
 mod folders;
 pub mod identity;
+mod journal;
 pub mod logs;
 mod moves;
 pub mod outbox;
@@ -113,6 +114,8 @@ pub struct Engine {
     store_notice: Option<String>,
     secrets: SecretStore,
     account: Mutex<Option<Account>>,
+    /// The signed-in person's audit journal (see [`journal`]), kept across sign-out.
+    journal: Mutex<Option<relais_store::Journal>>,
     auth: Mutex<Option<Auth>>,
     pub(crate) events: EventSink,
     /// Kept connections for actions, one per box.
@@ -128,6 +131,25 @@ pub struct Engine {
     /// namespaces (other users', shared) its LIST shows beside its own folders: asked once
     /// per run (NAMESPACE), so that the box's sync never copies them.
     pub(crate) foreign_namespaces: Mutex<std::collections::HashMap<BoxAddress, Vec<String>>>,
+}
+
+/// Opens the journal of `account`'s person, moves into it what the store's own audit table
+/// holds (written by a Relais before the journal), and drops entries older than six months.
+fn open_journal(
+    dir: &ProfileDir,
+    secrets: &SecretStore,
+    account: &Account,
+    store: &mut Store,
+) -> Result<relais_store::Journal> {
+    let person = Person::from(&account.person).national_id;
+    let mut journal = journal::open(dir, secrets, &person)?;
+    let moved = journal.take_from(store)?;
+    if moved > 0 {
+        tracing::info!(moved, "journal d'audit : entrées reprises du cache local");
+    }
+    // The audit log keeps six months (ANS client rule); older entries go at each open.
+    journal.purge(now_ms())?;
+    Ok(journal)
 }
 
 /// See [`Engine::wake_outbox`].
@@ -193,8 +215,10 @@ impl Engine {
         let store_notice = opened.notice;
         let mut store = opened.store;
         let account = account::load_account(&dir, &mut store)?;
-        // The audit log keeps six months (ANS client rule); older entries go at each start.
-        store.purge_audit(now_ms())?;
+        let journal = match &account {
+            Some(account) => Some(open_journal(&dir, &secrets, account, &mut store)?),
+            None => None,
+        };
         Ok(Engine {
             dir,
             operator,
@@ -204,6 +228,7 @@ impl Engine {
             store_notice,
             secrets,
             account: Mutex::new(account),
+            journal: Mutex::new(journal),
             auth: Mutex::new(None),
             events,
             pool: pool::Pool::default(),
@@ -279,22 +304,39 @@ impl Engine {
             ok,
             "action"
         );
-        let person = match self.person() {
-            Ok(p) => p.national_id,
-            Err(_) => return,
+        // Nobody signed in: nothing was done in anyone's name.
+        let Ok(person) = self.person().map(|p| p.national_id) else {
+            return;
         };
-        // The audit log must not stop the work it records: a failure here is ignored.
-        let _ = self.store().map(|mut s| {
-            s.record(&AuditEntry {
-                box_address: address.clone(),
-                at: now_ms(),
-                person,
-                action,
-                request: request.to_string(),
-                response: response.to_string(),
-                ok,
-            })
-        });
+        let mut journal = lock(&self.journal);
+        let Some(journal) = journal.as_mut() else {
+            tracing::error!("journal d'audit fermé : action non journalisée");
+            return;
+        };
+        // The audit log must not stop the work it records: a failure is logged, not raised.
+        if let Err(e) = journal.record(&AuditEntry {
+            box_address: address.clone(),
+            at: now_ms(),
+            person,
+            action,
+            request: request.to_string(),
+            response: response.to_string(),
+            ok,
+        }) {
+            tracing::error!(error = %e, "journal d'audit : écriture impossible");
+        }
+    }
+
+    /// The box's audit log, newest first, from the signed-in person's journal.
+    pub(crate) fn journal_entries(
+        &self,
+        address: &BoxAddress,
+        limit: u32,
+    ) -> Result<Vec<relais_store::AuditRecord>> {
+        match lock(&self.journal).as_ref() {
+            Some(journal) => Ok(journal.entries(address, limit)?),
+            None => Err(EngineError::NotSignedIn),
+        }
     }
 
     // ------------------------------------------------------------------ sign-in
@@ -440,7 +482,12 @@ impl Engine {
             method,
             person: (&person).into(),
         };
-        account::save_account(&self.dir, &mut *self.store()?, &account)?;
+        {
+            let mut store = self.store()?;
+            account::save_account(&self.dir, &mut store, &account)?;
+            let journal = open_journal(&self.dir, &self.secrets, &account, &mut store)?;
+            *lock(&self.journal) = Some(journal);
+        }
         *lock(&self.account) = Some(account);
         {
             let mut store = self.store()?;

@@ -395,7 +395,7 @@ impl Engine {
         address: &BoxAddress,
         limit: u32,
     ) -> Result<Vec<relais_store::AuditRecord>> {
-        Ok(self.store()?.audit(address, limit)?)
+        self.journal_entries(address, limit)
     }
 
     /// The senders seen in the newest `per_folder` messages of every folder of every box

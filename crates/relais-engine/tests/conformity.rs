@@ -16,12 +16,13 @@ use relais_engine::{
     BoxSettings, Compose, Engine, IdentityHint, ProfileDir, ReadReceiptState, Recipient, SendError,
 };
 use relais_mail::ComposeError;
-use relais_store::{FolderRole, MessageSummary};
+use relais_store::{AuditAction, FolderRole, MessageSummary};
 use relais_testkit::wire::{sasl_plain, tls_config, Imap};
 use relais_testkit::{Operator, Options, DEMO_PASSWORD};
 
 const MARIE: &str = "marie.martin@ch-demo.mssante.fr";
 const PIERRE: &str = "pierre.durand@ch-demo.mssante.fr";
+const SECRETARIAT: &str = "secretariat.cardio@ch-demo.mssante.fr";
 const DUBOIS: &str = "285036444512379@patient.mssante.fr";
 /// Another patient, valid INS.
 const GARCIA: &str = "162027505607848@patient.mssante.fr";
@@ -37,6 +38,17 @@ fn to(a: &str) -> Recipient {
 }
 
 fn marie(op: &Operator, profile: &Path) -> Engine {
+    signed_in(op, profile, MARIE, "Marie", "MARTIN", "810100000041")
+}
+
+fn signed_in(
+    op: &Operator,
+    profile: &Path,
+    login: &str,
+    given: &str,
+    family: &str,
+    national_id: &str,
+) -> Engine {
     let e = Engine::open(
         ProfileDir::new(profile),
         Some(&op.profile()),
@@ -44,13 +56,13 @@ fn marie(op: &Operator, profile: &Path) -> Engine {
     )
     .expect("engine opens");
     e.sign_in_password(
-        MARIE,
+        login,
         DEMO_PASSWORD,
         &IdentityHint {
-            given_name: Some("Marie".into()),
-            family_name: Some("MARTIN".into()),
+            given_name: Some(given.into()),
+            family_name: Some(family.into()),
             profession: None,
-            national_id: Some(NationalId::parse("810100000041").unwrap()),
+            national_id: Some(NationalId::parse(national_id).unwrap()),
         },
     )
     .expect("sign-in");
@@ -337,4 +349,89 @@ fn eco_3_1_6_a_read_receipt_is_sent_or_declined_by_the_person_once_and_remembere
         e.decline_read_receipt(plain.id),
         Err(SendError::NoReadReceiptAsked)
     ));
+}
+
+/// ECO.4.1.1, Ségur CONF.17/18 (issue 15 §6): the audit log of each box is kept across
+/// sign-out and sign-in of the same person, in an encrypted journal of their own; a colleague
+/// signing in on the same workstation reads only theirs.
+#[test]
+fn eco_4_1_1_the_audit_log_outlives_sign_out_and_is_the_persons_own() {
+    let op = Operator::start(Options::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("poste-accueil");
+    let secretariat = addr(SECRETARIAT);
+    let marie_id = NationalId::parse("810100000041").unwrap();
+    let pierre_id = NationalId::parse("810100000025").unwrap();
+    let sign_ins_and_outs = |e: &Engine| -> Vec<(AuditAction, NationalId, i64)> {
+        let mut log: Vec<_> = e
+            .audit_log(&secretariat, 1000)
+            .unwrap()
+            .into_iter()
+            .filter(|r| matches!(r.entry.action, AuditAction::SignIn | AuditAction::SignOut))
+            .map(|r| (r.entry.action, r.entry.person, r.entry.at))
+            .collect();
+        log.reverse();
+        log
+    };
+
+    // Marie works in the secretariat's box, then signs out: the profile goes, not her journal.
+    let e = marie(&op, &profile);
+    let first = sign_ins_and_outs(&e);
+    assert_eq!(first.len(), 1, "{first:?}");
+    e.sign_out().unwrap();
+    let left: Vec<_> = std::fs::read_dir(&profile)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, ["journal"], "sign-out keeps only the audit journal");
+    let journals: Vec<_> = std::fs::read_dir(profile.join("journal"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "db"))
+        .collect();
+    assert_eq!(journals.len(), 1, "{journals:?}");
+    let bytes = std::fs::read(&journals[0]).unwrap();
+    assert!(
+        !bytes.starts_with(b"SQLite format 3"),
+        "the journal is encrypted"
+    );
+    let name = journals[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    assert!(
+        !name.contains("10100000041"),
+        "the journal's name does not tell who"
+    );
+
+    // Pierre, on the same workstation: his own journal, nothing of Marie's.
+    let p = signed_in(&op, &profile, PIERRE, "Pierre", "DURAND", "810100000025");
+    let his = p.audit_log(&secretariat, 1000).unwrap();
+    assert!(!his.is_empty());
+    assert!(
+        his.iter().all(|r| r.entry.person == pierre_id),
+        "Pierre reads only his own journal"
+    );
+    p.sign_out().unwrap();
+
+    // Marie again: her first sign-in and sign-out are there, then this sign-in.
+    let e = marie(&op, &profile);
+    let log = sign_ins_and_outs(&e);
+    let actions: Vec<_> = log.iter().map(|(a, _, _)| a.clone()).collect();
+    assert_eq!(
+        actions,
+        [
+            AuditAction::SignIn,
+            AuditAction::SignOut,
+            AuditAction::SignIn
+        ],
+        "{log:?}"
+    );
+    assert_eq!(log[0].2, first[0].2, "the first sign-in, kept as it was");
+    assert!(log.iter().all(|(_, who, _)| who == &marie_id));
+    println!(
+        "audit journal kept across sign-out: {} entries of Marie's on {SECRETARIAT}, none read by Pierre",
+        e.audit_log(&secretariat, 1000).unwrap().len()
+    );
 }

@@ -312,7 +312,8 @@ fn no_secret_nor_content_in_clear_in_the_profiles_or_the_output_and_sign_out_rem
             );
         }
         let name = file.file_name().unwrap().to_string_lossy().to_string();
-        if name.starts_with("relais.db") {
+        let in_journal = file.components().any(|c| c.as_os_str() == "journal");
+        if name.starts_with("relais.db") || (in_journal && name.ends_with(".db")) {
             assert!(
                 !data.starts_with(b"SQLite format 3"),
                 "{name} is not encrypted"
@@ -333,8 +334,13 @@ fn no_secret_nor_content_in_clear_in_the_profiles_or_the_output_and_sign_out_rem
                     );
                 }
             }
+            // The audit journal's salt: random, nothing personal (its name neither).
+            if in_journal {
+                assert!(!contains(name.as_bytes(), b"10100000041"), "{name}");
+            }
             assert!(
                 ["signed-in.json", "profile-id", "outbox.lock"].contains(&name.as_str())
+                    || (in_journal && name == "salt")
                     || file
                         .components()
                         .any(|c| c.as_os_str() == "crl" || c.as_os_str() == "logs"),
@@ -373,14 +379,21 @@ fn no_secret_nor_content_in_clear_in_the_profiles_or_the_output_and_sign_out_rem
     assert!(hits >= 1, "the canary is in the encrypted store");
     println!("the canary is in {hits} message(s) of the encrypted store");
 
-    // Sign-out: the folders and every keyring entry go.
+    // Sign-out: the folders and every keyring entry go, but the audit journals (ECO.4.1.1:
+    // six months across sign-out; encrypted, checked above).
     let (id_a, id_b) = (
         ProfileDir::new(&a).folder_id().unwrap(),
         ProfileDir::new(&b).folder_id().unwrap(),
     );
     open(&a, &op.profile()).sign_out().unwrap();
     open(&b, &op.profile()).sign_out().unwrap();
-    assert!(!a.exists() && !b.exists(), "the profile folders are gone");
+    for folder in [&a, &b] {
+        let left: Vec<_> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, ["journal"], "only the audit journal is left");
+    }
     assert_eq!(
         secrets
             .password(&account_a.profile_id, &account_a.login)
@@ -396,7 +409,7 @@ fn no_secret_nor_content_in_clear_in_the_profiles_or_the_output_and_sign_out_rem
     assert_eq!(secrets.store_key(&id_a).unwrap(), None);
     assert_eq!(secrets.store_key(&id_b).unwrap(), None);
     println!(
-        "signed out: folders and keyring entries gone ({:?})",
+        "signed out: folders (but the audit journal) and keyring entries gone ({:?})",
         started.elapsed()
     );
 }

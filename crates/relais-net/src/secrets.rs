@@ -10,7 +10,8 @@
 //!
 //! Entries are named service `fr.relais.<profile_id>`, user `password:<login>`,
 //! `refresh:<subject>` or `store-key` (the local store's encryption key, under the id of the
-//! profile folder, so that it is there before any sign-in). Keyrings cannot list entries, so an `index` entry records the names
+//! profile folder, so that it is there before any sign-in); a person's audit journal key is
+//! service `fr.relais.journal.<journal id>`, user `journal-key`, and outlives sign-out. Keyrings cannot list entries, so an `index` entry records the names
 //! used, for [`SecretStore::delete_all`]. Access tokens are never stored.
 
 use keyring::Entry;
@@ -237,6 +238,17 @@ impl SecretStore {
     /// The key of the profile's local store, if the keyring holds it.
     pub fn store_key(&self, profile_id: &str) -> Result<Option<String>, SecretError> {
         self.get(profile_id, "store-key")
+    }
+
+    /// Store the key of a person's audit journal (64 hexadecimal digits), under the journal's
+    /// id. Kept at sign-out: the journal outlives the profile (`relais-engine`'s `journal`).
+    pub fn save_journal_key(&self, journal_id: &str, key_hex: &str) -> Result<(), SecretError> {
+        self.set(&format!("journal.{journal_id}"), "journal-key", key_hex)
+    }
+
+    /// The key of a person's audit journal, if the keyring holds it.
+    pub fn journal_key(&self, journal_id: &str) -> Result<Option<String>, SecretError> {
+        self.get(&format!("journal.{journal_id}"), "journal-key")
     }
 
     /// Forget every secret of a profile (sign-out, profile removal).

@@ -7,13 +7,14 @@
 //! response are cut to [`MAX_FIELD_CHARS`] characters.
 
 use std::fmt;
+use std::path::Path;
 
 use relais_core::{BoxAddress, NationalId};
-use rusqlite::{params, Row};
+use rusqlite::{params, Connection, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Context;
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store, StoreError, StoreKey};
 
 /// Longest request or response kept, in characters.
 pub const MAX_FIELD_CHARS: usize = 1000;
@@ -164,47 +165,66 @@ fn record_from_row(row: &Row<'_>, op: &'static str) -> rusqlite::Result<Result<A
     })())
 }
 
+// The audit SQL, one home for the two places the log lives: the person's [`Journal`] (where
+// the engine writes) and the profile's [`Store`] (the log of an earlier Relais, moved into the
+// journal at the next open).
+
+fn insert(conn: &Connection, entry: &AuditEntry, op: &'static str) -> Result<i64> {
+    conn.query_row(
+        "INSERT INTO audit (box, at, person, action, request, response, ok)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
+        params![
+            entry.box_address.as_str(),
+            entry.at,
+            entry.person.to_string(),
+            entry.action.as_str(),
+            truncate(&entry.request),
+            truncate(&entry.response),
+            entry.ok,
+        ],
+        |row| row.get(0),
+    )
+    .op(op)
+}
+
+fn select(conn: &Connection, box_address: &BoxAddress, limit: u32) -> Result<Vec<AuditRecord>> {
+    const OP: &str = "audit";
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT id, box, at, person, action, request, response, ok FROM audit
+             WHERE box = ?1 ORDER BY at DESC, id DESC LIMIT ?2",
+        )
+        .op(OP)?;
+    let rows = stmt
+        .query_map(params![box_address.as_str(), limit], |row| {
+            record_from_row(row, OP)
+        })
+        .op(OP)?;
+    crate::collect(rows, OP)
+}
+
+fn purge(conn: &Connection, now: i64, op: &'static str) -> Result<usize> {
+    conn.execute(
+        "DELETE FROM audit
+         WHERE at < unixepoch(?1 / 1000, 'unixepoch', ?2) * 1000 + ?1 % 1000",
+        params![now, format!("-{RETENTION_MONTHS} months")],
+    )
+    .op(op)
+}
+
 impl Store {
     /// Records an action in the audit log; returns its id.
     pub fn record(&mut self, entry: &AuditEntry) -> Result<i64> {
         const OP: &str = "record";
         let tx = self.write(OP)?;
-        let id = tx
-            .query_row(
-                "INSERT INTO audit (box, at, person, action, request, response, ok)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
-                params![
-                    entry.box_address.as_str(),
-                    entry.at,
-                    entry.person.to_string(),
-                    entry.action.as_str(),
-                    truncate(&entry.request),
-                    truncate(&entry.response),
-                    entry.ok,
-                ],
-                |row| row.get(0),
-            )
-            .op(OP)?;
+        let id = insert(&tx, entry, OP)?;
         tx.commit().op(OP)?;
         Ok(id)
     }
 
     /// The most recent entries of a box, newest first.
     pub fn audit(&self, box_address: &BoxAddress, limit: u32) -> Result<Vec<AuditRecord>> {
-        const OP: &str = "audit";
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT id, box, at, person, action, request, response, ok FROM audit
-                 WHERE box = ?1 ORDER BY at DESC, id DESC LIMIT ?2",
-            )
-            .op(OP)?;
-        let rows = stmt
-            .query_map(params![box_address.as_str(), limit], |row| {
-                record_from_row(row, OP)
-            })
-            .op(OP)?;
-        crate::collect(rows, OP)
+        select(&self.conn, box_address, limit)
     }
 
     /// Drops entries older than six calendar months before `now` (unix milliseconds);
@@ -212,15 +232,99 @@ impl Store {
     pub fn purge_audit(&mut self, now: i64) -> Result<usize> {
         const OP: &str = "purge_audit";
         let tx = self.write(OP)?;
-        let removed = tx
-            .execute(
-                "DELETE FROM audit
-                 WHERE at < unixepoch(?1 / 1000, 'unixepoch', ?2) * 1000 + ?1 % 1000",
-                params![now, format!("-{RETENTION_MONTHS} months")],
-            )
-            .op(OP)?;
+        let removed = purge(&tx, now, OP)?;
         tx.commit().op(OP)?;
         Ok(removed)
+    }
+}
+
+/// The audit journal of one person, in a database of its own beside the profile's store: the
+/// store goes at sign-out, the journal stays, so the six months of ECO.4.1.1 hold across
+/// sign-out and sign-in. Encrypted by SQLCipher with a key the caller keeps (the engine: in the
+/// OS keyring, under the person).
+#[derive(Debug)]
+pub struct Journal {
+    conn: Connection,
+}
+
+/// The journal's schema: the audit table of the store, alone.
+const JOURNAL_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS audit (
+    id       INTEGER PRIMARY KEY,
+    box      TEXT NOT NULL,
+    at       INTEGER NOT NULL,
+    person   TEXT NOT NULL,
+    action   TEXT NOT NULL,
+    request  TEXT NOT NULL,
+    response TEXT NOT NULL,
+    ok       INTEGER NOT NULL CHECK (ok IN (0, 1))
+) STRICT;
+CREATE INDEX IF NOT EXISTS audit_by_box ON audit (box, at DESC);
+CREATE INDEX IF NOT EXISTS audit_by_time ON audit (at);
+PRAGMA user_version = 1;
+";
+
+impl Journal {
+    /// Opens (creating it if needed) the encrypted journal at `path` with `key`. A key that does
+    /// not open the file is [`StoreError::WrongKey`].
+    pub fn open_encrypted(path: impl AsRef<Path>, key: &StoreKey) -> Result<Journal> {
+        let conn = Connection::open(path).op("journal: open")?;
+        crate::key::apply(&conn, key)?;
+        conn.busy_timeout(crate::BUSY_TIMEOUT)
+            .op("journal: busy_timeout")?;
+        let _mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
+            .op("journal: journal_mode")?;
+        conn.execute_batch(JOURNAL_SCHEMA).op("journal: schema")?;
+        Ok(Journal { conn })
+    }
+
+    /// Records an action; returns its id.
+    pub fn record(&mut self, entry: &AuditEntry) -> Result<i64> {
+        insert(&self.conn, entry, "journal: record")
+    }
+
+    /// The most recent entries of a box, newest first.
+    pub fn entries(&self, box_address: &BoxAddress, limit: u32) -> Result<Vec<AuditRecord>> {
+        select(&self.conn, box_address, limit)
+    }
+
+    /// Drops entries older than six calendar months before `now` (unix milliseconds).
+    pub fn purge(&mut self, now: i64) -> Result<usize> {
+        purge(&self.conn, now, "journal: purge")
+    }
+
+    /// Moves every entry of `store`'s own audit table (written by a Relais before the journal)
+    /// into this journal, in one go: copied, then removed from the store. Returns how many.
+    pub fn take_from(&mut self, store: &mut Store) -> Result<usize> {
+        const OP: &str = "journal: take_from";
+        let rows: Vec<AuditRecord> = {
+            let mut stmt = store
+                .conn
+                .prepare("SELECT id, box, at, person, action, request, response, ok FROM audit")
+                .op(OP)?;
+            let rows = stmt.query_map([], |row| record_from_row(row, OP)).op(OP)?;
+            crate::collect(rows, OP)?
+        };
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .op(OP)?;
+        for row in &rows {
+            insert(&tx, &row.entry, OP)?;
+        }
+        tx.commit().op(OP)?;
+        // Removed from the store only once the journal holds them: a crash in between keeps
+        // them twice, never loses them.
+        let tx = store.write(OP)?;
+        let max_id = rows.iter().map(|r| r.id).max().unwrap_or(0);
+        tx.execute("DELETE FROM audit WHERE id <= ?1", params![max_id])
+            .op(OP)?;
+        tx.commit().op(OP)?;
+        Ok(rows.len())
     }
 }
 

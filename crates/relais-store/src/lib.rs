@@ -71,7 +71,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, TransactionBehavior};
 
-pub use audit::{AuditAction, AuditEntry, AuditRecord};
+pub use audit::{AuditAction, AuditEntry, AuditRecord, Journal};
 pub use collab::{KeywordFilter, StoredReply};
 pub use drafts::{Draft, DraftAttachment, DraftContent, DraftId};
 pub use error::{Result, StoreError};
@@ -88,7 +88,7 @@ pub use search::SearchQuery;
 use error::Context;
 
 /// How long a statement waits for another connection's write lock before failing.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The local store of one person's profile. See the crate doc.
 #[derive(Debug)]

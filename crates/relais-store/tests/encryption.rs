@@ -217,3 +217,57 @@ fn a_full_disk_is_a_typed_error_and_leaves_the_store_sound() {
         std::panic::resume_unwind(panic);
     }
 }
+
+/// The person's audit journal (kept across sign-out): encrypted, opened only with its key,
+/// and it takes over, once, the entries an earlier Relais wrote into the store.
+#[test]
+fn the_journal_is_encrypted_and_takes_the_stores_audit_entries_once() {
+    use relais_core::NationalId;
+    use relais_store::{AuditAction, AuditEntry, Journal};
+
+    let dir = tempfile::tempdir().unwrap();
+    let cardio = BoxAddress::parse("secretariat.cardio@ch-demo.mssante.fr").unwrap();
+    let entry = |at: i64, action: AuditAction| AuditEntry {
+        box_address: cardio.clone(),
+        at,
+        person: NationalId::parse("810100000041").unwrap(),
+        action,
+        request: "UID MOVE 42 \"Trash\"".into(),
+        response: "OK Done".into(),
+        ok: true,
+    };
+    let mut store = Store::open_encrypted(dir.path().join("relais.db"), &key(1)).unwrap();
+    let now = 1_752_537_600_000;
+    store
+        .record(&entry(now - 2000, AuditAction::SignIn))
+        .unwrap();
+    store.record(&entry(now - 1000, AuditAction::Move)).unwrap();
+
+    let path = dir.path().join("journal.db");
+    let mut journal = Journal::open_encrypted(&path, &key(2)).unwrap();
+    assert_eq!(journal.take_from(&mut store).unwrap(), 2);
+    assert_eq!(journal.take_from(&mut store).unwrap(), 0, "taken once");
+    assert!(store.audit(&cardio, 10).unwrap().is_empty());
+    journal.record(&entry(now, AuditAction::SignOut)).unwrap();
+    let actions: Vec<_> = journal
+        .entries(&cardio, 10)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.entry.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [AuditAction::SignOut, AuditAction::Move, AuditAction::SignIn]
+    );
+    drop(journal);
+
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(!bytes.starts_with(b"SQLite format 3"));
+    assert!(!bytes.windows(5).any(|w| w == b"Trash"));
+    assert!(matches!(
+        Journal::open_encrypted(&path, &key(1)),
+        Err(StoreError::WrongKey)
+    ));
+    let journal = Journal::open_encrypted(&path, &key(2)).unwrap();
+    assert_eq!(journal.entries(&cardio, 10).unwrap().len(), 3);
+}
