@@ -148,7 +148,16 @@ fn a_script_signs_in_syncs_searches_and_signs_out() {
 
     let logout = relais(&op, &profile, &["logout"], None);
     assert_eq!(logout.code, 0, "{}", logout.err);
-    assert!(!profile.exists(), "logout wipes the profile folder");
+    // Everything goes but the person's audit journal (ECO.4.1.1: kept six months).
+    let left: Vec<_> = std::fs::read_dir(&profile)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        ["journal"],
+        "logout wipes the profile folder but the audit journal"
+    );
     let after = relais(&op, &profile, &["boxes"], None);
     assert_ne!(after.code, 0, "signed out");
 }
