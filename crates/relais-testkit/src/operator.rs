@@ -151,11 +151,17 @@ impl Operator {
     pub fn start(options: Options) -> io::Result<Operator> {
         // The instance's ports are chosen free, then bound by each server a moment later:
         // with several instances (and their connections) starting at once, another may take
-        // one in between. Only that failure is tried again, on new ports.
+        // one in between. Only that failure is tried again, on new ports. Postfix's master
+        // reports it in its own log, which it may not have open yet: its "mail system startup
+        // failed" on a fresh instance is that same lost port (seen in a local CI run).
         let mut attempt = 1;
         loop {
             match Self::start_once(&options) {
-                Err(e) if attempt < 3 && e.to_string().contains("Address already in use") => {
+                Err(e)
+                    if attempt < 3
+                        && (e.to_string().contains("Address already in use")
+                            || e.to_string().contains("mail system startup failed")) =>
+                {
                     eprintln!("relais-testkit: a port was taken while the operator started ({attempt}/3), trying on new ports");
                     attempt += 1;
                 }
