@@ -103,7 +103,8 @@ fn label(e: &Engine, id: MessageId) -> Option<String> {
 }
 
 fn audit_actions(e: &Engine) -> Vec<(String, bool, String)> {
-    e.with_store(|s| s.audit(&addr(SECRETARIAT), 500).unwrap())
+    e.audit_log(&addr(SECRETARIAT), 500)
+        .unwrap()
         .into_iter()
         .filter_map(|r| match r.entry.action {
             AuditAction::Other(a) => Some((a, r.entry.ok, r.entry.request)),
@@ -287,7 +288,8 @@ fn simultaneous_claims_have_one_winner() {
         // way it is in its audit log.
         let loser_engine = if winner == "Marie MARTIN" { &s } else { &m };
         let refusals: Vec<String> = loser_engine
-            .with_store(|st| st.audit(&addr(SECRETARIAT), 500).unwrap())
+            .audit_log(&addr(SECRETARIAT), 500)
+            .unwrap()
             .into_iter()
             .filter(|r| matches!(&r.entry.action, AuditAction::Other(a) if a == "claim"))
             .filter(|r| !r.entry.ok)
@@ -327,7 +329,8 @@ fn simultaneous_claims_have_one_winner() {
         other => panic!("expected « déjà pris en charge »: {other:?}"),
     }
     let modified = s
-        .with_store(|st| st.audit(&addr(SECRETARIAT), 500).unwrap())
+        .audit_log(&addr(SECRETARIAT), 500)
+        .unwrap()
         .into_iter()
         .any(|r| {
             r.entry.request.contains("UNCHANGEDSINCE")

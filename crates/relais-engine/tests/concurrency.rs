@@ -348,7 +348,8 @@ fn two_engines_flag_move_and_delete_the_same_messages_concurrently() {
     let audited: usize = [&marie, &sophie]
         .iter()
         .map(|e| {
-            e.with_store(|s| s.audit(&addr(SECRETARIAT), 100_000).unwrap())
+            e.audit_log(&addr(SECRETARIAT), 100_000)
+                .unwrap()
                 .iter()
                 .filter(|a| {
                     !a.entry.ok

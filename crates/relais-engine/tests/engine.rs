@@ -453,7 +453,7 @@ fn a_read_only_box_refuses_delete_before_any_network_call() {
     let err = e.delete(id).unwrap_err();
     assert!(matches!(err, EngineError::NotAllowed { .. }), "{err:?}");
     assert!(err.to_string().contains("supprimer"), "{err}");
-    let audit = e.with_store(|s| s.audit(&addr(SECRETARIAT), 100).unwrap());
+    let audit = e.audit_log(&addr(SECRETARIAT), 100).unwrap();
     assert!(audit.iter().all(|a| a.entry.action != AuditAction::Delete));
 }
 
@@ -495,7 +495,7 @@ fn delete_moves_to_trash_and_is_audited_without_content() {
         "in the Trash on the server"
     );
 
-    let audit = e.with_store(|s| s.audit(&addr(SECRETARIAT), 100).unwrap());
+    let audit = e.audit_log(&addr(SECRETARIAT), 100).unwrap();
     let delete = audit
         .iter()
         .find(|a| a.entry.action == AuditAction::Delete)

@@ -457,7 +457,7 @@ fn authorship_on_every_path_with_sent_copy_byte_for_byte() {
     );
 
     // Audit: every send, who and the server's answer, never the subject.
-    let audit = e.with_store(|s| s.audit(&addr(SECRETARIAT), 500).unwrap());
+    let audit = e.audit_log(&addr(SECRETARIAT), 500).unwrap();
     let sends: Vec<_> = audit
         .iter()
         .filter(|a| a.entry.action == AuditAction::Send)
