@@ -257,34 +257,11 @@ impl ProfileDir {
     /// The folder's stable random id (not secret), created at first use: it names the
     /// keyring entry of the store's key.
     pub fn folder_id(&self) -> Result<String> {
-        let path = self.folder_id_path();
-        let io = |e| EngineError::io("identifiant du profil", e);
-        match std::fs::read_to_string(&path) {
-            Ok(id) if !id.trim().is_empty() => return Ok(id.trim().to_string()),
-            Ok(_) => std::fs::remove_file(&path).map_err(io)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io(e)),
-        }
-        self.ensure()?;
-        // Written whole under a private name, then linked: a concurrent process sees either
-        // no file or the whole id, and the first link wins.
-        let id = new_profile_id();
-        let tmp = self
-            .root
-            .join(format!("profile-id.{}.tmp", std::process::id()));
-        std::fs::write(&tmp, &id).map_err(io)?;
-        let linked = std::fs::hard_link(&tmp, &path);
-        let _ = std::fs::remove_file(&tmp);
-        match linked {
-            Ok(()) => Ok(id),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                Ok(std::fs::read_to_string(&path)
-                    .map_err(io)?
-                    .trim()
-                    .to_string())
-            }
-            Err(e) => Err(io(e)),
-        }
+        read_or_create(
+            &self.folder_id_path(),
+            || Ok(new_profile_id()),
+            "identifiant du profil",
+        )
     }
 
     /// Open the encrypted store, with its key from the keyring (made at the first open).
@@ -333,14 +310,7 @@ impl ProfileDir {
             });
         }
         // Encrypted with a key the keyring no longer holds.
-        for suffix in ["", "-wal", "-shm"] {
-            let from = self.root.join(format!("relais.db{suffix}"));
-            let to = self.root.join(format!("relais.db.illisible{suffix}"));
-            let _ = std::fs::remove_file(&to);
-            if from.exists() {
-                std::fs::rename(&from, &to).map_err(|e| EngineError::io("cache illisible", e))?;
-            }
-        }
+        set_aside(&path, "cache illisible")?;
         let key = new_store_key()?;
         secrets.save_store_key(&id, &key.to_hex())?;
         Ok(OpenedStore {
@@ -417,7 +387,67 @@ pub struct OpenedStore {
 }
 
 /// A new random 256-bit store key (the OS's randomness, or an error: never a weak key).
-fn new_store_key() -> Result<StoreKey> {
+/// The small text file at `path` (an id, a salt), made with `make` at first use.
+///
+/// Written whole under a private name, then linked: a concurrent process sees either no file
+/// or the whole text, and the first link wins. An empty file is made anew.
+pub(crate) fn read_or_create(
+    path: &Path,
+    make: impl FnOnce() -> Result<String>,
+    what: &str,
+) -> Result<String> {
+    let io = |e| EngineError::io(what, e);
+    match std::fs::read_to_string(path) {
+        Ok(text) if !text.trim().is_empty() => return Ok(text.trim().to_string()),
+        Ok(_) => std::fs::remove_file(path).map_err(io)?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io(e)),
+    }
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    let text = make()?;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".{}.tmp", std::process::id()));
+    std::fs::write(&tmp, &text).map_err(io)?;
+    let linked = std::fs::hard_link(&tmp, path);
+    if let Err(e) = std::fs::remove_file(&tmp) {
+        tracing::warn!(error = %e, "fichier temporaire non supprimé");
+    }
+    match linked {
+        Ok(()) => Ok(text),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Ok(std::fs::read_to_string(path)
+                .map_err(io)?
+                .trim()
+                .to_string())
+        }
+        Err(e) => Err(io(e)),
+    }
+}
+
+/// Moves an unreadable SQLite file (and its `-wal`, `-shm`) aside as `<file>.illisible`,
+/// never deleted; an earlier copy set aside is replaced.
+pub(crate) fn set_aside(path: &Path, what: &str) -> Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut from = path.as_os_str().to_owned();
+        from.push(suffix);
+        let mut to = path.as_os_str().to_owned();
+        to.push(format!(".illisible{suffix}"));
+        match std::fs::remove_file(&to) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(EngineError::io(what, e)),
+        }
+        if Path::new(&from).exists() {
+            std::fs::rename(&from, &to).map_err(|e| EngineError::io(what, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// A new random 256-bit key for a SQLCipher file (the store, a journal).
+pub(crate) fn new_store_key() -> Result<StoreKey> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| EngineError::io("clé du cache local", e))?;
     let key = StoreKey::from_bytes(bytes);

@@ -16,20 +16,18 @@
 //! someone with that account and SQLCipher tools could open another's journal. It holds no
 //! message content: actions, boxes, times and the server's answers.
 
-use std::path::{Path, PathBuf};
-
 use relais_core::NationalId;
 use relais_net::SecretStore;
 use relais_store::{Journal, StoreError, StoreKey};
 use sha2::{Digest, Sha256};
 
-use crate::account::ProfileDir;
+use crate::account::{new_store_key, read_or_create, set_aside, ProfileDir};
 use crate::error::{EngineError, Result};
 
 /// Opens (creating it at the first sign-in) the journal of `person` in `dir`.
 ///
 /// A journal whose key the keyring no longer holds cannot be read by anyone: it is moved
-/// aside (`<id>.db.illisible`, never deleted) and a new one begins, with a warning in the log.
+/// aside (`<id>.db.illisible`, replacing an earlier one set aside) and a new one begins, with a warning in the log.
 pub(crate) fn open(
     dir: &ProfileDir,
     secrets: &SecretStore,
@@ -39,7 +37,12 @@ pub(crate) fn open(
     let io = |what: &str, e: std::io::Error| EngineError::io(what, e);
     std::fs::create_dir_all(&folder).map_err(|e| io("dossier du journal", e))?;
     let salt_path = folder.join("salt");
-    let salt = salt(&salt_path)?;
+    // 128 random bits per folder, from the OS's randomness (an error rather than a weak salt).
+    let salt = read_or_create(
+        &salt_path,
+        || Ok(new_store_key()?.to_hex()[..32].to_string()),
+        "sel du journal",
+    )?;
     // One process at a time makes the key and the file.
     let lock = std::fs::File::open(&salt_path).map_err(|e| io("verrou du journal", e))?;
     lock.lock().map_err(|e| io("verrou du journal", e))?;
@@ -54,7 +57,7 @@ pub(crate) fn open(
         Some(key) => key,
         None if existed => {
             tracing::warn!("journal d'audit illisible (clé absente du trousseau) : mis de côté");
-            set_aside(&path)?;
+            set_aside(&path, "journal illisible")?;
             new_key(secrets, &id)?
         }
         None => new_key(secrets, &id)?,
@@ -63,42 +66,11 @@ pub(crate) fn open(
         Ok(journal) => Ok(journal),
         Err(StoreError::WrongKey) => {
             tracing::warn!("journal d'audit illisible (clé différente) : mis de côté");
-            set_aside(&path)?;
+            set_aside(&path, "journal illisible")?;
             let key = new_key(secrets, &id)?;
             Ok(Journal::open_encrypted(&path, &key)?)
         }
         Err(e) => Err(e.into()),
-    }
-}
-
-/// The folder's random salt (hex), made at first use.
-fn salt(path: &Path) -> Result<String> {
-    let io = |e| EngineError::io("sel du journal", e);
-    match std::fs::read_to_string(path) {
-        Ok(salt) if !salt.trim().is_empty() => return Ok(salt.trim().to_string()),
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(io(e)),
-    }
-    let mut bytes = [0u8; 16];
-    getrandom::fill(&mut bytes).map_err(|e| EngineError::io("sel du journal", e))?;
-    let salt: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    // Written whole under a private name, then linked: the first process wins.
-    let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
-    std::fs::write(&tmp, &salt).map_err(io)?;
-    let linked = std::fs::hard_link(&tmp, path);
-    if let Err(e) = std::fs::remove_file(&tmp) {
-        tracing::warn!(error = %e, "fichier temporaire du sel non supprimé");
-    }
-    match linked {
-        Ok(()) => Ok(salt),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            Ok(std::fs::read_to_string(path)
-                .map_err(io)?
-                .trim()
-                .to_string())
-        }
-        Err(e) => Err(io(e)),
     }
 }
 
@@ -116,22 +88,9 @@ fn journal_id(salt: &str, person: &NationalId) -> String {
 }
 
 fn new_key(secrets: &SecretStore, id: &str) -> Result<StoreKey> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| EngineError::io("clé du journal", e))?;
-    let key = StoreKey::from_bytes(bytes);
+    let key = new_store_key()?;
     secrets.save_journal_key(id, &key.to_hex())?;
     Ok(key)
-}
-
-fn set_aside(path: &Path) -> Result<()> {
-    for suffix in ["", "-wal", "-shm"] {
-        let from = PathBuf::from(format!("{}{suffix}", path.display()));
-        let to = PathBuf::from(format!("{}.illisible{suffix}", path.display()));
-        if from.exists() {
-            std::fs::rename(&from, &to).map_err(|e| EngineError::io("journal illisible", e))?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
