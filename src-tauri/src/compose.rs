@@ -46,6 +46,7 @@ impl From<SendError> for CommandError {
             SendError::Compose(ComposeError::NoRecipient) => "no_recipient",
             SendError::Compose(_) => "compose",
             SendError::Attachment { .. } => "attachment",
+            SendError::Xdm(_) => "xdm",
             SendError::Author(_) => "author",
             SendError::Refused { .. } => "send_refused",
             SendError::UnknownDraft(_) => "unknown_draft",

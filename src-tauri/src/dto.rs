@@ -228,6 +228,8 @@ pub struct MessageRow {
     /// The subject carried the `XDM/1.0/DDM+` prefix (a document for the DMP); `subject`
     /// is shown without it.
     pub dmp_document: bool,
+    /// It closes the patient conversation (`X-MSS-MES: FIN`): « Close » in the list.
+    pub closed: bool,
     /// Decoded subject; empty when there is none.
     pub subject: String,
     /// Date of the message (Unix seconds): `Date:` header, else the arrival date.
@@ -685,6 +687,12 @@ pub struct BoxSignatureView {
     pub signature: Option<String>,
     /// The line the signed-in person gets now.
     pub effective: String,
+    /// The person's title in the name a patient sees (« Dr »), `None` when not set.
+    pub title: Option<String>,
+    /// The entity in that name (« CH de Démo »), `None` for the default.
+    pub entity: Option<String>,
+    /// What a patient sees in `From:` (ECO.2.2.7), e.g. « Dr_Marie_MARTIN_CH de Démo ».
+    pub patient_facing_name: String,
 }
 
 /// Who must sign in again to unlock the window.
@@ -723,6 +731,7 @@ mod tests {
             answered_by: None,
             from_patient: false,
             dmp_document: false,
+            closed: false,
         };
         let json = serde_json::to_value(&row).expect("serialisable");
         assert_eq!(json["box_address"], "secretariat.cardio@ch-demo.mssante.fr");

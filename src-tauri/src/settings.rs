@@ -171,38 +171,55 @@ pub async fn box_signature(
     let (engine, _) = engine(&state)?;
     blocking(move || {
         let address = parse_box(&box_address)?;
-        Ok(BoxSignatureView {
-            signature: engine.box_settings(&address).signature,
-            effective: engine.signature(&address)?,
-            box_address,
-        })
+        signature_view(&engine, address)
     })
     .await
 }
 
-/// Sets (or, with `None` or a blank line, resets) the signature line of a box.
+fn signature_view(
+    engine: &relais_engine::Engine,
+    address: relais_core::BoxAddress,
+) -> Result<BoxSignatureView, CommandError> {
+    let settings = engine.box_settings(&address);
+    Ok(BoxSignatureView {
+        signature: settings.signature,
+        effective: engine.signature(&address)?,
+        title: settings.title,
+        entity: settings.entity,
+        patient_facing_name: engine.patient_facing_name_of(&address)?,
+        box_address: address.to_string(),
+    })
+}
+
+/// Sets how the person signs in a box: the signature line, and the title and entity of the
+/// name a patient sees (ECO.2.2.7). `None` or a blank value resets one to its default.
 #[tauri::command]
 pub async fn set_box_signature(
     state: State<'_, AppState>,
     box_address: String,
     signature: Option<String>,
+    title: Option<String>,
+    entity: Option<String>,
 ) -> Outcome<BoxSignatureView> {
     let (engine, _) = engine(&state)?;
     blocking(move || {
         let address = parse_box(&box_address)?;
         let current = engine.box_settings(&address);
+        let set = |value: Option<String>| {
+            value
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
         engine.set_box_settings(
             &address,
             BoxSettings {
-                signature: signature.filter(|s| !s.trim().is_empty()),
+                signature: set(signature),
+                title: set(title),
+                entity: set(entity),
                 ..current
             },
         )?;
-        Ok(BoxSignatureView {
-            signature: engine.box_settings(&address).signature,
-            effective: engine.signature(&address)?,
-            box_address,
-        })
+        signature_view(&engine, address)
     })
     .await
 }

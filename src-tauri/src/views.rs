@@ -137,6 +137,7 @@ pub fn row(summary: &MessageSummary, folder: &str, thread: Option<(i64, u32)>) -
         subject,
         dmp_document,
         from_patient,
+        closed: summary.closes_conversation,
         date: summary.date,
         seen: summary.seen,
         flagged: summary.flagged,

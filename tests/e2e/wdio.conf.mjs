@@ -33,14 +33,19 @@ export const config = {
   framework: 'mocha',
   reporters: ['spec'],
   mochaOpts: { ui: 'bdd', timeout: 90_000 },
-  // A spec that failed before signing out leaves a session that the next launch resumes
-  // (the app opens a remembered account directly): start every spec from the sign-in screen.
+  // A spec that failed before signing out leaves a session that the next launch resumes,
+  // locked (« Session verrouillée ») or, in a window still open, the mailbox: start every
+  // spec from the sign-in screen, so that one failure stays one failure.
   before: async () => {
     await browser.waitUntil(
-      async () => (await $('nav.rail').isExisting()) || (await $('#signin-title').isExisting()),
-      { timeout: 45_000, timeoutMsg: 'neither the sign-in screen nor the mailbox appeared' },
+      async () =>
+        (await $('nav.rail').isExisting()) || (await $('#signin-title').isExisting()) || (await $('#lock-title').isExisting()),
+      { timeout: 45_000, timeoutMsg: 'neither the sign-in screen, the lock screen nor the mailbox appeared' },
     );
-    if (await $('nav.rail').isExisting()) {
+    if (await $('#lock-title').isExisting()) {
+      await $('button=Changer de personne (se déconnecter)').click();
+      await $('#signin-title').waitForExist({ timeout: 20_000 });
+    } else if (await $('nav.rail').isExisting()) {
       await $('button=Se déconnecter').click();
       await $('#signin-title').waitForExist({ timeout: 20_000 });
     }

@@ -30,7 +30,7 @@ use std::path::PathBuf;
 
 use relais_core::{Author, BoxAddress, Entitlement, Person, QualifiedPatient, Rights, SizeLimits};
 use relais_mail::{
-    append_signature, render_with, Attachment, ComposeError, Identity, Outgoing, Recipient,
+    append_signature, render_with, xdm, Attachment, ComposeError, Identity, Outgoing, Recipient,
 };
 use relais_store::{DraftId, NewOutboxMessage, OutboxId, OutboxState};
 use serde::{Deserialize, Serialize};
@@ -190,6 +190,9 @@ pub enum SendError {
     Compose(#[from] ComposeError),
     #[error("La pièce jointe « {name} » ne peut pas être lue : {detail}")]
     Attachment { name: String, detail: String },
+    /// The CDA documents for a patient could not be packed (IHE XDM).
+    #[error(transparent)]
+    Xdm(#[from] xdm::XdmError),
     #[error("Votre identité ne permet pas de signer le message : {0}")]
     Author(String),
     /// The server refused the message for good; it stays in the outbox as `failed`.
@@ -330,6 +333,9 @@ impl Engine {
         let limits = self.send_limits();
         for a in &compose.attachments {
             out.attachments.push(read_attachment(a, &limits)?);
+        }
+        if let Some(patient) = &compose.patient {
+            pack_patient_documents(&mut out, patient)?;
         }
         out.read_receipt = compose.read_receipt;
         out.close_conversation = compose.close_conversation;
@@ -526,6 +532,13 @@ impl Engine {
         Ok(person.mssante_display_name(settings.title.as_deref(), entity.as_deref()))
     }
 
+    /// The `From:` name a patient sees when the signed-in person writes from `address`
+    /// (ECO.2.2.7), as the settings window previews it.
+    pub fn patient_facing_name_of(&self, address: &BoxAddress) -> SendResult<String> {
+        let entitlement = self.entitlement(address)?;
+        self.patient_facing_name(&entitlement)
+    }
+
     /// The signature line the signed-in person gets in `address`.
     pub fn signature(&self, address: &BoxAddress) -> crate::Result<String> {
         let entitlement = self.entitlement(address)?;
@@ -574,6 +587,35 @@ pub struct BoxSettings {
 /// operator's `can_send`.
 fn can_send(rights: Rights) -> bool {
     rights.can_send()
+}
+
+/// Writing to a qualified patient, the CDA documents among the attachments travel the way
+/// MSSanté expects health documents: in one IHE XDM package (`IHE_XDM.ZIP`, with its
+/// `METADATA.XML` naming the patient and each document), and the message says so with
+/// `X-MSS-CODECDA` and `X-MSS-INS: O`. Other files (a PDF, a photo) stay plain attachments.
+fn pack_patient_documents(out: &mut Outgoing, patient: &QualifiedPatient) -> SendResult<()> {
+    let (cda, plain): (Vec<Attachment>, Vec<Attachment>) = std::mem::take(&mut out.attachments)
+        .into_iter()
+        .partition(|a| xdm::is_cda(&a.bytes));
+    out.attachments = plain;
+    if cda.is_empty() {
+        return Ok(());
+    }
+    let documents: Vec<xdm::CdaFile> = cda
+        .into_iter()
+        .map(|a| xdm::CdaFile {
+            name: a.filename,
+            bytes: a.bytes,
+        })
+        .collect();
+    let source =
+        xdm::XdmSource::for_box(out.author.display_name(), &out.from_box, crate::now_secs())?;
+    let built = xdm::build_xdm(patient, &documents, &source)?;
+    out.cda = Some(built.cda_headers());
+    let mut package = Attachment::new(xdm::BuiltXdm::FILE_NAME, built.zip);
+    package.content_type = "application/zip".to_string();
+    out.attachments.push(package);
+    Ok(())
 }
 
 fn read_attachment(a: &ComposeAttachment, limits: &SizeLimits) -> SendResult<Attachment> {

@@ -34,6 +34,7 @@ const HEADER_FIELDS: &[&str] = &[
     "IN-REPLY-TO",
     "REFERENCES",
     "X-RELAIS-AUTHOR",
+    "X-MSS-MES",
 ];
 
 /// A live connection to one box, with the mailbox-name prefix of its folders (non-empty
@@ -526,6 +527,9 @@ fn new_message(fetch: &FetchedSummary) -> NewMessage {
         })
         .unwrap_or_default()
     };
+    let closes = parsed.as_ref().is_some_and(|m| {
+        relais_mail::closes_conversation(m.header_raw("X-MSS-MES"), m.subject().unwrap_or_default())
+    });
     let (subject, from, to, cc, date, message_id, in_reply_to, references, author) = match &parsed {
         Some(m) => (
             m.subject().unwrap_or_default().to_string(),
@@ -566,6 +570,7 @@ fn new_message(fetch: &FetchedSummary) -> NewMessage {
             })
             .collect(),
         author: NewMessage::author_from_header(author),
+        closes_conversation: closes,
     }
 }
 

@@ -435,3 +435,117 @@ fn eco_4_1_1_the_audit_log_outlives_sign_out_and_is_the_persons_own() {
         e.audit_log(&secretariat, 1000).unwrap().len()
     );
 }
+
+fn dubois_qualified() -> relais_core::QualifiedPatient {
+    use relais_core::{BirthDate, BirthplaceCode, IdentityTraits, Ins, Sex};
+    relais_core::QualifiedPatient {
+        ins: Ins::parse("2 85 03 64 445 123 79").unwrap(),
+        traits: IdentityTraits {
+            birth_name: "DUBOIS".into(),
+            first_names: "Camille".into(),
+            birth_date: BirthDate::parse("1985-03-14").unwrap(),
+            sex: Sex::parse("F").unwrap(),
+            birthplace: BirthplaceCode::parse("64445").unwrap(),
+        },
+    }
+}
+
+const CDA_LETTER: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<ClinicalDocument xmlns="urn:hl7-org:v3">
+  <code code="11490-0" codeSystem="2.16.840.1.113883.6.1" displayName="Lettre de sortie"/>
+  <title>Lettre de liaison à la sortie</title>
+  <component><structuredBody><component><section>
+    <title>Synthèse</title><text><paragraph>Retour à domicile.</paragraph></text>
+  </section></component></structuredBody></component>
+</ClinicalDocument>
+"#;
+
+/// ECO.2.4.1 / ECO.2.4.2: a CDA document attached for a qualified patient leaves in an IHE
+/// XDM package naming that patient, with `X-MSS-CODECDA` and `X-MSS-INS: O`; a PDF beside
+/// it stays a plain attachment; a CDA without its document type code is refused in French
+/// and nothing is queued.
+#[test]
+fn eco_2_4_1_a_cda_document_to_a_patient_travels_in_ihe_xdm_with_its_headers() {
+    use relais_engine::ComposeAttachment;
+    let op = Operator::start(Options::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let e = marie(&op, dir.path());
+    let letter = dir.path().join("Lettre-de-liaison.xml");
+    std::fs::write(&letter, CDA_LETTER).unwrap();
+    let pdf = dir.path().join("Ordonnance.pdf");
+    std::fs::write(&pdf, b"%PDF-1.4\n%%EOF\n").unwrap();
+
+    let mut c = Compose::new(addr(MARIE));
+    c.patient = Some(dubois_qualified());
+    c.subject = "Votre lettre de sortie".into();
+    c.attachments.push(ComposeAttachment::path(&letter));
+    c.attachments.push(ComposeAttachment::path(&pdf));
+    let r = e.send(c).unwrap();
+    assert!(r.sent(), "{r:?}");
+    let raw = delivered(&op, DUBOIS, &r.message_id);
+    let shown = relais_mail::MessageDisplay::from_raw(&raw);
+    assert_eq!(shown.special.mss_codecda.as_deref(), Some("11490-0"));
+    assert_eq!(shown.special.mss_ins.as_deref(), Some("O"));
+    let names: Vec<&str> = shown
+        .attachments
+        .iter()
+        .map(|a| a.filename.as_str())
+        .collect();
+    assert_eq!(names, ["Ordonnance.pdf", "IHE_XDM.ZIP"], "{names:?}");
+    let zip = relais_mail::attachment_bytes(&raw, shown.attachments[1].index).expect("the package");
+    let package = relais_mail::xdm::read_xdm(&zip).unwrap();
+    assert_eq!(package.patient.ins.as_deref(), Some("285036444512379"));
+    assert_eq!(package.documents.len(), 1);
+    assert!(
+        package.documents[0].text.contains("Retour à domicile"),
+        "{:?}",
+        package.documents[0]
+    );
+
+    // A CDA without its document type code: refused before anything is queued.
+    let broken = dir.path().join("Sans-code.xml");
+    std::fs::write(
+        &broken,
+        CDA_LETTER.replace(
+            r#"<code code="11490-0" codeSystem="2.16.840.1.113883.6.1" displayName="Lettre de sortie"/>"#,
+            "",
+        ),
+    )
+    .unwrap();
+    let mut c = Compose::new(addr(MARIE));
+    c.patient = Some(dubois_qualified());
+    c.subject = "Document incomplet".into();
+    c.attachments.push(ComposeAttachment::path(&broken));
+    let queued_before = e.outbox().unwrap().len();
+    let err = e.send(c).unwrap_err();
+    assert!(matches!(err, SendError::Xdm(_)), "{err:?}");
+    assert!(err.to_string().contains("Sans-code.xml"), "{err}");
+    assert_eq!(e.outbox().unwrap().len(), queued_before, "nothing queued");
+}
+
+/// Ségur UX, reading side: a message that closes the patient conversation (`X-MSS-MES:
+/// FIN`, or a `[FIN]` subject) is marked as such in the list, from the headers the sync
+/// reads; any other message is not.
+#[test]
+fn segur_a_closed_conversation_is_marked_in_the_list() {
+    let op = Operator::start(Options::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let e = marie(&op, dir.path());
+    let message = |subject: &str, id: &str, extra: &str| {
+        format!(
+            "From: Camille DUBOIS <{DUBOIS}>\r\nTo: {MARIE}\r\nSubject: {subject}\r\n\
+             Message-ID: <{id}@patient.mssante.fr>\r\n{extra}\
+             Date: Sat, 05 Dec 2026 10:00:00 +0100\r\nMIME-Version: 1.0\r\n\
+             Content-Type: text/plain; charset=utf-8\r\n\r\nMerci docteur.\r\n"
+        )
+    };
+    deliver_raw(&op, &message("Fin du suivi", "fin1", "X-MSS-MES: FIN\r\n"));
+    deliver_raw(&op, &message("[FIN] Dernier message", "fin2", ""));
+    deliver_raw(
+        &op,
+        &message("Question en cours", "fin3", "X-MSS-MES: SUITE\r\n"),
+    );
+    assert!(inbox_message(&e, "Fin du suivi").closes_conversation);
+    assert!(inbox_message(&e, "[FIN] Dernier message").closes_conversation);
+    assert!(!inbox_message(&e, "Question en cours").closes_conversation);
+}

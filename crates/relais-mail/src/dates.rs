@@ -113,6 +113,21 @@ pub fn french_when(unix: i64, now: i64) -> String {
     }
 }
 
+/// A unix time as HL7 writes it in UTC, `YYYYMMDDHHMMSS` (the `creationTime` and
+/// `submissionTime` of an IHE XDM package).
+pub fn hl7_utc_timestamp(unix: i64) -> String {
+    let utc = Offset::UTC.to_datetime(timestamp(unix));
+    format!(
+        "{:04}{:02}{:02}{:02}{:02}{:02}",
+        utc.year(),
+        utc.month(),
+        utc.day(),
+        utc.hour(),
+        utc.minute(),
+        utc.second()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,5 +234,11 @@ mod tests {
         assert_eq!(paris_offset_minutes(1_792_890_000), 60);
         // The French day, not the UTC one: 23:30 UTC in summer is already the next day.
         assert_eq!(french_when(1_782_948_600, 1_782_948_600 + 3_600), "01:30");
+    }
+
+    #[test]
+    fn hl7_timestamps_are_utc() {
+        // 14 Nov 2026 10:32:05 in Paris (UTC+1) is 09:32:05 UTC.
+        assert_eq!(super::hl7_utc_timestamp(1_794_648_725), "20261114093205");
     }
 }

@@ -184,15 +184,7 @@ impl MessageDisplay {
     /// Whether the message closes a patient conversation (`X-MSS-MES: FIN`, or a subject
     /// that is `[FIN]`).
     pub fn closes_conversation(&self) -> bool {
-        self.special
-            .mss_mes
-            .as_deref()
-            .is_some_and(|v| v.eq_ignore_ascii_case("FIN"))
-            || self
-                .subject
-                .trim()
-                .to_ascii_uppercase()
-                .starts_with("[FIN]")
+        crate::segur::closes_conversation(self.special.mss_mes.as_deref(), &self.subject)
     }
 }
 

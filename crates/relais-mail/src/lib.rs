@@ -65,4 +65,7 @@ pub use display::{
     SpecialHeaders,
 };
 pub use report::{advice, parse_reports, DeliveryStatus, Disposition, Report, ReportKind};
-pub use segur::{is_patient_sender, shown_subject, PatientMark, SegurMarks, XDM_SUBJECT_PREFIX};
+pub use segur::{
+    closes_conversation, is_patient_sender, shown_subject, PatientMark, SegurMarks,
+    XDM_SUBJECT_PREFIX,
+};

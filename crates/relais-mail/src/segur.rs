@@ -36,6 +36,14 @@ pub struct SegurMarks {
     pub subject: String,
 }
 
+/// Whether a message closes the patient conversation: `X-MSS-MES: FIN`, or a subject that
+/// starts with `[FIN]` (as Mon espace santé writes it). The one home of this rule: the
+/// reader (from the parsed message) and the list (from the synced headers) both ask here.
+pub fn closes_conversation(x_mss_mes: Option<&str>, subject: &str) -> bool {
+    x_mss_mes.is_some_and(|v| v.trim().eq_ignore_ascii_case("FIN"))
+        || subject.trim().to_ascii_uppercase().starts_with("[FIN]")
+}
+
 /// The subject to show: without the `XDM/1.0/DDM+` prefix (any case), and whether it had it.
 pub fn shown_subject(subject: &str) -> (String, bool) {
     let trimmed = subject.trim_start();

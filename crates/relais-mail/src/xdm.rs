@@ -916,6 +916,50 @@ pub struct XdmSource {
     pub submission_time: String,
 }
 
+impl XdmSource {
+    /// The source of a package sent at `unix` from `from_box` by `author`. The OIDs are under
+    /// `2.25` (ITU-T X.667: an OID made of a UUID, which needs no registration): the
+    /// submission set's source id is the box's own (derived from its address, the same for
+    /// every package the box sends), the package's unique id root is new each time.
+    pub fn for_box(
+        author: &str,
+        from_box: &relais_core::BoxAddress,
+        unix: i64,
+    ) -> Result<XdmSource, XdmError> {
+        let digest = sha1::Sha1::digest(from_box.as_str().as_bytes());
+        let mut box_uuid = [0u8; 16];
+        box_uuid.copy_from_slice(&digest[..16]);
+        let mut package_uuid = [0u8; 16];
+        getrandom::fill(&mut package_uuid).map_err(|e| XdmError::Write {
+            detail: format!("pas d'aléa pour l'identifiant du paquet ({e})"),
+        })?;
+        Ok(XdmSource {
+            author: author.to_string(),
+            source_oid: format!("2.25.{}", u128::from_be_bytes(box_uuid)),
+            unique_id: format!("2.25.{}", u128::from_be_bytes(package_uuid)),
+            submission_time: crate::dates::hl7_utc_timestamp(unix),
+        })
+    }
+}
+
+/// Whether a file is a CDA document: its first element is `ClinicalDocument` (HL7 CDA R2).
+/// The composer packs such files into IHE XDM when writing to a patient; anything else (a
+/// PDF, a text, an XML file that is not readable as safe XML) travels as a plain attachment.
+pub fn is_cda(bytes: &[u8]) -> bool {
+    let Ok(mut xml) = SafeXml::new(bytes, "", XdmLimits::default().max_xml_depth) else {
+        return false;
+    };
+    loop {
+        match xml.next() {
+            Ok(XmlItem::Start(start) | XmlItem::Empty(start)) => {
+                return local(&start) == "ClinicalDocument"
+            }
+            Ok(XmlItem::Eof) | Err(_) => return false,
+            Ok(XmlItem::End | XmlItem::Text(_)) => continue,
+        }
+    }
+}
+
 /// Build `IHE_XDM.ZIP` for `patient` with the CDA `documents`.
 pub fn build_xdm(
     patient: &QualifiedPatient,

@@ -150,7 +150,7 @@ impl Store {
             let rows = stmt
                 .query_map(params_from_iter(values.iter()), |row| {
                     let summary = summary_from_row(row, OP)?;
-                    let in_reply_to: String = row.get(18)?;
+                    let in_reply_to: String = row.get(crate::messages::SUMMARY_COUNT)?;
                     Ok(summary.map(|reply| StoredReply { in_reply_to, reply }))
                 })
                 .op(OP)?;

@@ -193,6 +193,8 @@ pub struct NewMessage {
     pub structure: Vec<MessagePart>,
     /// The author from `X-Relais-Author`, see [`NewMessage::author_from_header`].
     pub author: Option<Author>,
+    /// It closes the patient conversation (`relais_mail::closes_conversation`).
+    pub closes_conversation: bool,
 }
 
 impl NewMessage {
@@ -252,6 +254,8 @@ pub struct MessageSummary {
     pub has_attachments: bool,
     /// Thread id (the id of the first stored message of the thread).
     pub thread_id: MessageId,
+    /// It closes the patient conversation (`X-MSS-MES: FIN`).
+    pub closes_conversation: bool,
 }
 
 /// A message with everything stored about it except its body.
@@ -294,8 +298,9 @@ pub struct Body {
 /// Columns of a [`MessageSummary`], for `FROM messages AS m JOIN folders AS f`.
 pub(crate) const SUMMARY_COLUMNS: &str = "m.id, m.folder_id, f.box, m.uid, m.subject, \
      m.from_name, m.from_addr, m.author_name, m.author_id, m.author_addr, m.date, m.size, \
-     m.seen, m.flagged, m.answered, m.deleted, m.has_attachments, m.thread_id";
-const SUMMARY_COUNT: usize = 18;
+     m.seen, m.flagged, m.answered, m.deleted, m.has_attachments, m.thread_id, \
+     m.closes_conversation";
+pub(crate) const SUMMARY_COUNT: usize = 19;
 
 pub(crate) fn summary_from_row(
     row: &Row<'_>,
@@ -333,6 +338,7 @@ pub(crate) fn summary_from_row(
         deleted: row.get(15)?,
         has_attachments: row.get(16)?,
         thread_id: MessageId(row.get(17)?),
+        closes_conversation: row.get(18)?,
     }))
 }
 
@@ -436,9 +442,10 @@ impl Store {
                     "INSERT INTO messages (id, folder_id, uid, message_id, in_reply_to, refs,
                         subject, from_name, from_addr, to_json, cc_json, date, size, flags,
                         keywords, seen, answered, flagged, deleted, draft, has_attachments,
-                        structure, author_name, author_id, author_addr, thread_id, modseq)
+                        structure, author_name, author_id, author_addr, thread_id, modseq,
+                        closes_conversation)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                        ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)",
+                        ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
                 )
                 .op(OP)?;
             for message in messages {
@@ -519,6 +526,7 @@ impl Store {
                             .map(BoxAddress::as_str),
                         thread_id,
                         modseq,
+                        message.closes_conversation,
                     ])
                     .op(OP)?;
                 ids.push(MessageId(id));

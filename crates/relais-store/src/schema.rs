@@ -54,6 +54,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "007_undo_send",
         include_str!("migrations/007_undo_send.sql"),
     ),
+    (
+        "008_conversation_closed",
+        include_str!("migrations/008_conversation_closed.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

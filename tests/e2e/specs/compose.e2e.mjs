@@ -27,6 +27,17 @@ const stamp = new Date().toISOString().slice(11, 19);
 const LETTER = `Compte rendu de consultation E2E ${stamp}`;
 const PATIENT_SUBJECT = `Vos résultats E2E ${stamp}`;
 const attachmentPath = path.join(artifactsDir, 'Compte-rendu-E2E.pdf');
+// A CDA document for the patient: the engine packs it into IHE_XDM.ZIP.
+const cdaPath = path.join(artifactsDir, 'Lettre-de-liaison-E2E.xml');
+const CDA = `<?xml version="1.0" encoding="UTF-8"?>
+<ClinicalDocument xmlns="urn:hl7-org:v3">
+  <code code="11490-0" codeSystem="2.16.840.1.113883.6.1" displayName="Lettre de sortie"/>
+  <title>Lettre de liaison à la sortie</title>
+  <component><structuredBody><component><section>
+    <title>Synthèse</title><text><paragraph>Retour à domicile, contrôle dans un mois.</paragraph></text>
+  </section></component></structuredBody></component>
+</ClinicalDocument>
+`;
 
 describe('Rédaction (Marie MARTIN, secrétariat)', () => {
   before(() => {
@@ -34,6 +45,7 @@ describe('Rédaction (Marie MARTIN, secrétariat)', () => {
       attachmentPath,
       '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n',
     );
+    fs.writeFileSync(cdaPath, CDA);
   });
 
   it('signs in and opens the secretariat', async () => {
@@ -157,6 +169,9 @@ describe('Rédaction (Marie MARTIN, secrétariat)', () => {
     await $('#compose-close').click();
     const signature = (await $('#compose-body').getValue()).trim();
     await setFieldValue('#compose-body', `Bonjour Madame,\n\nVos résultats sont normaux.\n\n${signature}\n`);
+    await attachFile(cdaPath);
+    await expect($('.composer .attachments').$('.filename=Lettre-de-liaison-E2E.xml')).toBeDisplayed({ wait: 10_000 });
+    await expect($('.composer .xdm-hint')).toHaveText(expect.stringContaining('IHE XDM'));
     await browser.execute(() => document.querySelector('.patient')?.scrollIntoView({ block: 'start' }));
     await screenshot('composer-patient.png');
 
@@ -168,6 +183,19 @@ describe('Rédaction (Marie MARTIN, secrétariat)', () => {
     await messageRow(PATIENT_SUBJECT).waitForDisplayed({ timeout: 45_000 });
     await messageRow(PATIENT_SUBJECT).click();
     await expect($('.reader')).toHaveText(expect.stringContaining('285036444512379@patient.mssante.fr'), { wait: 20_000 });
+    // The CDA letter left inside an IHE XDM package naming the patient, which opens as a record.
+    await expect($('.reader .attachments').$('.filename=IHE_XDM.ZIP')).toBeDisplayed({ wait: 10_000 });
+    expect(await $('.reader .attachments').$('.filename=Lettre-de-liaison-E2E.xml').isExisting()).toBe(false);
+    await $('.reader button.open-xdm').click();
+    const record = $('#xdm-view');
+    await expect(record).toBeDisplayed({ wait: 10_000 });
+    await expect(record.$('.patient-ins')).toHaveText('285036444512379');
+    await expect(record.$('.patient-name')).toHaveText(expect.stringMatching(/dubois/i));
+    await expect(record.$('.document')).toHaveText(expect.stringContaining('Retour à domicile'));
+    await browser.execute(() => document.querySelector('#xdm-view')?.scrollIntoView({ block: 'start' }));
+    await screenshot('sent-xdm-package.png');
+    await record.$("button=Fermer l'aperçu").click();
+    await expect(record).not.toBeExisting();
   });
 
   it('warns before sending outside the MSSanté trust space', async () => {
@@ -198,14 +226,22 @@ describe('Rédaction (Marie MARTIN, secrétariat)', () => {
       { wait: 10_000 },
     );
     await signature.setValue('{name} — Secrétariat de cardiologie, CH Démo (poste 4521)');
+    // ECO.2.2.7: the name a patient sees, <Titre>_<Prénom>_<NOM>_<Entité>, from the box's parts.
+    await expect($(`[id="patient-facing-${MARIE_SECRETARIAT}"]`)).toHaveText(
+      'Un patient voit : Marie_MARTIN_Secrétariat de cardiologie',
+    );
+    await $(`[id="title-${MARIE_SECRETARIAT}"]`).setValue('Mme');
+    await $(`[id="entity-${MARIE_SECRETARIAT}"]`).setValue('CH de Démo');
     await $('#settings-downloads').setValue(artifactsDir);
     await expect($('#settings-lock')).toHaveValue('10');
     await screenshot('settings.png');
-    await $('button=Enregistrer').click();
+    // The dialog's own button: the reader behind it has « Enregistrer » buttons for attachments.
+    await dialog.$('button=Enregistrer').click();
     await expect(dialog.$('.saved')).toHaveText('Paramètres enregistrés.', { wait: 10_000 });
     await expect($(`[id="signature-now-${MARIE_SECRETARIAT}"]`)).toHaveText(
       'Signature actuelle : Marie MARTIN — Secrétariat de cardiologie, CH Démo (poste 4521)',
     );
+    await expect($(`[id="patient-facing-${MARIE_SECRETARIAT}"]`)).toHaveText('Un patient voit : Mme_Marie_MARTIN_CH de Démo');
     await $('button=Fermer').click();
 
     await openComposer();

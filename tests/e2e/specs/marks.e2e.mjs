@@ -1,6 +1,6 @@
 // Reading side (Ségur UX) in the real window: a message from a patient (Mon espace santé)
 // whose subject carries `XDM/1.0/DDM+` and which closes the conversation shows, in the list,
-// the Mon espace santé and DMP markers with the subject without its prefix; in the reader,
+// the Mon espace santé, DMP and « Close » markers with the subject without its prefix; in the reader,
 // the patient's name and INS, « Conversation close ». The markers come from the engine side
 // (relais_mail::SegurMarks); the window only renders them.
 import path from 'node:path';
@@ -62,6 +62,8 @@ describe('Lecture Ségur : patient, Mon espace santé, conversation close, préf
     expect(rowText).toContain('Mon espace santé');
     expect(rowText).toContain('DMP');
     expect(rowText).not.toContain('XDM/1.0/DDM+');
+    // X-MSS-MES: FIN, read at sync time with the list's other headers.
+    expect(await row.$('.mark.closed').getText()).toBe('Close');
     await row.click();
     await $('#reader-marks').waitForDisplayed({ timeout: 15_000, timeoutMsg: 'no markers in the reader' });
     expect(await $('.reader .subject').getText()).toBe(SUBJECT);

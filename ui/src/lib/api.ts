@@ -175,6 +175,8 @@ export interface MessageRow {
   from_patient?: boolean;
   /** The subject carried `XDM/1.0/DDM+` (shown without it): a document for the DMP. */
   dmp_document?: boolean;
+  /** It closes the patient conversation (`X-MSS-MES: FIN`). */
+  closed?: boolean;
 }
 
 /** The Ségur markers of a message, computed by the engine side (relais-mail). */
@@ -643,6 +645,9 @@ export interface BoxSignatureView {
   box_address: string;
   signature: string | null;
   effective: string;
+  title: string | null;
+  entity: string | null;
+  patient_facing_name: string;
 }
 
 export interface LockInfo {
@@ -747,8 +752,8 @@ export const api = {
   getSettings: () => call<SettingsView>('get_settings'),
   setSettings: (settings: AppSettings) => call<SettingsView>('set_settings', { settings }),
   boxSignature: (boxAddress: string) => call<BoxSignatureView>('box_signature', { boxAddress }),
-  setBoxSignature: (boxAddress: string, signature: string | null) =>
-    call<BoxSignatureView>('set_box_signature', { boxAddress, signature }),
+  setBoxSignature: (boxAddress: string, signature: string | null, title: string | null, entity: string | null) =>
+    call<BoxSignatureView>('set_box_signature', { boxAddress, signature, title, entity }),
   saveAttachment: (id: number, index: number) => call<string>('save_attachment', { id, index }),
   openAttachment: (id: number, index: number) => call<void>('open_attachment', { id, index }),
   /** A `data:` URL, for images only. */
